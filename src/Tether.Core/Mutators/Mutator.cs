@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Tether.Protocol;
+
+namespace Tether.Mutators;
+
+/// <summary>A mutator with typed arguments: they are read with source-generated metadata and refused as
+/// <c>invalid_args</c> when they do not fit.</summary>
+public abstract class Mutator<TArgs> : IMutator where TArgs : class
+{
+    private readonly JsonTypeInfo<TArgs> _argsType;
+
+    protected Mutator(string name, JsonTypeInfo<TArgs> argsType)
+    {
+        Name = name;
+        _argsType = argsType;
+    }
+
+    public string Name { get; }
+
+    public ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+    {
+        TArgs? typed;
+        try
+        {
+            typed = args.Deserialize(_argsType);
+        }
+        catch (JsonException e)
+        {
+            throw new MutationRejectedException(ErrorCodes.InvalidArgs, $"Arguments of '{Name}' do not fit: {e.Message}");
+        }
+        if (typed is null)
+        {
+            throw new MutationRejectedException(ErrorCodes.InvalidArgs, $"Arguments of '{Name}' are missing.");
+        }
+        return ExecuteAsync(context, typed, cancellationToken);
+    }
+
+    /// <summary>Runs the mutation with its typed arguments.</summary>
+    protected abstract ValueTask ExecuteAsync(IMutationContext context, TArgs args, CancellationToken cancellationToken);
+}

@@ -1,0 +1,10 @@
+using Tether.Server.Storage;
+
+namespace Tether.Server;
+
+/// <summary>Decides which sync groups a user may read. Supplied by the app; called on every request and connect,
+/// and again on a live connection when a mutation says the user's groups changed.</summary>
+public interface ISyncGroupResolver
+{
+    ValueTask<IReadOnlySet<string>> ResolveAsync(string userId, IRecordReader records, CancellationToken cancellationToken);
+}

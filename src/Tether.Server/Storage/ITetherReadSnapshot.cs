@@ -1,0 +1,27 @@
+namespace Tether.Server.Storage;
+
+/// <summary>A read-only view of one committed state of the store.</summary>
+public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
+{
+    /// <summary>The greatest committed syncId in this snapshot (0 when the log is empty).</summary>
+    long Head { get; }
+
+    /// <summary>Actions with syncId &lt;= Horizon are no longer kept (0: the whole log is kept).</summary>
+    long Horizon { get; }
+
+    /// <summary>The records of <paramref name="modelNames"/> that belong to any of <paramref name="syncGroups"/>,
+    /// each once, ordered by model name then id. <see cref="StoredRecord.Data"/> is the record's JSON text.</summary>
+    IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken);
+
+    /// <summary>Sync actions with <paramref name="afterSyncId"/> &lt; syncId &lt;= <paramref name="upToSyncId"/>,
+    /// ascending, at most <paramref name="limit"/>, unfiltered, each with its groups.</summary>
+    ValueTask<IReadOnlyList<LogEntry>> ReadLogAsync(long afterSyncId, long upToSyncId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Like <see cref="ReadLogAsync"/> but only the actions in at least one of <paramref name="syncGroups"/>.</summary>
+    ValueTask<IReadOnlyList<LogEntry>> ReadVisibleLogAsync(long afterSyncId, long upToSyncId, IReadOnlyCollection<string> syncGroups, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The group changes recorded at syncIds in (<paramref name="afterSyncId"/>, <paramref name="upToSyncId"/>], ascending.</summary>
+    ValueTask<IReadOnlyList<GroupChange>> ReadGroupChangesAsync(long afterSyncId, long upToSyncId, CancellationToken cancellationToken);
+
+    ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken);
+}

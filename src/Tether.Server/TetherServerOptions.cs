@@ -1,0 +1,71 @@
+using Tether.Protocol;
+
+namespace Tether.Server;
+
+/// <summary>Everything a host can tune about the Tether server. Bound from the <c>Tether</c> configuration section.</summary>
+public sealed class TetherServerOptions
+{
+    /// <summary>The models clients may bootstrap. A bootstrap naming another model is a <c>bad_request</c>.</summary>
+    public HashSet<string> Models { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The app schema versions this server accepts in <c>Tether-Schema</c>.</summary>
+    public VersionRange SupportedSchema { get; set; } = new(1, 1);
+
+    /// <summary>Accept <c>Authorization: Bearer dev:&lt;userId&gt;</c>. For development only; a warning says so at startup.</summary>
+    public bool DevelopmentTokens { get; set; }
+
+    /// <summary>JWT bearer validation (used when <see cref="DevelopmentTokens"/> is off).</summary>
+    public TetherJwtOptions Jwt { get; set; } = new();
+
+    public TetherLimits Limits { get; set; } = new();
+
+    /// <summary>How often an idle live or SSE connection gets an empty sync frame (keeps proxies and clients sure
+    /// the connection is alive).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the log tailer looks for commits it was not told about (the safety net).</summary>
+    public TimeSpan TailerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Greatest number of mutations run in one group-commit transaction.</summary>
+    public int MaxMutationsPerCommit { get; set; } = 2_000;
+}
+
+/// <summary>JWT bearer settings: a symmetric HMAC key and optional issuer and audience.</summary>
+public sealed class TetherJwtOptions
+{
+    /// <summary>The HMAC-SHA256 signing key (at least 32 bytes of UTF-8).</summary>
+    public string? Key { get; set; }
+    public string? Issuer { get; set; }
+    public string? Audience { get; set; }
+}
+
+/// <summary>Limits on what one request may ask for. Exceeding one is answered with the protocol's error shape.</summary>
+public sealed class TetherLimits
+{
+    /// <summary>Largest request body (push, bootstrap) and largest WebSocket message, in bytes.</summary>
+    public int MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Most mutations in one push.</summary>
+    public int MaxBatchSize { get; set; } = 1_000;
+
+    /// <summary>Deepest nesting of JSON accepted in a request.</summary>
+    public int MaxJsonDepth { get; set; } = 64;
+
+    /// <summary>Most actions one delta or poll answer carries (and its default <c>limit</c>).</summary>
+    public int MaxDeltaLimit { get; set; } = 5_000;
+
+    /// <summary>Rows per <c>rows</c> line of a bootstrap.</summary>
+    public int BootstrapPageSize { get; set; } = 500;
+
+    /// <summary>Requests per user per second (token bucket refill). 0 turns rate limiting off.</summary>
+    public int RequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Burst size of the per-user token bucket.</summary>
+    public int RequestBurst { get; set; } = 400;
+
+    /// <summary>Sync frames a live or SSE connection may have queued before it is dropped as a slow reader.</summary>
+    public int LiveQueueCapacity { get; set; } = 256;
+
+    /// <summary>Longest long-poll wait a client may ask for.</summary>
+    public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}
