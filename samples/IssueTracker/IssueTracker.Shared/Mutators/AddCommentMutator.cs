@@ -1,0 +1,24 @@
+using Tether.Mutators;
+using static IssueTracker.IssueTrackerModels;
+
+namespace IssueTracker.Mutators;
+
+public sealed record AddCommentArgs(string Id, string IssueId, string Body);
+
+/// <summary>Comments on an issue; the comment takes its team from the issue, never from the client.</summary>
+public sealed class AddCommentMutator() : Mutator<AddCommentArgs>(IssueTrackerMutators.AddComment, IssueTrackerJsonContext.Default.AddCommentArgs)
+{
+    protected override async ValueTask ExecuteAsync(IMutationContext context, AddCommentArgs args, CancellationToken cancellationToken)
+    {
+        var id = FieldRules.RequireId(args.Id, "id");
+        var issueId = FieldRules.RequireId(args.IssueId, "issueId");
+        var body = FieldRules.RequireText(args.Body, "body", FieldRules.MaxTextLength);
+        var (_, teamId) = await TeamAccess.RequireTeamRecordAsync(context, Issue, issueId, cancellationToken).ConfigureAwait(false);
+
+        var comment = RecordData.Created(context, id);
+        comment["issueId"] = issueId;
+        comment["teamId"] = teamId;
+        comment["body"] = body;
+        await context.InsertAsync(Comment, id, comment, [TeamGroup(teamId)], cancellationToken).ConfigureAwait(false);
+    }
+}
