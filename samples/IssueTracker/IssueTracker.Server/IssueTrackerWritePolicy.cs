@@ -49,7 +49,7 @@ public sealed class IssueTrackerWritePolicy : IWritePolicy
             // Clients that send the whole record repeat these fields unchanged, which is fine.
             if (patch.ContainsKey(field) && !JsonNode.DeepEquals(patch[field], existing.Data[field]))
             {
-                throw MutationRejectedException.Forbidden($"'{field}' of a {existing.ModelName} cannot be changed.");
+                throw MutationRejectedException.Forbidden($"'{field}' of {existing.ModelName} records cannot be changed.");
             }
         }
         var teamId = TeamAccess.TeamIdOf(existing);

@@ -47,5 +47,5 @@ public static class FieldRules
         IssueStatus.IsValid(value)
             ? value!
             : throw MutationRejectedException.InvalidArgs(
-                $"'{field}' must be one of {string.Join(", ", IssueStatus.All)}, not '{value}'.");
+                $"'{field}' must be one of {string.Join(", ", IssueStatus.All)}" + (value is null ? "." : $", not '{value}'."));
 }
