@@ -9,7 +9,8 @@ namespace Tether.Server;
 /// </summary>
 public interface IWritePolicy
 {
-    /// <summary>Allows a new record and returns the sync groups it belongs to.</summary>
+    /// <summary>Allows a new record and returns the sync groups it belongs to. The policy may add or overwrite fields
+    /// of <paramref name="data"/> (defaults, <c>createdBy</c>): the record is inserted as the policy leaves it.</summary>
     ValueTask<IReadOnlyCollection<string>> AuthorizeCreateAsync(IMutationContext context, string modelName, string modelId, JsonObject data, CancellationToken cancellationToken);
 
     ValueTask AuthorizeUpdateAsync(IMutationContext context, Record existing, JsonObject patch, CancellationToken cancellationToken);

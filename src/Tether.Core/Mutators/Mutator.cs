@@ -27,7 +27,9 @@ public abstract class Mutator<TArgs> : IMutator where TArgs : class
         }
         catch (JsonException e)
         {
-            throw new MutationRejectedException(ErrorCodes.InvalidArgs, $"Arguments of '{Name}' do not fit: {e.Message}");
+            // The exception's own text names .NET types; the client gets the JSON path only.
+            string where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path}";
+            throw new MutationRejectedException(ErrorCodes.InvalidArgs, $"Arguments of '{Name}' do not fit{where}.");
         }
         if (typed is null)
         {

@@ -26,6 +26,7 @@ namespace Tether.Protocol;
 [JsonSerializable(typeof(DeltaResponse))]
 [JsonSerializable(typeof(BootstrapRequest))]
 [JsonSerializable(typeof(BootstrapLine))]
+[JsonSerializable(typeof(ChangesArgs))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class TetherJsonContext : JsonSerializerContext;

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Tether.Protocol;
+using Tether.Server.Internal.Http;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Internal.Endpoints;
+
+/// <summary><c>POST /sync/bootstrap</c>: the user's records streamed as NDJSON from one read snapshot, so the rows
+/// reflect exactly the actions up to <c>firstSyncId</c>.</summary>
+internal sealed class BootstrapEndpoint(RequestGuard guard, ITetherStore store, GroupResolution groups, TetherJson json, IOptions<TetherServerOptions> options)
+{
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        string? userId = await guard.AdmitAsync(http);
+        if (userId is null)
+        {
+            return;
+        }
+        TetherServerOptions settings = options.Value;
+        byte[]? body = await BodyReader.ReadAsync(http, settings.Limits.MaxBodyBytes);
+        if (body is null)
+        {
+            await ErrorResults.WriteAsync(http, PushEndpoint.TooLarge(settings.Limits));
+            return;
+        }
+        BootstrapRequest? request = JsonRequests.Parse(body, json.Context.BootstrapRequest, out ErrorBody? parseError);
+        ErrorBody? invalid = request is null ? parseError : Validate(request, settings);
+        if (invalid is not null)
+        {
+            await ErrorResults.WriteAsync(http, invalid);
+            return;
+        }
+        CancellationToken aborted = http.RequestAborted;
+        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(aborted);
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, snapshot, aborted);
+        IReadOnlyCollection<string> covered = userGroups;
+        if (request!.Type == BootstrapTypes.Lazy)
+        {
+            string? foreign = request.SyncGroups!.FirstOrDefault(g => !userGroups.Contains(g));
+            if (foreign is not null)
+            {
+                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Sync group '{foreign}' is not one of this user's."));
+                return;
+            }
+            covered = request.SyncGroups!.Distinct(StringComparer.Ordinal).ToArray();
+        }
+        IReadOnlyCollection<string> models = request.Models is { Count: > 0 } asked ? asked.Distinct(StringComparer.Ordinal).ToArray() : settings.Models;
+
+        http.Response.ContentType = ProtocolHeaders.NdjsonContentType;
+        PipeWriter output = http.Response.BodyWriter;
+        WriteLine(output, new BootstrapLine(BootstrapLineTypes.Start)
+        {
+            FirstSyncId = snapshot.Head,
+            SyncGroups = covered.Order(StringComparer.Ordinal).ToArray(),
+            SchemaVersion = settings.SupportedSchema.Max.ToString(CultureInfo.InvariantCulture),
+        });
+        await output.FlushAsync(aborted);
+
+        long rowCount = await StreamRowsAsync(output, snapshot.ReadRecordsAsync(models, covered, aborted), settings.Limits.BootstrapPageSize, aborted);
+        WriteLine(output, new BootstrapLine(BootstrapLineTypes.End) { RowCount = rowCount });
+        await output.FlushAsync(aborted);
+    }
+
+    /// <summary>Writes the rows as <c>rows</c> lines of at most <paramref name="pageSize"/> records of one model,
+    /// splicing each record's stored JSON text in without parsing it.</summary>
+    private static async Task<long> StreamRowsAsync(PipeWriter output, IAsyncEnumerable<StoredRecord> records, int pageSize, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        string? model = null;
+        int inPage = 0;
+        Utf8JsonWriter? writer = null;
+        await foreach (StoredRecord record in records)
+        {
+            if (writer is not null && (record.ModelName != model || inPage == pageSize))
+            {
+                await EndPageAsync(output, writer, cancellationToken);
+                writer = null;
+            }
+            if (writer is null)
+            {
+                model = record.ModelName;
+                inPage = 0;
+                writer = new Utf8JsonWriter(output);
+                writer.WriteStartObject();
+                writer.WriteString("type", BootstrapLineTypes.Rows);
+                writer.WriteString("modelName", model);
+                writer.WriteStartArray("rows");
+            }
+            writer.WriteRawValue(record.Data, skipInputValidation: true);
+            inPage++;
+            count++;
+        }
+        if (writer is not null)
+        {
+            await EndPageAsync(output, writer, cancellationToken);
+        }
+        return count;
+    }
+
+    private static async Task EndPageAsync(PipeWriter output, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    {
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellationToken);
+        await writer.DisposeAsync();
+        output.Write(NewLine);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    private static void WriteLine(PipeWriter output, BootstrapLine line)
+    {
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            JsonSerializer.Serialize(writer, line, TetherJsonContext.Default.BootstrapLine);
+        }
+        output.Write(NewLine);
+    }
+
+    private static ErrorBody? Validate(BootstrapRequest request, TetherServerOptions settings)
+    {
+        if (request.Type is not (BootstrapTypes.Eager or BootstrapTypes.Lazy))
+        {
+            return new ErrorBody(ErrorCodes.BadRequest, "'type' is 'eager' or 'lazy'.");
+        }
+        if (request.Type == BootstrapTypes.Lazy && request.SyncGroups is not { Count: > 0 })
+        {
+            return new ErrorBody(ErrorCodes.BadRequest, "A lazy bootstrap names the 'syncGroups' it wants.");
+        }
+        string? unknown = request.Models?.FirstOrDefault(m => !settings.Models.Contains(m));
+        if (unknown is not null)
+        {
+            return new ErrorBody(ErrorCodes.BadRequest, $"'{unknown}' is not a model of this server.");
+        }
+        return null;
+    }
+}

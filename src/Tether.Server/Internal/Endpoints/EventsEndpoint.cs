@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Tether.Server.Internal.Fanout;
+using Tether.Server.Internal.Http;
+using Tether.Server.Internal.Live;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Internal.Endpoints;
+
+/// <summary><c>GET /sync/events</c>: the live stream as Server-Sent Events. With <c>from</c> (or
+/// <c>Last-Event-ID</c>) the server does the catch-up itself, since an EventSource cannot ask for a delta.</summary>
+internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, FanoutHub hub, GroupResolution groups, TetherMetrics metrics, IOptions<TetherServerOptions> options)
+{
+    private static readonly KeyValuePair<string, object?> Transport = new("transport", "sse");
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        string? userId = await guard.AdmitAsync(http);
+        if (userId is null)
+        {
+            return;
+        }
+        string? fromText = http.Request.Headers["Last-Event-ID"];
+        if (string.IsNullOrEmpty(fromText))
+        {
+            fromText = http.Request.Query["from"];
+        }
+        long? from = null;
+        if (!string.IsNullOrEmpty(fromText))
+        {
+            if (!long.TryParse(fromText, NumberStyles.None, CultureInfo.InvariantCulture, out long parsed))
+            {
+                await ErrorResults.WriteAsync(http, new Protocol.ErrorBody(Protocol.ErrorCodes.BadRequest, "'from' and Last-Event-ID are syncIds >= 0."));
+                return;
+            }
+            from = parsed;
+        }
+        CancellationToken aborted = http.RequestAborted;
+        using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
+        if (from is { } start && await CheckResyncAsync(start, aborted) is { } resync)
+        {
+            await ErrorResults.WriteAsync(http, resync);
+            return;
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        metrics.Connections.Add(1, Transport);
+        try
+        {
+            var session = new LiveSession(userId, http.Request.Query["clientId"], userGroups, subscription.StartSyncId, groups);
+            await SendAsync(http, new OutgoingFrame(FrameJson.Handshake(subscription.StartSyncId, userGroups), subscription.StartSyncId), aborted);
+            if (from is { } catchUpFrom)
+            {
+                await CatchUpAsync(http, catchUpFrom, subscription.StartSyncId, userGroups);
+            }
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut);
+            await LiveLoop.RunAsync(subscription, session, frame => SendAsync(http, frame, stop.Token), options.Value.HeartbeatInterval, stop.Token);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested || subscription.Cut.IsCancellationRequested)
+        {
+            // The client went away or could not keep up; EventSource reconnects with Last-Event-ID.
+        }
+        finally
+        {
+            metrics.Connections.Add(-1, Transport);
+        }
+    }
+
+    private async Task<Protocol.ErrorBody?> CheckResyncAsync(long from, CancellationToken cancellationToken)
+    {
+        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        return DeltaQuery.NeedsResync(snapshot, from) ? DeltaEndpoint.Resync(snapshot) : null;
+    }
+
+    /// <summary>Sends what the user may read in (from, upTo] as sync frames, page by page.</summary>
+    private async Task CatchUpAsync(HttpContext http, long from, long upTo, IReadOnlySet<string> userGroups)
+    {
+        int limit = options.Value.Limits.MaxDeltaLimit;
+        long position = from;
+        while (position < upTo)
+        {
+            DeltaPage page;
+            await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(http.RequestAborted))
+            {
+                page = await DeltaQuery.ReadAsync(snapshot, position, upTo, userGroups, limit, http.RequestAborted);
+            }
+            await SendAsync(http, new OutgoingFrame(FrameJson.Sync(page), page.LastSyncId), http.RequestAborted);
+            position = page.LastSyncId;
+        }
+    }
+
+    private static async Task SendAsync(HttpContext http, OutgoingFrame frame, CancellationToken cancellationToken)
+    {
+        // A JSON frame has no raw newlines, so one data line carries it whole.
+        HttpResponse response = http.Response;
+        await response.WriteAsync("id: " + frame.LastSyncId.ToString(CultureInfo.InvariantCulture) + "\ndata: ", Encoding.UTF8, cancellationToken);
+        await response.Body.WriteAsync(frame.Json, cancellationToken);
+        await response.WriteAsync("\n\n", Encoding.UTF8, cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+}

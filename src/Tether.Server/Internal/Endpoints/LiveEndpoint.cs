@@ -1,0 +1,186 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tether.Protocol;
+using Tether.Server.Internal.Auth;
+using Tether.Server.Internal.Fanout;
+using Tether.Server.Internal.Http;
+using Tether.Server.Internal.Live;
+using Tether.Server.Internal.Pipeline;
+
+namespace Tether.Server.Internal.Endpoints;
+
+/// <summary><c>GET /sync/live</c>: the WebSocket. Server to client: handshake, then sync and groups frames in
+/// order; client to server: push and ping.</summary>
+internal sealed partial class LiveEndpoint(
+    RequestGuard guard,
+    FanoutHub hub,
+    GroupResolution groups,
+    PushEndpoint push,
+    TetherJson json,
+    TetherMetrics metrics,
+    IOptions<TetherServerOptions> options,
+    ILogger<LiveEndpoint> logger)
+{
+    private static readonly KeyValuePair<string, object?> Transport = new("transport", "websocket");
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "This endpoint speaks WebSocket only."));
+            return;
+        }
+        string? userId = await guard.AdmitAsync(http);
+        if (userId is null)
+        {
+            return;
+        }
+        string? clientId = http.Request.Query["clientId"];
+        if (clientId is not null && !UserIds.IsValid(clientId))
+        {
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "clientId has 1 to 128 printable characters."));
+            return;
+        }
+        string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;
+        using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync(subProtocol);
+        using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
+        metrics.Connections.Add(1, Transport);
+        try
+        {
+            await RunAsync(http, socket, subscription, userId, clientId);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The client went away; it resumes with delta when it comes back.
+        }
+        finally
+        {
+            metrics.Connections.Add(-1, Transport);
+        }
+    }
+
+    private async Task RunAsync(HttpContext http, WebSocket socket, Subscription subscription, string userId, string? clientId)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Cut);
+        var sendLock = new SemaphoreSlim(1, 1);
+        async Task Send(byte[] frame)
+        {
+            await sendLock.WaitAsync(stop.Token);
+            try
+            {
+                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, stop.Token);
+            }
+            finally
+            {
+                sendLock.Release();
+            }
+        }
+
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, stop.Token);
+        var session = new LiveSession(userId, clientId, userGroups, subscription.StartSyncId, groups);
+        await Send(FrameJson.Handshake(subscription.StartSyncId, userGroups));
+
+        Task<LiveEnd> outgoing = LiveLoop.RunAsync(subscription, session, frame => Send(frame.Json), options.Value.HeartbeatInterval, stop.Token);
+        Task<WebSocketCloseStatus> incoming = ReceiveAsync(socket, userId, Send, stop.Token);
+        Task first = await Task.WhenAny(outgoing, incoming);
+        await stop.CancelAsync();
+        (WebSocketCloseStatus status, string reason) = first == outgoing
+            ? await outgoing switch
+            {
+                LiveEnd.SlowReader => (WebSocketCloseStatus.PolicyViolation, "slow reader: resume with delta"),
+                LiveEnd.ServerStopping => (WebSocketCloseStatus.EndpointUnavailable, "server stopping"),
+                _ => (WebSocketCloseStatus.NormalClosure, ""),
+            }
+            : (await incoming, "");
+        await SettleAsync(outgoing);
+        await SettleAsync(incoming);
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await socket.CloseOutputAsync(status, reason, closeTimeout.Token);
+        }
+    }
+
+    /// <summary>Reads client frames until the client closes; answers pings and runs pushes in order.</summary>
+    private async Task<WebSocketCloseStatus> ReceiveAsync(WebSocket socket, string userId, Func<byte[], Task> send, CancellationToken cancellationToken)
+    {
+        int maxBytes = options.Value.Limits.MaxBodyBytes;
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            buffer.ResetWrittenCount();
+            ValueWebSocketReceiveResult received;
+            do
+            {
+                if (buffer.WrittenCount > maxBytes)
+                {
+                    await send(FrameJson.Error(PushEndpoint.TooLarge(options.Value.Limits)));
+                    return WebSocketCloseStatus.MessageTooBig;
+                }
+                received = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
+                buffer.Advance(received.Count);
+            }
+            while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                return WebSocketCloseStatus.NormalClosure;
+            }
+            (byte[] answer, bool fatal) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId);
+            await send(answer);
+            if (fatal)
+            {
+                return WebSocketCloseStatus.InvalidPayloadData;
+            }
+        }
+    }
+
+    /// <summary>The answer to one client frame; a frame the server cannot understand is fatal (error, then close).</summary>
+    private async Task<(byte[] Answer, bool Fatal)> AnswerAsync(byte[] message, string userId)
+    {
+        TypedFrame? typed = JsonRequests.Parse(message, json.Context.TypedFrame, out ErrorBody? error);
+        if (typed?.Type == FrameTypes.Ping)
+        {
+            return (JsonSerializer.SerializeToUtf8Bytes(new TypedFrame(FrameTypes.Pong), TetherJsonContext.Default.TypedFrame), false);
+        }
+        if (typed?.Type != FrameTypes.Push)
+        {
+            LogUnknownFrame(typed?.Type);
+            return (FrameJson.Error(error ?? new ErrorBody(ErrorCodes.BadRequest, $"Unknown frame type '{typed?.Type}'.")), true);
+        }
+        PushFrame? frame = JsonRequests.Parse(message, json.Context.PushFrame, out error);
+        if (frame is null)
+        {
+            return (FrameJson.Error(error!), true);
+        }
+        PushOutcome outcome = guard.TryTake(userId) is null
+            ? await push.PushAsync(userId, new PushRequest(frame.ClientId, frame.Mutations))
+            : PushOutcome.Failed(RequestGuard.RateLimited());
+        var result = new PushResultFrame(frame.RequestId)
+        {
+            Results = outcome.Result?.Results,
+            LastMutationId = outcome.Result?.LastMutationId,
+            Error = outcome.Error,
+        };
+        return (JsonSerializer.SerializeToUtf8Bytes(result, TetherJsonContext.Default.PushResultFrame), false);
+    }
+
+    /// <summary>Waits for a half of the connection that was cancelled; ending by cancellation or by the socket
+    /// closing under it is the expected way for it to end.</summary>
+    private static async Task SettleAsync(Task half)
+    {
+        try
+        {
+            await half;
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "A live client sent a frame of unknown type '{Type}'.")]
+    private partial void LogUnknownFrame(string? type);
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Tether.Protocol;
+using Tether.Server.Internal.Http;
+using Tether.Server.Internal.Pipeline;
+
+namespace Tether.Server.Internal.Endpoints;
+
+/// <summary><c>POST /sync/push</c>, and the push path shared with the WebSocket.</summary>
+internal sealed class PushEndpoint(RequestGuard guard, MutationPipeline pipeline, TetherJson json, TetherMetrics metrics, IOptions<TetherServerOptions> options)
+{
+    private static readonly TimeSpan RetryAfterUnavailable = TimeSpan.FromSeconds(1);
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        string? userId = await guard.AdmitAsync(http);
+        if (userId is null)
+        {
+            return;
+        }
+        byte[]? body = await BodyReader.ReadAsync(http, options.Value.Limits.MaxBodyBytes);
+        if (body is null)
+        {
+            await ErrorResults.WriteAsync(http, TooLarge(options.Value.Limits));
+            return;
+        }
+        PushRequest? request = JsonRequests.Parse(body, json.Context.PushRequest, out ErrorBody? parseError);
+        PushOutcome outcome = request is null ? PushOutcome.Failed(parseError!) : await PushAsync(userId, request);
+        if (outcome.Error is { } error)
+        {
+            await ErrorResults.WriteAsync(http, error, error.Code == ErrorCodes.Unavailable ? RetryAfterUnavailable : null);
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, outcome.Result!, TetherJsonContext.Default.PushResult, http.RequestAborted);
+    }
+
+    public async Task<PushOutcome> PushAsync(string userId, PushRequest request)
+    {
+        metrics.Pushes.Add(1);
+        if (PushValidation.Validate(request, options.Value.Limits) is { } invalid)
+        {
+            return PushOutcome.Failed(invalid);
+        }
+        return await pipeline.PushAsync(userId, request);
+    }
+
+    public static ErrorBody TooLarge(TetherLimits limits)
+        => new(ErrorCodes.PayloadTooLarge, $"The request is larger than {limits.MaxBodyBytes} bytes.");
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace Tether.Server.Internal.Fanout;
+
+/// <summary>Wakes the log tailer after a local commit and remembers when the oldest unpublished commit happened
+/// (for the fan-out latency metric).</summary>
+internal sealed class CommitSignal
+{
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private long _oldestUnpublished;
+
+    public void NotifyCommitted()
+    {
+        Interlocked.CompareExchange(ref _oldestUnpublished, Stopwatch.GetTimestamp(), 0);
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Waits for a commit or the timeout, whichever comes first.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await _wake.Reader.ReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The poll interval passed: look at the log anyway, in case a commit was not signalled (another process).
+        }
+    }
+
+    /// <summary>The timestamp of the oldest commit not yet published, and forgets it.</summary>
+    public long TakeOldestUnpublished() => Interlocked.Exchange(ref _oldestUnpublished, 0);
+}

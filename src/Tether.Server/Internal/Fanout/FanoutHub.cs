@@ -1,0 +1,119 @@
+namespace Tether.Server.Internal.Fanout;
+
+/// <summary>
+/// Hands each published batch to every subscriber. Subscribing and publishing take the same lock, so a subscriber
+/// receives exactly the batches after its <see cref="Subscription.StartSyncId"/>: nothing missed, nothing twice.
+/// </summary>
+internal sealed class FanoutHub(TetherMetrics metrics)
+{
+    private readonly Lock _lock = new();
+    private readonly List<Subscription> _subscriptions = [];
+    private long _position;
+    private TaskCompletionSource _advanced = NewSignal();
+    private bool _started;
+
+    /// <summary>The greatest syncId published so far.</summary>
+    public long Position
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _position;
+            }
+        }
+    }
+
+    /// <summary>Completes when the hub has published anything after the current position, or when it stops.</summary>
+    public Task Advanced
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _advanced.Task;
+            }
+        }
+    }
+
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscriptions.Count;
+            }
+        }
+    }
+
+    /// <summary>Sets the position the tailer starts from; nothing before it is ever published.</summary>
+    public void Start(long position)
+    {
+        lock (_lock)
+        {
+            _position = position;
+            _started = true;
+        }
+    }
+
+    public Subscription Subscribe(int capacity)
+    {
+        lock (_lock)
+        {
+            if (!_started)
+            {
+                throw new InvalidOperationException("The log tailer has not started yet.");
+            }
+            var subscription = new Subscription(this, _position, capacity);
+            _subscriptions.Add(subscription);
+            return subscription;
+        }
+    }
+
+    public void Publish(FanoutBatch batch)
+    {
+        TaskCompletionSource advanced;
+        lock (_lock)
+        {
+            _position = batch.LastSyncId;
+            for (int i = _subscriptions.Count - 1; i >= 0; i--)
+            {
+                if (!_subscriptions[i].Offer(batch))
+                {
+                    _subscriptions.RemoveAt(i);
+                    metrics.SlowReadersDropped.Add(1);
+                }
+            }
+            advanced = _advanced;
+            _advanced = NewSignal();
+        }
+        advanced.TrySetResult();
+    }
+
+    /// <summary>Ends every subscription (server shutting down): their readers see the queue complete.</summary>
+    public void Stop()
+    {
+        TaskCompletionSource advanced;
+        lock (_lock)
+        {
+            foreach (Subscription subscription in _subscriptions)
+            {
+                subscription.Complete();
+            }
+            _subscriptions.Clear();
+            advanced = _advanced;
+        }
+        advanced.TrySetResult();
+    }
+
+    internal void Unsubscribe(Subscription subscription)
+    {
+        lock (_lock)
+        {
+            _subscriptions.Remove(subscription);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

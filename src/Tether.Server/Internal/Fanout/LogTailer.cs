@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Internal.Fanout;
+
+/// <summary>
+/// The one reader of the log per process: woken by commits (and by a slow poll as a safety net), it reads the new
+/// actions in syncId order, serialises each once, and publishes them to the hub.
+/// </summary>
+internal sealed partial class LogTailer(
+    ITetherStore store,
+    FanoutHub hub,
+    CommitSignal commits,
+    TetherMetrics metrics,
+    IOptions<TetherServerOptions> options,
+    ILogger<LogTailer> logger) : BackgroundService
+{
+    private const int PageSize = 1_000;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Initialise the store and the position before the server accepts connections, so every connection finds
+        // the hub started.
+        await store.InitializeAsync(cancellationToken);
+        await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken))
+        {
+            hub.Start(snapshot.Head);
+        }
+        if (options.Value.DevelopmentTokens)
+        {
+            LogDevelopmentTokens();
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        TimeSpan poll = options.Value.TailerPollInterval;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await PublishNewAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The position did not move, so the next round reads the same actions again: nothing is lost.
+                    LogReadFailed(e);
+                }
+                await commits.WaitAsync(poll, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+        finally
+        {
+            hub.Stop();
+        }
+    }
+
+    private async Task PublishNewAsync(CancellationToken cancellationToken)
+    {
+        long position = hub.Position;
+        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        long head = snapshot.Head;
+        if (head <= position)
+        {
+            return;
+        }
+        long oldestCommit = commits.TakeOldestUnpublished();
+        while (position < head)
+        {
+            IReadOnlyList<LogEntry> entries = await snapshot.ReadLogAsync(position, head, PageSize, cancellationToken);
+            long last = entries.Count == PageSize ? entries[^1].SyncId : head;
+            IReadOnlyList<GroupChange> changes = await snapshot.ReadGroupChangesAsync(position, last, cancellationToken);
+            var serialised = new FanoutEntry[entries.Count];
+            for (int i = 0; i < entries.Count; i++)
+            {
+                LogEntry entry = entries[i];
+                serialised[i] = new FanoutEntry(entry.SyncId, SyncActionJson.ToUtf8(entry), entry.SyncGroups, entry.ClientId, entry.MutationId);
+            }
+            hub.Publish(new FanoutBatch(position, last, serialised, changes));
+            position = last;
+        }
+        if (oldestCommit != 0)
+        {
+            metrics.FanoutLatency.Record(Stopwatch.GetElapsedTime(oldestCommit).TotalMilliseconds);
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Tether accepts development tokens ('Bearer dev:<userId>'): anyone can act as any user. Never enable this in production.")]
+    private partial void LogDevelopmentTokens();
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Reading the sync-action log failed; retrying from the same position.")]
+    private partial void LogReadFailed(Exception exception);
+}

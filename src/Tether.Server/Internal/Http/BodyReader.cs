@@ -1,0 +1,35 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+
+namespace Tether.Server.Internal.Http;
+
+/// <summary>Reads a whole request body, refusing it as soon as it passes the size limit.</summary>
+internal static class BodyReader
+{
+    /// <summary>Returns the body, or null when it is larger than <paramref name="maxBytes"/>.</summary>
+    public static async Task<byte[]?> ReadAsync(HttpContext http, int maxBytes)
+    {
+        if (http.Request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+        PipeReader reader = http.Request.BodyReader;
+        while (true)
+        {
+            ReadResult read = await reader.ReadAsync(http.RequestAborted);
+            if (read.Buffer.Length > maxBytes)
+            {
+                reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                return null;
+            }
+            if (read.IsCompleted)
+            {
+                byte[] body = read.Buffer.ToArray();
+                reader.AdvanceTo(read.Buffer.End);
+                return body;
+            }
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tether.Mutators;
+using Tether.Protocol;
+using Tether.Server.Internal.Fanout;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Internal.Pipeline;
+
+/// <summary>
+/// The single writer: takes every push waiting in its queue, runs all their mutations in ONE transaction (a
+/// savepoint each) and commits once, so concurrent pushes share one durable commit (group commit). Being the only
+/// writer of the process is also what makes syncId order equal commit order on SQLite.
+/// </summary>
+internal sealed partial class MutationPipeline(
+    ITetherStore store,
+    MutatorRegistry mutators,
+    GroupResolution groups,
+    CommitSignal commits,
+    TetherMetrics metrics,
+    IOptions<TetherServerOptions> options,
+    ILogger<MutationPipeline> logger) : BackgroundService
+{
+    private readonly Channel<PushWork> _queue = Channel.CreateUnbounded<PushWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
+
+    /// <summary>Queues a push and waits for its outcome.</summary>
+    public Task<PushOutcome> PushAsync(string userId, PushRequest request)
+    {
+        var work = new PushWork(userId, request);
+        if (!_queue.Writer.TryWrite(work))
+        {
+            return Task.FromResult(PushOutcome.Unavailable);
+        }
+        return work.Outcome;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PushWork>();
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                int mutationCount = 0;
+                while (mutationCount < _maxMutationsPerCommit && _queue.Reader.TryRead(out PushWork? work))
+                {
+                    batch.Add(work);
+                    mutationCount += work.Request.Mutations.Count;
+                }
+                await CommitBatchAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: pushes still queued are answered below so that no caller waits forever.
+        }
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out PushWork? left))
+        {
+            left.Complete(PushOutcome.Unavailable);
+        }
+    }
+
+    private async Task CommitBatchAsync(List<PushWork> batch, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var outcomes = new PushOutcome[batch.Count];
+        bool wroteAnything = false;
+        try
+        {
+            await using ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken);
+            var batchRun = new BatchRun(transaction, groups, DateTimeOffset.UtcNow);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            wroteAnything = true;
+            metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Nothing of the batch was committed, so every push in it may be retried as it is.
+            LogBatchFailed(e, batch.Count);
+            metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            Array.Fill(outcomes, PushOutcome.Unavailable);
+        }
+        metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (wroteAnything)
+        {
+            commits.NotifyCommitted();
+        }
+        for (int i = 0; i < batch.Count; i++)
+        {
+            batch[i].Complete(outcomes[i]);
+        }
+    }
+
+    private async Task<PushOutcome> RunPushAsync(BatchRun run, PushWork work, CancellationToken cancellationToken)
+    {
+        PushRequest request = work.Request;
+        ITetherWriteTransaction transaction = run.Transaction;
+        ClientState? client = await transaction.GetClientAsync(request.ClientId, cancellationToken);
+        if (client is not null && client.UserId != work.UserId)
+        {
+            return PushOutcome.Failed(new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."));
+        }
+        long lastMutationId = client?.LastMutationId ?? 0;
+        Mutation? firstNew = request.Mutations.FirstOrDefault(m => m.Id > lastMutationId);
+        if (firstNew is not null && firstNew.Id != lastMutationId + 1)
+        {
+            return PushOutcome.Failed(new ErrorBody(ErrorCodes.MutationGap, $"The next mutation id of this client is {lastMutationId + 1}.")
+            {
+                Expected = lastMutationId + 1,
+            });
+        }
+        var results = new List<MutationResult>(request.Mutations.Count);
+        foreach (Mutation mutation in request.Mutations)
+        {
+            if (mutation.Id <= lastMutationId)
+            {
+                results.Add(MutationResult.Duplicate(mutation.Id));
+                metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", MutationStatus.Duplicate));
+                continue;
+            }
+            MutationResult result = await RunMutationAsync(run, work, mutation, cancellationToken);
+            results.Add(result);
+            metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", result.Status));
+            lastMutationId = mutation.Id;
+        }
+        if (client is null || lastMutationId != client.LastMutationId)
+        {
+            await transaction.SetLastMutationIdAsync(request.ClientId, work.UserId, lastMutationId, cancellationToken);
+        }
+        return PushOutcome.Of(new PushResult(results, lastMutationId));
+    }
+
+    private async Task<MutationResult> RunMutationAsync(BatchRun run, PushWork work, Mutation mutation, CancellationToken cancellationToken)
+    {
+        if (!mutators.TryGet(mutation.Name, out IMutator mutator))
+        {
+            return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.UnknownMutator, $"There is no mutator named '{mutation.Name}'."));
+        }
+        ITetherWriteTransaction transaction = run.Transaction;
+        IReadOnlySet<string> userGroups = await run.UserGroupsAsync(work.UserId, cancellationToken);
+        var context = new ServerMutationContext(transaction, userGroups, work.UserId, run.Now, work.Request.ClientId, mutation.Id);
+        await transaction.SavepointAsync(cancellationToken);
+        try
+        {
+            await mutator.ExecuteAsync(context, mutation.Args, cancellationToken);
+            await context.CompleteAsync(cancellationToken);
+            await transaction.ReleaseSavepointAsync(cancellationToken);
+        }
+        catch (MutationRejectedException rejected)
+        {
+            await transaction.RollbackToSavepointAsync(cancellationToken);
+            return MutationResult.Rejected(mutation.Id, rejected.ToError());
+        }
+        catch (StoreFailureException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A bug in a mutator must not wedge the client's queue: the mutation is consumed as 'internal', nothing
+            // of it is written, and only the server's log has the details.
+            await transaction.RollbackToSavepointAsync(cancellationToken);
+            LogMutatorFailed(e, mutation.Name, mutation.Id, work.Request.ClientId);
+            return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
+        }
+        if (context.ChangedGroups)
+        {
+            run.ForgetUserGroups();
+        }
+        return MutationResult.Applied(mutation.Id, transaction.Head);
+    }
+
+    /// <summary>State shared by the pushes of one batch: the transaction, its clock, and users' groups as of the
+    /// transaction so far (forgotten whenever a mutation changes memberships).</summary>
+    private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, DateTimeOffset now)
+    {
+        private readonly Dictionary<string, IReadOnlySet<string>> _userGroups = new(StringComparer.Ordinal);
+
+        public ITetherWriteTransaction Transaction => transaction;
+        public DateTimeOffset Now => now;
+
+        public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
+        {
+            if (!_userGroups.TryGetValue(userId, out IReadOnlySet<string>? resolved))
+            {
+                try
+                {
+                    resolved = await groups.ResolveAsync(userId, transaction, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new StoreFailureException(e);
+                }
+                _userGroups[userId] = resolved;
+            }
+            return resolved;
+        }
+
+        public void ForgetUserGroups() => _userGroups.Clear();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "A group-commit batch of {PushCount} pushes failed; all were answered 503 and nothing was written.")]
+    private partial void LogBatchFailed(Exception exception, int pushCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Mutator '{Name}' threw on mutation {MutationId} of client {ClientId}; the mutation was rejected as internal.")]
+    private partial void LogMutatorFailed(Exception exception, string name, long mutationId, string clientId);
+}

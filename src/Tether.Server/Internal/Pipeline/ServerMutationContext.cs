@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tether.Mutators;
+using Tether.Protocol;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Internal.Pipeline;
+
+/// <summary>The authoritative <see cref="IMutationContext"/>: every read and write goes to the pipeline's open
+/// transaction, and every write appends its sync action.</summary>
+internal sealed class ServerMutationContext(
+    ITetherWriteTransaction transaction,
+    IReadOnlySet<string> userSyncGroups,
+    string userId,
+    DateTimeOffset now,
+    string clientId,
+    long mutationId) : IMutationContext
+{
+    private const int MaxIdLength = 256;
+    private List<string>? _groupChanges;
+    private long _firstSyncId;
+
+    public string UserId => userId;
+    public bool IsAuthoritative => true;
+    public DateTimeOffset Now => now;
+
+    /// <summary>Resolved by the pipeline against this transaction before the mutation ran, so it includes the
+    /// memberships written by earlier mutations of the same batch.</summary>
+    public IReadOnlySet<string> UserSyncGroups => userSyncGroups;
+
+    /// <summary>True when this mutation said some user's groups change.</summary>
+    public bool ChangedGroups => _groupChanges is not null;
+
+    public async ValueTask<Record?> GetAsync(string modelName, string id, CancellationToken cancellationToken = default)
+    {
+        CheckModel(modelName);
+        return await Store(() => transaction.GetRecordAsync(modelName, id, cancellationToken).AsTask());
+    }
+
+    public async ValueTask<IReadOnlyList<Record>> ListAsync(string modelName, string syncGroup, CancellationToken cancellationToken = default)
+    {
+        CheckModel(modelName);
+        return await Store(() => transaction.ListRecordsAsync(modelName, syncGroup, cancellationToken).AsTask());
+    }
+
+    public async ValueTask InsertAsync(string modelName, string id, JsonObject data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken = default)
+    {
+        CheckModel(modelName);
+        CheckId(id);
+        CheckGroups(syncGroups);
+        if (await GetAsync(modelName, id, cancellationToken) is not null)
+        {
+            throw MutationRejectedException.InvalidArgs($"A {modelName} with id '{id}' already exists.");
+        }
+        JsonObject record = Copy(data);
+        record["id"] = id;
+        string json = record.ToJsonString();
+        await Store(() => transaction.PutRecordAsync(modelName, id, json, syncGroups, cancellationToken).AsTask());
+        await AppendAsync(SyncActionKinds.Insert, modelName, id, json, syncGroups, cancellationToken);
+    }
+
+    public async ValueTask UpdateAsync(string modelName, string id, JsonObject patch, IReadOnlyCollection<string>? syncGroups = null, CancellationToken cancellationToken = default)
+    {
+        Record existing = await GetAsync(modelName, id, cancellationToken)
+            ?? throw MutationRejectedException.NotFound($"There is no {modelName} with id '{id}'.");
+        if (syncGroups is not null)
+        {
+            CheckGroups(syncGroups);
+        }
+        JsonObject record = Copy(existing.Data);
+        foreach ((string field, JsonNode? value) in patch)
+        {
+            if (field != "id")
+            {
+                record[field] = value?.DeepClone();
+            }
+        }
+        string json = record.ToJsonString();
+        IReadOnlyCollection<string> newGroups = syncGroups ?? existing.SyncGroups;
+        await Store(() => transaction.PutRecordAsync(modelName, id, json, newGroups, cancellationToken).AsTask());
+        // Readers of a group the record leaves must learn that it is gone for them, without seeing its new data.
+        string[] left = existing.SyncGroups.Except(newGroups, StringComparer.Ordinal).ToArray();
+        if (left.Length > 0)
+        {
+            await AppendAsync(SyncActionKinds.Delete, modelName, id, null, left, cancellationToken);
+        }
+        await AppendAsync(SyncActionKinds.Update, modelName, id, json, newGroups, cancellationToken);
+    }
+
+    public async ValueTask DeleteAsync(string modelName, string id, CancellationToken cancellationToken = default)
+    {
+        Record existing = await GetAsync(modelName, id, cancellationToken)
+            ?? throw MutationRejectedException.NotFound($"There is no {modelName} with id '{id}'.");
+        await Store(() => transaction.DeleteRecordAsync(modelName, id, cancellationToken).AsTask());
+        await AppendAsync(SyncActionKinds.Delete, modelName, id, null, existing.SyncGroups, cancellationToken);
+    }
+
+    public void SyncGroupsChanged(string changedUserId)
+    {
+        (_groupChanges ??= []).Add(changedUserId);
+    }
+
+    /// <summary>Writes the group changes at the first syncId of this mutation, so a live connection re-resolves
+    /// groups before it delivers any of the mutation's actions.</summary>
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_groupChanges is null || _firstSyncId == 0)
+        {
+            return;
+        }
+        foreach (string changed in _groupChanges.Distinct(StringComparer.Ordinal))
+        {
+            await Store(() => transaction.AddGroupChangeAsync(_firstSyncId, changed, cancellationToken).AsTask());
+        }
+    }
+
+    private async Task AppendAsync(string action, string modelName, string id, string? json, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
+    {
+        var entry = new NewSyncAction(action, modelName, id, json, syncGroups, clientId, mutationId);
+        long syncId = await Store(() => transaction.AppendActionAsync(entry, cancellationToken).AsTask());
+        if (_firstSyncId == 0)
+        {
+            _firstSyncId = syncId;
+        }
+    }
+
+    private static JsonObject Copy(JsonObject data) => (JsonObject)data.DeepClone();
+
+    private static void CheckModel(string modelName)
+    {
+        if (!ModelNames.IsValid(modelName))
+        {
+            throw new ArgumentException($"'{modelName}' is not a valid model name.", nameof(modelName));
+        }
+    }
+
+    private static void CheckId(string id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength)
+        {
+            throw MutationRejectedException.InvalidArgs($"A record id has 1 to {MaxIdLength} characters.");
+        }
+    }
+
+    private static void CheckGroups(IReadOnlyCollection<string> syncGroups)
+    {
+        if (syncGroups.Count == 0 || syncGroups.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("A record belongs to at least one non-empty sync group.", nameof(syncGroups));
+        }
+    }
+
+    private static async Task<T> Store<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is not MutationRejectedException and not OperationCanceledException and not JsonException)
+        {
+            throw new StoreFailureException(e);
+        }
+    }
+
+    private static Task Store(Func<Task> call) => Store(async () => { await call(); return true; });
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+
+namespace Tether.Server.Internal;
+
+/// <summary>The instruments of the <c>Tether.Server</c> meter.</summary>
+internal sealed class TetherMetrics : IDisposable
+{
+    public const string MeterName = "Tether.Server";
+
+    private readonly Meter _meter;
+
+    public TetherMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        Pushes = _meter.CreateCounter<long>("tether.server.pushes", description: "Push requests handled (HTTP and WebSocket).");
+        Mutations = _meter.CreateCounter<long>("tether.server.mutations", description: "Mutations handled, by status.");
+        Commits = _meter.CreateCounter<long>("tether.server.commits", description: "Group-commit transactions, by outcome.");
+        CommitDuration = _meter.CreateHistogram<double>("tether.server.commit.duration", unit: "ms", description: "Time to run and commit one group-commit batch.");
+        FanoutLatency = _meter.CreateHistogram<double>("tether.server.fanout.latency", unit: "ms", description: "Time from a commit to its actions being handed to connections.");
+        Connections = _meter.CreateUpDownCounter<long>("tether.server.connections", description: "Open live connections, by transport.");
+        SlowReadersDropped = _meter.CreateCounter<long>("tether.server.slow_readers", description: "Connections dropped because their queue was full.");
+    }
+
+    public Counter<long> Pushes { get; }
+    public Counter<long> Mutations { get; }
+    public Counter<long> Commits { get; }
+    public Histogram<double> CommitDuration { get; }
+    public Histogram<double> FanoutLatency { get; }
+    public UpDownCounter<long> Connections { get; }
+    public Counter<long> SlowReadersDropped { get; }
+
+    public void Dispose() => _meter.Dispose();
+}

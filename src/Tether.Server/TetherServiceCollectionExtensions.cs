@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tether.Mutators;
+using Tether.Server.Internal;
+using Tether.Server.Internal.Auth;
+using Tether.Server.Internal.Endpoints;
+using Tether.Server.Internal.Fanout;
+using Tether.Server.Internal.Http;
+using Tether.Server.Internal.Pipeline;
+
+namespace Tether.Server;
+
+public static class TetherServiceCollectionExtensions
+{
+    /// <summary>Adds the Tether server: mutation pipeline, log tailer and fan-out, authentication schemes and the
+    /// endpoints' services. Add mutators, a group resolver, a write policy and a store on the returned builder.</summary>
+    public static ITetherServerBuilder AddTether(this IServiceCollection services, Action<TetherServerOptions>? configure = null)
+    {
+        OptionsBuilder<TetherServerOptions> options = services.AddOptions<TetherServerOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+        services.AddMetrics();
+        services.TryAddSingleton<TetherMetrics>();
+        services.TryAddSingleton<ISyncGroupResolver, UserGroupResolver>();
+        services.TryAddSingleton<IWritePolicy, DenyAllWritePolicy>();
+        services.TryAddSingleton(sp => new MutatorRegistry(
+            sp.GetServices<IMutator>().Append(new ChangesMutator(sp.GetRequiredService<IWritePolicy>()))));
+        services.TryAddSingleton<GroupResolution>();
+        services.TryAddSingleton<CommitSignal>();
+        services.TryAddSingleton<FanoutHub>();
+        services.TryAddSingleton<TetherJson>();
+        services.TryAddSingleton<RequestGuard>();
+        services.TryAddSingleton<LogTailer>();
+        services.TryAddSingleton<MutationPipeline>();
+        // The tailer starts first: it initialises the store and the fan-out position before anything else runs.
+        services.AddHostedService(sp => sp.GetRequiredService<LogTailer>());
+        services.AddHostedService(sp => sp.GetRequiredService<MutationPipeline>());
+        services.TryAddSingleton<PushEndpoint>();
+        services.TryAddSingleton<BootstrapEndpoint>();
+        services.TryAddSingleton<DeltaEndpoint>();
+        services.TryAddSingleton<LiveEndpoint>();
+        services.TryAddSingleton<EventsEndpoint>();
+
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, DevelopmentTokenHandler>(TetherAuthSchemes.Development, _ => { })
+            .AddJwtBearer(TetherAuthSchemes.Jwt);
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        services.AddHealthChecks().AddCheck<TetherHealthCheck>("tether");
+        return new TetherServerBuilder(services);
+    }
+
+    private sealed class TetherServerBuilder(IServiceCollection services) : ITetherServerBuilder
+    {
+        public IServiceCollection Services => services;
+    }
+}
