@@ -12,7 +12,7 @@ public static class IssueTrackerHost
     /// <summary>Adds Tether with the issue tracker's models, mutators, groups and write policy on SQLite at
     /// <c>--data</c> (or <c>Tether:Data</c>), reading the rest of <see cref="TetherServerOptions"/> from the
     /// <c>Tether</c> configuration section.</summary>
-    public static ITetherServerBuilder AddIssueTracker(this WebApplicationBuilder builder, Action<TetherServerOptions>? configure = null)
+    public static ITetherServerBuilder AddIssueTracker(this WebApplicationBuilder builder, Action<TetherServerOptions>? configure = null, Action<SqliteStoreOptions>? configureStore = null)
     {
         IConfiguration configuration = builder.Configuration;
         string dataPath = configuration["data"] ?? configuration["Tether:Data"] ?? DefaultDataPath;
@@ -27,6 +27,6 @@ public static class IssueTrackerHost
             .AddMutators(IssueTrackerMutators.All)
             .UseSyncGroupResolver<IssueTrackerGroupResolver>()
             .UseWritePolicy<IssueTrackerWritePolicy>()
-            .UseSqlite(dataPath);
+            .UseSqlite(dataPath, configureStore);
     }
 }

@@ -1,0 +1,103 @@
+using IssueTracker.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tether.Server;
+using Tether.Server.Sqlite;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Tests.Harness;
+
+/// <summary>What a test may change about the server it starts.</summary>
+public sealed record TestServerSettings
+{
+    public Action<TetherServerOptions>? Tether { get; init; }
+    public Action<SqliteStoreOptions>? Store { get; init; }
+    public Action<ITetherServerBuilder>? Builder { get; init; }
+}
+
+/// <summary>The issue tracker server on real Kestrel (127.0.0.1, a free port) and a real SQLite file.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly TestServerSettings _settings;
+    private readonly TempDirectory? _ownedDirectory;
+
+    private TestServer(WebApplication app, string dataPath, TestServerSettings settings, TempDirectory? ownedDirectory)
+    {
+        _app = app;
+        _settings = settings;
+        _ownedDirectory = ownedDirectory;
+        DataPath = dataPath;
+        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        BaseAddress = new Uri(address);
+    }
+
+    public Uri BaseAddress { get; }
+    public string DataPath { get; }
+    public IServiceProvider Services => _app.Services;
+    public ITetherStore Store => _app.Services.GetRequiredService<ITetherStore>();
+
+    public static Task<TestServer> StartAsync(TestServerSettings? settings = null)
+    {
+        var directory = new TempDirectory();
+        return StartAsync(Path.Combine(directory.Path, "tether.db"), settings ?? new TestServerSettings(), directory);
+    }
+
+    /// <summary>Stops this server and starts a new one on the same file and settings.</summary>
+    public async Task<TestServer> RestartAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        return await StartAsync(DataPath, _settings, _ownedDirectory);
+    }
+
+    private static async Task<TestServer> StartAsync(string dataPath, TestServerSettings settings, TempDirectory? directory)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration["data"] = dataPath;
+        ITetherServerBuilder tether = builder.AddIssueTracker(options =>
+        {
+            options.DevelopmentTokens = true;
+            settings.Tether?.Invoke(options);
+        }, settings.Store);
+        settings.Builder?.Invoke(tether);
+        WebApplication app = builder.Build();
+        app.MapTether("/sync");
+        await app.StartAsync();
+        return new TestServer(app, dataPath, settings, directory);
+    }
+
+    public SyncApi Api(string userId) => new(this, userId);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _ownedDirectory?.Dispose();
+    }
+}
+
+/// <summary>A directory under the system temp folder, deleted with everything in it.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "tether-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Path, recursive: true);
+    }
+}
