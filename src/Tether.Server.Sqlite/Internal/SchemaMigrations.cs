@@ -1,0 +1,110 @@
+using Microsoft.Data.Sqlite;
+
+namespace Tether.Server.Sqlite.Internal;
+
+/// <summary>
+/// The store's schema as an ordered list of steps. <c>PRAGMA user_version</c> records how many have run; it lives in
+/// the file header and changes inside the step's transaction, so a crash never leaves a step half recorded.
+/// </summary>
+internal static class SchemaMigrations
+{
+    // Append new steps; never edit one that has shipped, since files in the field already ran it.
+    private static readonly string[] Steps =
+    [
+        // Foreign keys are deliberately not declared: checking them costs on every hot write, and the only
+        // deletions (DeleteRecord, Compact) remove the link rows explicitly in the same transaction.
+        """
+        CREATE TABLE groups(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE);
+
+        CREATE TABLE records(
+            model TEXT NOT NULL,
+            id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY(model, id));
+
+        CREATE TABLE record_groups(
+            model TEXT NOT NULL,
+            id TEXT NOT NULL,
+            group_id INTEGER NOT NULL,
+            PRIMARY KEY(model, id, group_id)) WITHOUT ROWID;
+        CREATE INDEX record_groups_by_group ON record_groups(group_id, model, id);
+
+        -- AUTOINCREMENT keeps the highest syncId in sqlite_sequence, so ids are never reused even after compaction
+        -- empties the table, and a rolled-back savepoint also rolls the counter back (no hole).
+        CREATE TABLE actions(
+            sync_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            model TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            data TEXT,
+            client_id TEXT,
+            mutation_id INTEGER);
+
+        CREATE TABLE action_groups(
+            sync_id INTEGER NOT NULL,
+            group_id INTEGER NOT NULL,
+            PRIMARY KEY(sync_id, group_id)) WITHOUT ROWID;
+        CREATE INDEX action_groups_by_group ON action_groups(group_id, sync_id);
+
+        CREATE TABLE group_changes(
+            sync_id INTEGER NOT NULL,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY(sync_id, user_id)) WITHOUT ROWID;
+
+        CREATE TABLE clients(
+            client_id TEXT NOT NULL PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            last_mutation_id INTEGER NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE meta(
+            key TEXT NOT NULL PRIMARY KEY,
+            value INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta(key, value) VALUES('horizon', 0);
+        """,
+    ];
+
+    public static int LatestVersion => Steps.Length;
+
+    public static void Apply(SqliteConnection connection, string path)
+    {
+        for (var version = 1; version <= Steps.Length; version++)
+        {
+            // IMMEDIATE takes the write lock before reading the version, so two processes starting at once cannot
+            // both run the same step.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var current = ReadVersion(connection, transaction);
+            if (current > Steps.Length)
+            {
+                throw new InvalidOperationException(
+                    $"The Tether database '{path}' has schema version {current}, but this version of Tether.Server.Sqlite " +
+                    $"only knows versions up to {Steps.Length}. It was written by a newer Tether; upgrade the server " +
+                    "instead of opening it with this one.");
+            }
+
+            if (current >= version)
+            {
+                continue;
+            }
+
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                // user_version cannot take a parameter; the value is our own integer, not input.
+                command.CommandText = Steps[version - 1] + $";\nPRAGMA user_version = {version};";
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version;";
+        return (long)command.ExecuteScalar()!;
+    }
+}

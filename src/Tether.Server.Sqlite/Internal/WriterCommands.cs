@@ -1,0 +1,98 @@
+using Microsoft.Data.Sqlite;
+
+namespace Tether.Server.Sqlite.Internal;
+
+/// <summary>
+/// The writer's statements, created once and reused: Microsoft.Data.Sqlite keeps a command's prepared statements
+/// while its text stays the same, so the hot path binds values instead of compiling SQL per mutation.
+/// </summary>
+internal sealed class WriterCommands : IDisposable
+{
+    private readonly List<SqliteCommand> _all = [];
+
+    public WriterCommands(SqliteConnection connection)
+    {
+        SqliteCommand Create(string sql, params string[] parameterNames)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameterNames)
+            {
+                command.Parameters.Add(new SqliteParameter(name, null));
+            }
+
+            _all.Add(command);
+            return command;
+        }
+
+        Begin = Create("BEGIN IMMEDIATE");
+        Commit = Create("COMMIT");
+        Rollback = Create("ROLLBACK");
+        Savepoint = Create("SAVEPOINT s");
+        Release = Create("RELEASE s");
+        RollbackToSavepoint = Create("ROLLBACK TO s; RELEASE s");
+        ReadHead = Create(Sql.ReadHead);
+
+        GetRecord = Create(Sql.GetRecord, "$model", "$id");
+        ListRecords = Create(Sql.ListRecords, "$model", "$group");
+        // One command, three statements: upsert the data, drop links to groups it left, add the new ones. Links that
+        // stay are not rewritten, so an update that keeps its groups touches no index page of record_groups.
+        PutRecord = Create(
+            "INSERT INTO records(model, id, data) VALUES($model, $id, $data) " +
+            "ON CONFLICT(model, id) DO UPDATE SET data = excluded.data; " +
+            "DELETE FROM record_groups WHERE model = $model AND id = $id " +
+            "AND group_id NOT IN (SELECT value FROM json_each($groups)); " +
+            "INSERT OR IGNORE INTO record_groups(model, id, group_id) SELECT $model, $id, value FROM json_each($groups);",
+            "$model", "$id", "$data", "$groups");
+        DeleteRecord = Create(
+            "DELETE FROM records WHERE model = $model AND id = $id; " +
+            "DELETE FROM record_groups WHERE model = $model AND id = $id;",
+            "$model", "$id");
+
+        FindGroup = Create("SELECT id FROM groups WHERE name = $name", "$name");
+        InsertGroup = Create("INSERT INTO groups(name) VALUES($name)", "$name");
+
+        InsertAction = Create(
+            "INSERT INTO actions(action, model, model_id, data, client_id, mutation_id) " +
+            "VALUES($action, $model, $modelId, $data, $client, $mutation)",
+            "$action", "$model", "$modelId", "$data", "$client", "$mutation");
+        LinkAction = Create(
+            "INSERT INTO action_groups(sync_id, group_id) SELECT $syncId, value FROM json_each($groups)",
+            "$syncId", "$groups");
+        InsertGroupChange = Create(
+            "INSERT OR IGNORE INTO group_changes(sync_id, user_id) VALUES($syncId, $user)", "$syncId", "$user");
+
+        GetClient = Create(Sql.GetClient, "$client");
+        SetLastMutationId = Create(
+            "INSERT INTO clients(client_id, user_id, last_mutation_id) VALUES($client, $user, $last) " +
+            "ON CONFLICT(client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id",
+            "$client", "$user", "$last");
+    }
+
+    public SqliteCommand Begin { get; }
+    public SqliteCommand Commit { get; }
+    public SqliteCommand Rollback { get; }
+    public SqliteCommand Savepoint { get; }
+    public SqliteCommand Release { get; }
+    public SqliteCommand RollbackToSavepoint { get; }
+    public SqliteCommand ReadHead { get; }
+    public SqliteCommand GetRecord { get; }
+    public SqliteCommand ListRecords { get; }
+    public SqliteCommand PutRecord { get; }
+    public SqliteCommand DeleteRecord { get; }
+    public SqliteCommand FindGroup { get; }
+    public SqliteCommand InsertGroup { get; }
+    public SqliteCommand InsertAction { get; }
+    public SqliteCommand LinkAction { get; }
+    public SqliteCommand InsertGroupChange { get; }
+    public SqliteCommand GetClient { get; }
+    public SqliteCommand SetLastMutationId { get; }
+
+    public void Dispose()
+    {
+        foreach (var command in _all)
+        {
+            command.Dispose();
+        }
+    }
+}
