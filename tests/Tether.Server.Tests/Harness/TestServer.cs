@@ -32,7 +32,7 @@ public sealed class TestServer : IAsyncDisposable
         _settings = settings;
         _ownedDirectory = ownedDirectory;
         DataPath = dataPath;
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new Uri(address);
     }
 
