@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Tether.Server.Internal;
 using Tether.Server.Internal.Endpoints;
+using Tether.Server.Internal.Http;
 
 namespace Tether.Server;
 
@@ -22,18 +23,19 @@ public static class TetherEndpointRouteBuilderExtensions
         IServiceProvider services = endpoints.ServiceProvider;
         TetherServerOptions options = services.GetRequiredService<IOptions<TetherServerOptions>>().Value;
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
+        UnhandledErrorGuard errors = services.GetRequiredService<UnhandledErrorGuard>();
         PushEndpoint push = services.GetRequiredService<PushEndpoint>();
         BootstrapEndpoint bootstrap = services.GetRequiredService<BootstrapEndpoint>();
         DeltaEndpoint delta = services.GetRequiredService<DeltaEndpoint>();
         LiveEndpoint live = services.GetRequiredService<LiveEndpoint>();
         EventsEndpoint events = services.GetRequiredService<EventsEndpoint>();
 
-        group.MapPost("/push", push.HandleAsync).WithRequestSize(options);
-        group.MapPost("/bootstrap", bootstrap.HandleAsync).WithRequestSize(options);
-        group.MapGet("/delta", delta.HandleDeltaAsync);
-        group.MapGet("/poll", delta.HandlePollAsync);
-        group.MapGet("/live", live.HandleAsync);
-        group.MapGet("/events", events.HandleAsync);
+        group.MapPost("/push", errors.Wrap(push.HandleAsync)).WithRequestSize(options);
+        group.MapPost("/bootstrap", errors.Wrap(bootstrap.HandleAsync)).WithRequestSize(options);
+        group.MapGet("/delta", errors.Wrap(delta.HandleDeltaAsync));
+        group.MapGet("/poll", errors.Wrap(delta.HandlePollAsync));
+        group.MapGet("/live", errors.Wrap(live.HandleAsync));
+        group.MapGet("/events", errors.Wrap(events.HandleAsync));
         endpoints.MapHealthChecks(prefix + "/health", new HealthCheckOptions { ResponseWriter = TetherHealthCheck.WriteAsync });
         return group;
     }

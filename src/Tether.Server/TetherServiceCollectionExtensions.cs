@@ -35,6 +35,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<FanoutHub>();
         services.TryAddSingleton<TetherJson>();
         services.TryAddSingleton<RequestGuard>();
+        services.TryAddSingleton<UnhandledErrorGuard>();
         services.TryAddSingleton<LogTailer>();
         services.TryAddSingleton<MutationPipeline>();
         // The tailer starts first: it initialises the store and the fan-out position before anything else runs.

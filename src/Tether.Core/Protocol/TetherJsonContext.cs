@@ -10,7 +10,8 @@ namespace Tether.Protocol;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     MaxDepth = 64,
-    RespectNullableAnnotations = true)]
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(SyncAction))]
 [JsonSerializable(typeof(Mutation))]
 [JsonSerializable(typeof(PushRequest))]

@@ -60,7 +60,8 @@ public sealed class TestServer : IAsyncDisposable
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddSimpleConsole();
+        builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && category != "Tether.Server.Internal.Fanout.LogTailer" || level >= LogLevel.Error);
         builder.Configuration["data"] = dataPath;
         ITetherServerBuilder tether = builder.AddIssueTracker(options =>
         {

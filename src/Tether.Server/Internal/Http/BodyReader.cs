@@ -17,7 +17,16 @@ internal static class BodyReader
         PipeReader reader = http.Request.BodyReader;
         while (true)
         {
-            ReadResult read = await reader.ReadAsync(http.RequestAborted);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(http.RequestAborted);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's own limit (set just above ours) tripped inside one read.
+                return null;
+            }
             if (read.Buffer.Length > maxBytes)
             {
                 reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
