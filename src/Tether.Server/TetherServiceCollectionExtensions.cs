@@ -38,7 +38,8 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<UnhandledErrorGuard>();
         services.TryAddSingleton<LogTailer>();
         services.TryAddSingleton<MutationPipeline>();
-        // The tailer starts first: it initialises the store and the fan-out position before anything else runs.
+        // Order matters: the store is migrated, then the tailer takes its start position, then pushes are taken.
+        services.AddHostedService<TetherInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<LogTailer>());
         services.AddHostedService(sp => sp.GetRequiredService<MutationPipeline>());
         services.TryAddSingleton<PushEndpoint>();

@@ -61,7 +61,7 @@ public sealed class TestServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole();
-        builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && category != "Tether.Server.Internal.Fanout.LogTailer" || level >= LogLevel.Error);
+        builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && category != "Tether.Server.Internal.TetherInitializer" || level >= LogLevel.Error);
         builder.Configuration["data"] = dataPath;
         ITetherServerBuilder tether = builder.AddIssueTracker(options =>
         {

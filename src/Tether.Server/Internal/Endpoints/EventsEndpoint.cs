@@ -37,6 +37,11 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
             }
             from = parsed;
         }
+        if (!ClientIdQuery.TryRead(http.Request, out string? clientId))
+        {
+            await ErrorResults.WriteAsync(http, ClientIdQuery.Invalid);
+            return;
+        }
         CancellationToken aborted = http.RequestAborted;
         using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
@@ -52,7 +57,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         metrics.Connections.Add(1, Transport);
         try
         {
-            var session = new LiveSession(userId, http.Request.Query["clientId"], userGroups, subscription.StartSyncId, groups);
+            var session = new LiveSession(userId, clientId, userGroups, subscription.StartSyncId, groups);
             await SendAsync(http, new OutgoingFrame(FrameJson.Handshake(subscription.StartSyncId, userGroups), subscription.StartSyncId), aborted);
             if (from is { } catchUpFrom)
             {

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Protocol;
-using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Internal.Live;
@@ -39,10 +38,9 @@ internal sealed partial class LiveEndpoint(
         {
             return;
         }
-        string? clientId = http.Request.Query["clientId"];
-        if (clientId is not null && !UserIds.IsValid(clientId))
+        if (!ClientIdQuery.TryRead(http.Request, out string? clientId))
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "clientId has 1 to 128 printable characters."));
+            await ErrorResults.WriteAsync(http, ClientIdQuery.Invalid);
             return;
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;

@@ -74,6 +74,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
     public void Publish(FanoutBatch batch)
     {
         TaskCompletionSource advanced;
+        List<Subscription>? cut = null;
         lock (_lock)
         {
             _position = batch.LastSyncId;
@@ -81,12 +82,17 @@ internal sealed class FanoutHub(TetherMetrics metrics)
             {
                 if (!_subscriptions[i].Offer(batch))
                 {
+                    (cut ??= []).Add(_subscriptions[i]);
                     _subscriptions.RemoveAt(i);
-                    metrics.SlowReadersDropped.Add(1);
                 }
             }
             advanced = _advanced;
             _advanced = NewSignal();
+        }
+        foreach (Subscription slow in cut ?? [])
+        {
+            slow.CutOff();
+            metrics.SlowReadersDropped.Add(1);
         }
         advanced.TrySetResult();
     }

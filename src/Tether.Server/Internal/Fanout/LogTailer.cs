@@ -22,16 +22,10 @@ internal sealed partial class LogTailer(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Initialise the store and the position before the server accepts connections, so every connection finds
-        // the hub started.
-        await store.InitializeAsync(cancellationToken);
+        // Before the server accepts connections, so every connection finds the hub started.
         await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken))
         {
             hub.Start(snapshot.Head);
-        }
-        if (options.Value.DevelopmentTokens)
-        {
-            LogDevelopmentTokens();
         }
         await base.StartAsync(cancellationToken);
     }
@@ -94,9 +88,6 @@ internal sealed partial class LogTailer(
             metrics.FanoutLatency.Record(Stopwatch.GetElapsedTime(oldestCommit).TotalMilliseconds);
         }
     }
-
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Tether accepts development tokens ('Bearer dev:<userId>'): anyone can act as any user. Never enable this in production.")]
-    private partial void LogDevelopmentTokens();
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Reading the sync-action log failed; retrying from the same position.")]
     private partial void LogReadFailed(Exception exception);

@@ -34,7 +34,8 @@ internal sealed class Subscription : IDisposable
     /// read is abandoned too.</summary>
     public CancellationToken Cut => _cut.Token;
 
-    /// <summary>Called by the hub with its lock held; returns false when this subscriber was cut.</summary>
+    /// <summary>Called by the hub with its lock held; returns false when the queue is full and the subscriber must be
+    /// cut (<see cref="CutOff"/>, outside the lock: cancellation runs callbacks).</summary>
     internal bool Offer(FanoutBatch batch)
     {
         if (_queue.Writer.TryWrite(batch))
@@ -43,15 +44,14 @@ internal sealed class Subscription : IDisposable
         }
         Overflowed = true;
         _queue.Writer.TryComplete();
-        _cut.Cancel();
         return false;
     }
 
+    internal void CutOff() => _cut.Cancel();
+
     internal void Complete() => _queue.Writer.TryComplete();
 
-    public void Dispose()
-    {
-        _hub.Unsubscribe(this);
-        _cut.Dispose();
-    }
+    // The token source is not disposed: the hub may still cut a subscription its connection has just left, and a
+    // source without timers holds nothing that needs releasing.
+    public void Dispose() => _hub.Unsubscribe(this);
 }

@@ -83,10 +83,14 @@ internal sealed partial class MutationPipeline(
             wroteAnything = true;
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            // Nothing of the batch was committed, so every push in it may be retried as it is.
-            LogBatchFailed(e, batch.Count);
+            // Nothing of the batch was committed, so every push in it may be retried as it is (also when the server
+            // is stopping: every caller gets an answer).
+            if (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogBatchFailed(e, batch.Count);
+            }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
             Array.Fill(outcomes, PushOutcome.Unavailable);
         }

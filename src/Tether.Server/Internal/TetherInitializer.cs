@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tether.Server.Storage;
+
+namespace Tether.Server.Internal;
+
+/// <summary>Runs first at startup: migrates the store and says what the authentication settings mean.</summary>
+internal sealed partial class TetherInitializer(ITetherStore store, IOptions<TetherServerOptions> options, ILogger<TetherInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.InitializeAsync(cancellationToken);
+        TetherServerOptions settings = options.Value;
+        if (settings.DevelopmentTokens)
+        {
+            LogDevelopmentTokens();
+        }
+        else if (settings.Jwt.Key is null)
+        {
+            LogNoAuthentication();
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Tether accepts development tokens ('Bearer dev:<userId>'): anyone can act as any user. Never enable this in production.")]
+    private partial void LogDevelopmentTokens();
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Tether has neither development tokens nor a JWT key (Tether:Jwt:Key): every request will be refused as unauthorized.")]
+    private partial void LogNoAuthentication();
+}
