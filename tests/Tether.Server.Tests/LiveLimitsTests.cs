@@ -1,0 +1,65 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Tether.Server.Tests.Harness;
+
+namespace Tether.Server.Tests;
+
+public sealed class LiveLimitsTests
+{
+    [Fact]
+    public async Task WebSocket_message_over_the_size_limit_gets_payload_too_large_and_a_close()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => o.Limits.MaxBodyBytes = 20_000 });
+        await using LiveClient live = await LiveClient.ConnectAsync(server, "alice");
+        await live.ExpectAsync("handshake");
+
+        string huge = "{\"type\":\"push\",\"requestId\":\"r1\",\"clientId\":\"c1\",\"mutations\":[],\"pad\":\"" + new string('x', 100_000) + "\"}";
+        await live.Socket.SendAsync(Encoding.UTF8.GetBytes(huge), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        JsonElement error = await live.ExpectAsync("error");
+        Assert.Equal("payload_too_large", error.GetProperty("error").GetProperty("code").GetString());
+        Assert.Null(await live.ReceiveAsync());
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, live.Socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Reader_that_stops_reading_is_disconnected_instead_of_buffered_without_bound()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => { o.Limits.LiveQueueCapacity = 2; o.Limits.RequestsPerSecond = 0; } });
+        using SyncApi alice = server.Api("alice");
+        var seed = new Seed(alice, "writer");
+        await seed.TeamWithProjectAsync("t1", "p1");
+        await using LiveClient slow = await LiveClient.ConnectAsync(server, "alice");
+        await slow.ExpectAsync("handshake");
+
+        // Large actions, committed one by one, until the socket's buffers are full and the queue overflows.
+        string description = new('d', 9_000);
+        long health;
+        int pushed = 0;
+        do
+        {
+            await seed.RunAsync("createIssue", new { id = $"i{pushed++}", projectId = "p1", title = "t", description });
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            health = JsonDocument.Parse(await http.GetStringAsync("/sync/health")).RootElement.GetProperty("subscribers").GetInt64();
+        }
+        while (health > 0 && pushed < 5_000);
+
+        Assert.Equal(0, health);
+        // What was buffered before the cut is readable, then the connection ends instead of continuing.
+        int frames = 0;
+        try
+        {
+            while (await slow.ReceiveAsync(TimeSpan.FromSeconds(10)) is not null)
+            {
+                frames++;
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The server abandoned the blocked send, which aborts the connection: the end this test expects.
+        }
+        Assert.True(slow.Socket.State is WebSocketState.Closed or WebSocketState.Aborted or WebSocketState.CloseReceived, $"socket is {slow.Socket.State}");
+        Assert.True(frames < pushed, $"the slow reader received {frames} frames of {pushed} commits");
+    }
+}
