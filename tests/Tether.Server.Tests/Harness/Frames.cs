@@ -7,6 +7,9 @@ namespace Tether.Server.Tests.Harness;
 public static class Frames
 {
     public static string Type(this JsonElement frame) => frame.GetProperty("type").GetString()!;
+
+    /// <summary>A sync frame, or a delta or poll answer (which has no type but chains the same way).</summary>
+    public static bool IsSyncLike(this JsonElement frame) => !frame.TryGetProperty("type", out JsonElement type) || type.GetString() == "sync";
     public static long LastSyncId(this JsonElement frame) => frame.GetProperty("lastSyncId").GetInt64();
     public static JsonElement[] Actions(this JsonElement frame) => [.. frame.GetProperty("sync").EnumerateArray()];
     public static long SyncId(this JsonElement action) => action.GetProperty("syncId").GetInt64();
@@ -56,14 +59,14 @@ public static class Frames
 
     /// <summary>All actions of the sync frames, in the order they arrived.</summary>
     public static List<JsonElement> ActionsOf(IEnumerable<JsonElement> frames)
-        => [.. frames.Where(f => f.Type() == "sync").SelectMany(f => f.Actions())];
+        => [.. frames.Where(IsSyncLike).SelectMany(f => f.Actions())];
 
     /// <summary>Checks that sync frames chain without gaps from <paramref name="start"/>: each frame's actions lie
     /// in (previous lastSyncId, its lastSyncId], ascending, and lastSyncId never goes back.</summary>
     public static void AssertChained(long start, IEnumerable<JsonElement> frames)
     {
         long previous = start;
-        foreach (JsonElement frame in frames.Where(f => f.Type() == "sync"))
+        foreach (JsonElement frame in frames.Where(IsSyncLike))
         {
             long last = frame.LastSyncId();
             Assert.True(last >= previous, $"a frame went back from {previous} to {last}");
