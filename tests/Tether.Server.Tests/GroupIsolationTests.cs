@@ -9,13 +9,14 @@ public sealed class GroupIsolationTests
 {
     private static bool OfT1(JsonElement action) => action.ModelId().StartsWith("t1", StringComparison.Ordinal);
 
-    private static async Task<(Seed Alice, Seed Bob)> TwoTeamsAsync(SyncApi alice, SyncApi bob)
+    /// <summary>Seeds both teams and waits until the fan-out has published them, so connections start after them.</summary>
+    private static async Task<(Seed Alice, Seed Bob)> TwoTeamsAsync(TestServer server, SyncApi alice, SyncApi bob)
     {
         var a = new Seed(alice, "a1");
         await a.TeamWithProjectAsync("t1", "t1-p");
         await a.IssueAsync("t1-i1", "t1-p", "secret of t1");
         var b = new Seed(bob, "b1");
-        await b.TeamWithProjectAsync("t2", "t2-p");
+        await FanoutProbe.WaitForAsync(server, await b.TeamWithProjectAsync("t2", "t2-p"));
         return (a, b);
     }
 
@@ -25,7 +26,7 @@ public sealed class GroupIsolationTests
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
         using SyncApi bob = server.Api("bob");
-        (Seed a, Seed b) = await TwoTeamsAsync(alice, bob);
+        (Seed a, Seed b) = await TwoTeamsAsync(server, alice, bob);
 
         await using LiveClient live = await LiveClient.ConnectAsync(server, "bob", "b1");
         JsonElement handshake = await live.ExpectAsync("handshake");
@@ -80,7 +81,7 @@ public sealed class GroupIsolationTests
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
         using SyncApi bob = server.Api("bob");
-        (Seed a, Seed b) = await TwoTeamsAsync(alice, bob);
+        (Seed a, Seed b) = await TwoTeamsAsync(server, alice, bob);
         await using LiveClient live = await LiveClient.ConnectAsync(server, "bob", "b1");
         long start = (await live.ExpectAsync("handshake")).LastSyncId();
         await using SseClient sse = await SseClient.ConnectAsync(bob);

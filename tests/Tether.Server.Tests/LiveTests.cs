@@ -18,6 +18,7 @@ public sealed class LiveTests
         var seed = new Seed(alice, "setup");
         await seed.TeamAsync("t1");
         long head = await seed.TeamAsync("t3");
+        await FanoutProbe.WaitForAsync(server, head);
 
         await using LiveClient live = await LiveClient.ConnectAsync(server, "alice", "c1");
         JsonElement handshake = await live.ExpectAsync("handshake");
@@ -34,7 +35,7 @@ public sealed class LiveTests
         using SyncApi alice = server.Api("alice");
         var seed = new Seed(alice, "a1");
         await seed.TeamWithProjectAsync("t1", "p1");
-        await seed.MemberAsync("t1", "bob");
+        await FanoutProbe.WaitForAsync(server, await seed.MemberAsync("t1", "bob"));
         await using LiveClient bob = await LiveClient.ConnectAsync(server, "bob", "b1");
         long handshake = (await bob.ExpectAsync("handshake")).LastSyncId();
 
@@ -58,7 +59,7 @@ public sealed class LiveTests
     {
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
-        await new Seed(alice, "setup").TeamWithProjectAsync("t1", "p1");
+        await FanoutProbe.WaitForAsync(server, await new Seed(alice, "setup").TeamWithProjectAsync("t1", "p1"));
         await using LiveClient live = await LiveClient.ConnectAsync(server, "alice", "c1");
         long handshake = (await live.ExpectAsync("handshake")).LastSyncId();
 

@@ -13,7 +13,8 @@ public sealed class OrderingTests
         // Short heartbeats keep every reader moving, so a reader that has everything notices the target without waiting long.
         await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(300) });
         using SyncApi alice = server.Api("alice");
-        await new Seed(alice, "setup").TeamWithProjectAsync("t1", "p1");
+        // The readers start after the setup (whose createTeam changes alice's groups): only sync frames follow.
+        await FanoutProbe.WaitForAsync(server, await new Seed(alice, "setup").TeamWithProjectAsync("t1", "p1"));
 
         await using LiveClient live = await LiveClient.ConnectAsync(server, "alice", "reader");
         long liveStart = (await live.ExpectAsync("handshake")).LastSyncId();
