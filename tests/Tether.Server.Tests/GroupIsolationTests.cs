@@ -123,6 +123,60 @@ public sealed class GroupIsolationTests
         await Errors.ReadAsync(forbidden, "forbidden");
     }
 
+    [Fact]
+    public async Task Poll_that_sees_only_another_teams_actions_answers_empty_at_its_timeout_with_the_position_moved_past_them()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        (Seed a, _) = await TwoTeamsAsync(server, alice, bob);
+        long start = await bob.HeadAsync();
+
+        // The poll is answered only by its timeout; alice's writes happen while it waits (or, at worst, before it
+        // reads, which changes nothing: bob cannot see them).
+        Task<JsonElement> poll = bob.PollAsync(start, 5_000);
+        long secret = await a.IssueAsync("t1-i2", "t1-p", "invisible to bob");
+        JsonElement answer = await poll.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+
+        Assert.Empty(answer.Actions());
+        Assert.False(answer.GetProperty("hasMore").GetBoolean());
+        Assert.Equal(secret, answer.LastSyncId());
+        JsonElement idle = await bob.PollAsync(secret, 200);
+        Assert.Empty(idle.Actions());
+        Assert.Equal(secret, idle.LastSyncId());
+    }
+
+    [Fact]
+    public async Task Delta_with_a_limit_pages_through_the_visible_actions_and_covers_the_invisible_ones()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        (Seed a, Seed b) = await TwoTeamsAsync(server, alice, bob);
+        long start = await bob.HeadAsync();
+        await b.IssueAsync("t2-i1", "t2-p");
+        await a.IssueAsync("t1-i2", "t1-p");
+        await b.IssueAsync("t2-i2", "t2-p");
+        long head = await a.IssueAsync("t1-i3", "t1-p");
+
+        JsonElement first = await bob.DeltaAsync(start, limit: 1);
+        JsonElement second = await bob.DeltaAsync(first.LastSyncId(), limit: 1);
+        JsonElement third = await bob.DeltaAsync(second.LastSyncId(), limit: 1);
+
+        Assert.Equal(["t2-i1"], first.Actions().Select(x => x.ModelId()));
+        Assert.True(first.GetProperty("hasMore").GetBoolean());
+        Assert.Equal(first.Actions()[0].SyncId(), first.LastSyncId());
+        Assert.Equal(["t2-i2"], second.Actions().Select(x => x.ModelId()));
+        Assert.Equal(second.Actions()[0].SyncId(), second.LastSyncId());
+        Assert.Empty(third.Actions());
+        Assert.False(third.GetProperty("hasMore").GetBoolean());
+        Assert.Equal(head, third.LastSyncId());
+        JsonElement bounded = await bob.DeltaAsync(start, to: start + 2);
+        Assert.Equal(["t2-i1"], bounded.Actions().Select(x => x.ModelId()));
+        Assert.Equal(start + 2, bounded.LastSyncId());
+        Assert.False(bounded.GetProperty("hasMore").GetBoolean());
+    }
+
     /// <summary>Exactly one groups frame, with <paramref name="groups"/>, before the sync frame carrying the action.</summary>
     private static void AssertGroupsBefore(IReadOnlyList<JsonElement> frames, string[] groups, Func<JsonElement, bool> action)
     {

@@ -126,6 +126,58 @@ public sealed class LiveTests
     }
 
     [Fact]
+    public async Task Push_over_the_socket_with_a_gap_answers_mutation_gap_in_pushResult_and_the_socket_stays_open()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        await using LiveClient live = await LiveClient.ConnectAsync(server, "alice", "c1");
+        long handshake = (await live.ExpectAsync("handshake")).LastSyncId();
+
+        await live.SendAsync(new JsonObject { ["type"] = "push", ["requestId"] = "r7", ["clientId"] = "c1", ["mutations"] = new JsonArray(M(2, "createTeam", new { id = "t1", name = "T" })) });
+
+        JsonElement result = await live.ExpectAsync("pushResult");
+        Assert.Equal("r7", result.GetProperty("requestId").GetString());
+        JsonElement error = result.GetProperty("error");
+        Assert.Equal("mutation_gap", error.GetProperty("code").GetString());
+        Assert.Equal(1, error.GetProperty("expected").GetInt64());
+        Assert.False(result.TryGetProperty("results", out _));
+        await live.SendAsync(new JsonObject { ["type"] = "ping" });
+        await live.ExpectAsync("pong");
+        Assert.Equal(handshake, await alice.HeadAsync());
+    }
+
+    [Fact]
+    public async Task Push_over_the_socket_with_a_clientId_of_another_user_is_answered_forbidden()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        await alice.ApplyAsync("c1", 1, "createTeam", new { id = "t1", name = "T" });
+        await using LiveClient mallory = await LiveClient.ConnectAsync(server, "mallory", "m1");
+        await mallory.ExpectAsync("handshake");
+
+        await mallory.SendAsync(new JsonObject { ["type"] = "push", ["requestId"] = "r1", ["clientId"] = "c1", ["mutations"] = new JsonArray(M(2, "createTeam", new { id = "t2", name = "T" })) });
+
+        JsonElement result = await mallory.ExpectAsync("pushResult");
+        Assert.Equal("forbidden", result.GetProperty("error").GetProperty("code").GetString());
+        Assert.DoesNotContain(await alice.AllActionsAsync(), a => a.ModelId() == "t2");
+    }
+
+    [Fact]
+    public async Task Frame_that_is_not_JSON_gets_an_error_frame_and_then_the_socket_is_closed()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        await using LiveClient live = await LiveClient.ConnectAsync(server, "alice");
+        await live.ExpectAsync("handshake");
+
+        await live.Socket.SendAsync("{\"type\":"u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+
+        JsonElement error = (await live.ExpectAsync("error")).GetProperty("error");
+        Assert.Equal("bad_request", error.GetProperty("code").GetString());
+        Assert.DoesNotContain("Exception", error.GetRawText());
+        Assert.Null(await live.ReceiveAsync());
+    }
+
+    [Fact]
     public async Task Ping_is_answered_with_pong()
     {
         await using TestServer server = await TestServer.StartAsync();
@@ -160,6 +212,26 @@ public sealed class LiveTests
         Frames.AssertChained(handshake, [.. frames, after]);
         Assert.Equal(created, after.LastSyncId());
         Assert.Empty(after.Actions());
+    }
+
+    [Fact]
+    public async Task Idle_SSE_stream_gets_heartbeat_events_whose_id_is_the_current_position()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(200) });
+        using SyncApi alice = server.Api("alice");
+        long created = await alice.ApplyAsync("c1", 1, "createTeam", new { id = "t1", name = "T" });
+        await FanoutProbe.WaitForAsync(server, created);
+        await using SseClient sse = await SseClient.ConnectAsync(alice);
+
+        (long handshakeId, JsonElement handshake) = await sse.ReceiveAsync();
+        (long heartbeatId, JsonElement heartbeat) = await sse.ReceiveAsync();
+
+        Assert.Equal("handshake", handshake.Type());
+        Assert.Equal(created, handshakeId);
+        Assert.Equal("sync", heartbeat.Type());
+        Assert.Empty(heartbeat.Actions());
+        Assert.Equal(created, heartbeat.LastSyncId());
+        Assert.Equal(created, heartbeatId);
     }
 
     [Fact]
