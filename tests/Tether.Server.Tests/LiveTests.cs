@@ -163,6 +163,30 @@ public sealed class LiveTests
     }
 
     [Fact]
+    public async Task Live_connection_with_a_clientId_of_another_user_is_refused_so_it_cannot_read_that_clients_acks()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        await alice.ApplyAsync("c1", 1, "createTeam", new { id = "t1", name = "T" });
+
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.SetRequestHeader("Authorization", "Bearer dev:mallory");
+        var uri = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = "/sync/live", Query = "clientId=c1" }.Uri;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
+
+        using SyncApi mallory = server.Api("mallory");
+        using HttpResponseMessage events = await mallory.Http.GetAsync("/sync/events?clientId=c1", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Forbidden, events.StatusCode);
+        await Errors.ReadAsync(events, "forbidden");
+
+        // Alice's own connection with her clientId is of course accepted.
+        await using LiveClient own = await LiveClient.ConnectAsync(server, "alice", "c1");
+        await own.ExpectAsync("handshake");
+    }
+
+    [Fact]
     public async Task Frame_that_is_not_JSON_gets_an_error_frame_and_then_the_socket_is_closed()
     {
         await using TestServer server = await TestServer.StartAsync();

@@ -38,6 +38,12 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
             from = parsed;
         }
         CancellationToken aborted = http.RequestAborted;
+        string? clientId = http.Request.Query["clientId"];
+        if (await ClientOwnership.CheckAsync(store, clientId, userId, aborted) is { } foreignClient)
+        {
+            await ErrorResults.WriteAsync(http, foreignClient);
+            return;
+        }
         using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
         if (from is { } start && await CheckResyncAsync(start, aborted) is { } resync)
@@ -52,7 +58,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         metrics.Connections.Add(1, Transport);
         try
         {
-            var session = new LiveSession(userId, http.Request.Query["clientId"], userGroups, subscription.StartSyncId, groups);
+            var session = new LiveSession(userId, clientId, userGroups, subscription.StartSyncId, groups);
             await SendAsync(http, new OutgoingFrame(FrameJson.Handshake(subscription.StartSyncId, userGroups), subscription.StartSyncId), aborted);
             if (from is { } catchUpFrom)
             {

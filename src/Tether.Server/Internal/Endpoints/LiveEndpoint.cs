@@ -10,6 +10,7 @@ using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Internal.Live;
 using Tether.Server.Internal.Pipeline;
+using Tether.Server.Storage;
 
 namespace Tether.Server.Internal.Endpoints;
 
@@ -18,6 +19,7 @@ namespace Tether.Server.Internal.Endpoints;
 internal sealed partial class LiveEndpoint(
     RequestGuard guard,
     FanoutHub hub,
+    ITetherStore store,
     GroupResolution groups,
     PushEndpoint push,
     TetherJson json,
@@ -43,6 +45,11 @@ internal sealed partial class LiveEndpoint(
         if (clientId is not null && !UserIds.IsValid(clientId))
         {
             await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "clientId has 1 to 128 printable characters."));
+            return;
+        }
+        if (await ClientOwnership.CheckAsync(store, clientId, userId, http.RequestAborted) is { } foreignClient)
+        {
+            await ErrorResults.WriteAsync(http, foreignClient);
             return;
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;
