@@ -43,6 +43,12 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
             return;
         }
         CancellationToken aborted = http.RequestAborted;
+        string? clientId = http.Request.Query["clientId"];
+        if (await ClientOwnership.CheckAsync(store, clientId, userId, aborted) is { } foreignClient)
+        {
+            await ErrorResults.WriteAsync(http, foreignClient);
+            return;
+        }
         using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
         if (from is { } start && await CheckResyncAsync(start, aborted) is { } resync)

@@ -9,6 +9,7 @@ using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Internal.Live;
 using Tether.Server.Internal.Pipeline;
+using Tether.Server.Storage;
 
 namespace Tether.Server.Internal.Endpoints;
 
@@ -17,6 +18,7 @@ namespace Tether.Server.Internal.Endpoints;
 internal sealed partial class LiveEndpoint(
     RequestGuard guard,
     FanoutHub hub,
+    ITetherStore store,
     GroupResolution groups,
     PushEndpoint push,
     TetherJson json,
@@ -41,6 +43,11 @@ internal sealed partial class LiveEndpoint(
         if (!ClientIdQuery.TryRead(http.Request, out string? clientId))
         {
             await ErrorResults.WriteAsync(http, ClientIdQuery.Invalid);
+            return;
+        }
+        if (await ClientOwnership.CheckAsync(store, clientId, userId, http.RequestAborted) is { } foreignClient)
+        {
+            await ErrorResults.WriteAsync(http, foreignClient);
             return;
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;
