@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Tether.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Tether.Server.Internal.Fanout;
@@ -32,23 +33,18 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         {
             if (!long.TryParse(fromText, NumberStyles.None, CultureInfo.InvariantCulture, out long parsed))
             {
-                await ErrorResults.WriteAsync(http, new Protocol.ErrorBody(Protocol.ErrorCodes.BadRequest, "'from' and Last-Event-ID are syncIds >= 0."));
+                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "'from' and Last-Event-ID are syncIds >= 0."));
                 return;
             }
             from = parsed;
         }
-        if (!ClientIdQuery.TryRead(http.Request, out string? clientId))
+        (string? clientId, ErrorBody? clientError) = await ClientIdQuery.ReadAsync(http.Request, store, userId, http.RequestAborted);
+        if (clientError is not null)
         {
-            await ErrorResults.WriteAsync(http, ClientIdQuery.Invalid);
+            await ErrorResults.WriteAsync(http, clientError);
             return;
         }
         CancellationToken aborted = http.RequestAborted;
-        string? clientId = http.Request.Query["clientId"];
-        if (await ClientOwnership.CheckAsync(store, clientId, userId, aborted) is { } foreignClient)
-        {
-            await ErrorResults.WriteAsync(http, foreignClient);
-            return;
-        }
         using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
         if (from is { } start && await CheckResyncAsync(start, aborted) is { } resync)
@@ -82,7 +78,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         }
     }
 
-    private async Task<Protocol.ErrorBody?> CheckResyncAsync(long from, CancellationToken cancellationToken)
+    private async Task<ErrorBody?> CheckResyncAsync(long from, CancellationToken cancellationToken)
     {
         await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
         return DeltaQuery.NeedsResync(snapshot, from) ? DeltaEndpoint.Resync(snapshot) : null;

@@ -40,14 +40,10 @@ internal sealed partial class LiveEndpoint(
         {
             return;
         }
-        if (!ClientIdQuery.TryRead(http.Request, out string? clientId))
+        (string? clientId, ErrorBody? clientError) = await ClientIdQuery.ReadAsync(http.Request, store, userId, http.RequestAborted);
+        if (clientError is not null)
         {
-            await ErrorResults.WriteAsync(http, ClientIdQuery.Invalid);
-            return;
-        }
-        if (await ClientOwnership.CheckAsync(store, clientId, userId, http.RequestAborted) is { } foreignClient)
-        {
-            await ErrorResults.WriteAsync(http, foreignClient);
+            await ErrorResults.WriteAsync(http, clientError);
             return;
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;

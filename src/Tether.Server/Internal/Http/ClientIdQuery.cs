@@ -1,18 +1,31 @@
 using Microsoft.AspNetCore.Http;
 using Tether.Protocol;
 using Tether.Server.Internal.Auth;
+using Tether.Server.Storage;
 
 namespace Tether.Server.Internal.Http;
 
-/// <summary>The optional <c>clientId</c> of a live or SSE connection, whose acks the connection carries.</summary>
+/// <summary>The optional <c>clientId</c> of a live or SSE connection, whose acks the connection carries. A clientId
+/// belongs to the user who first pushed with it, so a connection may not name another user's client (push refuses
+/// it the same way).</summary>
 internal static class ClientIdQuery
 {
-    public static readonly ErrorBody Invalid = new(ErrorCodes.BadRequest, "clientId has 1 to 128 printable characters.");
-
-    /// <summary>False when a clientId was given but is not a valid one.</summary>
-    public static bool TryRead(HttpRequest request, out string? clientId)
+    /// <summary>The clientId (or null when none was given), or the error to answer with.</summary>
+    public static async Task<(string? ClientId, ErrorBody? Error)> ReadAsync(HttpRequest request, ITetherStore store, string userId, CancellationToken cancellationToken)
     {
-        clientId = request.Query["clientId"];
-        return clientId is null || UserIds.IsValid(clientId);
+        string? clientId = request.Query["clientId"];
+        if (clientId is null)
+        {
+            return (null, null);
+        }
+        if (!UserIds.IsValid(clientId))
+        {
+            return (null, new ErrorBody(ErrorCodes.BadRequest, "clientId has 1 to 128 printable characters."));
+        }
+        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        ClientState? client = await snapshot.GetClientAsync(clientId, cancellationToken);
+        return client is not null && client.UserId != userId
+            ? (null, new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."))
+            : (clientId, null);
     }
 }
