@@ -1,0 +1,72 @@
+namespace Tether.Client;
+
+/// <summary>
+/// Where a client keeps its confirmed data, its pending mutations and its sync metadata. Every
+/// <see cref="WriteAsync"/> is atomic: a crash leaves the store as it was before the write or after it, never
+/// between, so data, lastSyncId and the pending queue never get out of step.
+/// </summary>
+public interface ILocalStore : IAsyncDisposable
+{
+    /// <summary>Everything stored, or an empty snapshot for a new store.</summary>
+    ValueTask<LocalSnapshot> LoadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Applies one write atomically.</summary>
+    ValueTask WriteAsync(LocalWrite write, CancellationToken cancellationToken);
+}
+
+/// <summary>The sync metadata of a local store.</summary>
+public sealed record LocalMetadata
+{
+    /// <summary>This client's id (one per device or browser profile), chosen once and kept.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The user the data belongs to; data of another user is never reused.</summary>
+    public string? UserId { get; init; }
+
+    /// <summary>The app schema version the data was bootstrapped with.</summary>
+    public int? SchemaVersion { get; init; }
+
+    /// <summary>The eager bootstrap's position, 0 when the store was never bootstrapped.</summary>
+    public long FirstSyncId { get; init; }
+
+    /// <summary>The position the confirmed data reflects.</summary>
+    public long LastSyncId { get; init; }
+
+    /// <summary>The sync groups whose data the store holds.</summary>
+    public IReadOnlyList<string> SyncGroups { get; init; } = [];
+
+    /// <summary>The id the next mutation gets (ids are never reused, also across restarts).</summary>
+    public long NextMutationId { get; init; } = 1;
+
+    /// <summary>True once an eager bootstrap completed.</summary>
+    public bool IsBootstrapped => FirstSyncId > 0 || LastSyncId > 0 || SyncGroups.Count > 0;
+}
+
+/// <summary>A confirmed record as stored: model, id and its JSON text.</summary>
+public sealed record LocalRecord(string ModelName, string Id, string Data);
+
+/// <summary>A mutation waiting for the server: its id, mutator name and JSON arguments.</summary>
+public sealed record PendingMutation(long Id, string Name, string Args);
+
+/// <summary>What <see cref="ILocalStore.LoadAsync"/> returns.</summary>
+public sealed record LocalSnapshot(LocalMetadata Metadata, IReadOnlyList<LocalRecord> Records, IReadOnlyList<PendingMutation> Pending);
+
+/// <summary>A change of one confirmed record: the full JSON text, or null to delete it.</summary>
+public sealed record LocalRecordChange(string ModelName, string Id, string? Data);
+
+/// <summary>One atomic write to a local store. Applied in this order: clear records (if asked), record changes,
+/// pending additions and removals, then metadata.</summary>
+public sealed record LocalWrite
+{
+    /// <summary>Delete every confirmed record first (an eager bootstrap replaces everything).</summary>
+    public bool ClearRecords { get; init; }
+
+    public IReadOnlyList<LocalRecordChange> Records { get; init; } = [];
+
+    public IReadOnlyList<PendingMutation> AddPending { get; init; } = [];
+
+    public IReadOnlyList<long> RemovePending { get; init; } = [];
+
+    /// <summary>The metadata after the write, or null to keep it.</summary>
+    public LocalMetadata? Metadata { get; init; }
+}
