@@ -66,6 +66,9 @@ public sealed class TetherLimits
     /// <summary>Sync frames a live or SSE connection may have queued before it is dropped as a slow reader.</summary>
     public int LiveQueueCapacity { get; set; } = 256;
 
+    /// <summary>Pushes waiting for the writer before more are answered 503 (overload).</summary>
+    public int MaxQueuedPushes { get; set; } = 10_000;
+
     /// <summary>Longest long-poll wait a client may ask for.</summary>
     public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -37,6 +37,8 @@ public interface IMutationContext
     ValueTask DeleteAsync(string modelName, string id, CancellationToken cancellationToken = default);
 
     /// <summary>Says that the sync groups of <paramref name="userId"/> change with this mutation (a membership was
-    /// added or removed), so that their live connections re-resolve them at this point of the log.</summary>
+    /// added or removed), so that their live connections re-resolve them at this point of the log: right before the
+    /// mutation's first sync action. A mutation that calls it must also write a record (the membership), or no
+    /// connection learns of the change until it reconnects.</summary>
     void SyncGroupsChanged(string userId);
 }

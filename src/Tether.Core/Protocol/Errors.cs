@@ -4,9 +4,11 @@ namespace Tether.Protocol;
 public sealed record ErrorBody(string Code, string Message)
 {
     /// <summary>For <c>mutation_gap</c>: the mutation id the server expects next.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public long? Expected { get; init; }
 
     /// <summary>For <c>schema_mismatch</c>: the schema versions the server accepts.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public VersionRange? Supported { get; init; }
 }
 

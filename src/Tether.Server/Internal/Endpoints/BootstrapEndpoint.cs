@@ -43,10 +43,10 @@ internal sealed class BootstrapEndpoint(RequestGuard guard, ITetherStore store, 
         IReadOnlyCollection<string> covered = userGroups;
         if (request!.Type == BootstrapTypes.Lazy)
         {
-            string? foreign = request.SyncGroups!.FirstOrDefault(g => !userGroups.Contains(g));
-            if (foreign is not null)
+            string[] foreign = [.. request.SyncGroups!.Where(g => !userGroups.Contains(g))];
+            if (foreign.Length > 0)
             {
-                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Sync group '{foreign}' is not one of this user's."));
+                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Sync group '{foreign[0]}' is not one of this user's."));
                 return;
             }
             covered = request.SyncGroups!.Distinct(StringComparer.Ordinal).ToArray();
@@ -133,10 +133,15 @@ internal sealed class BootstrapEndpoint(RequestGuard guard, ITetherStore store, 
         {
             return new ErrorBody(ErrorCodes.BadRequest, "A lazy bootstrap names the 'syncGroups' it wants.");
         }
-        string? unknown = request.Models?.FirstOrDefault(m => !settings.Models.Contains(m));
-        if (unknown is not null)
+        // Null elements get past the nullable annotations of a list's items; they are refused here, not matched.
+        if (request.SyncGroups?.Any(string.IsNullOrEmpty) == true || request.Models?.Any(string.IsNullOrEmpty) == true)
         {
-            return new ErrorBody(ErrorCodes.BadRequest, $"'{unknown}' is not a model of this server.");
+            return new ErrorBody(ErrorCodes.BadRequest, "'models' and 'syncGroups' hold non-empty strings.");
+        }
+        string[] unknown = [.. request.Models?.Where(m => !settings.Models.Contains(m)) ?? []];
+        if (unknown.Length > 0)
+        {
+            return new ErrorBody(ErrorCodes.BadRequest, $"'{unknown[0]}' is not a model of this server.");
         }
         return null;
     }

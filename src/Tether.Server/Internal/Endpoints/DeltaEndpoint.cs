@@ -73,7 +73,7 @@ internal sealed class DeltaEndpoint(RequestGuard guard, ITetherStore store, Grou
                 page = await DeltaQuery.ReadAsync(snapshot, covered, snapshot.Head, userGroups, limits.MaxDeltaLimit, http.RequestAborted);
             }
             covered = page.LastSyncId;
-            if (page.Entries.Count > 0 || timeout.IsCancellationRequested)
+            if (page.Entries.Count > 0 || timeout.IsCancellationRequested || hub.IsStopped)
             {
                 await WriteAsync(http, page);
                 return;

@@ -45,6 +45,11 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
             return;
         }
         CancellationToken aborted = http.RequestAborted;
+        if (from is { } position)
+        {
+            // A client may hold data of commits the fan-out has not published yet; its stream must not start before it.
+            await hub.WaitForPositionAsync(position, TimeSpan.FromSeconds(5), aborted);
+        }
         using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
         if (from is { } start && await CheckResyncAsync(start, aborted) is { } resync)
@@ -60,10 +65,13 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         try
         {
             var session = new LiveSession(userId, clientId, userGroups, subscription.StartSyncId, groups);
-            await SendAsync(http, new OutgoingFrame(FrameJson.Handshake(subscription.StartSyncId, userGroups), subscription.StartSyncId), aborted);
-            if (from is { } catchUpFrom)
+            // With a catch-up to come, the handshake's event id stays at `from`: a reconnect after it resumes there, not
+            // past the catch-up it did not receive.
+            long handshakeEventId = from is { } catchUpStart ? Math.Min(catchUpStart, subscription.StartSyncId) : subscription.StartSyncId;
+            await SendAsync(http, new OutgoingFrame(FrameJson.Handshake(subscription.StartSyncId, userGroups), handshakeEventId), aborted);
+            if (from is { } catchUpFrom && !await CatchUpAsync(http, catchUpFrom, subscription.StartSyncId, userGroups))
             {
-                await CatchUpAsync(http, catchUpFrom, subscription.StartSyncId, userGroups);
+                return;
             }
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut);
             await LiveLoop.RunAsync(subscription, session, frame => SendAsync(http, frame, stop.Token), options.Value.HeartbeatInterval, stop.Token);
@@ -84,8 +92,9 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         return DeltaQuery.NeedsResync(snapshot, from) ? DeltaEndpoint.Resync(snapshot) : null;
     }
 
-    /// <summary>Sends what the user may read in (from, upTo] as sync frames, page by page.</summary>
-    private async Task CatchUpAsync(HttpContext http, long from, long upTo, IReadOnlySet<string> userGroups)
+    /// <summary>Sends what the user may read in (from, upTo] as sync frames, page by page. False when a compaction
+    /// overtook it: the stream then ends with an error frame, and the client learns by delta to bootstrap again.</summary>
+    private async Task<bool> CatchUpAsync(HttpContext http, long from, long upTo, IReadOnlySet<string> userGroups)
     {
         int limit = options.Value.Limits.MaxDeltaLimit;
         long position = from;
@@ -94,11 +103,17 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
             DeltaPage page;
             await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(http.RequestAborted))
             {
+                if (position < snapshot.Horizon)
+                {
+                    await SendAsync(http, new OutgoingFrame(FrameJson.Error(DeltaEndpoint.Resync(snapshot)), position), http.RequestAborted);
+                    return false;
+                }
                 page = await DeltaQuery.ReadAsync(snapshot, position, upTo, userGroups, limit, http.RequestAborted);
             }
             await SendAsync(http, new OutgoingFrame(FrameJson.Sync(page), page.LastSyncId), http.RequestAborted);
             position = page.LastSyncId;
         }
+        return true;
     }
 
     private static async Task SendAsync(HttpContext http, OutgoingFrame frame, CancellationToken cancellationToken)

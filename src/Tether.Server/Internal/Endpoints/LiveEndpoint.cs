@@ -58,6 +58,13 @@ internal sealed partial class LiveEndpoint(
         {
             // The client went away; it resumes with delta when it comes back.
         }
+        catch (Exception e)
+        {
+            // A fault of the server (the store failing while groups were re-resolved, say): tell the client, which
+            // reconnects and resumes by delta, and keep the details in the log.
+            LogConnectionFailed(e, userId);
+            await TryCloseWithErrorAsync(socket);
+        }
         finally
         {
             metrics.Connections.Add(-1, Transport);
@@ -66,14 +73,17 @@ internal sealed partial class LiveEndpoint(
 
     private async Task RunAsync(HttpContext http, WebSocket socket, Subscription subscription, string userId, string? clientId)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Cut);
+        // Sends end only when the client is gone or too slow (the cut); the outgoing loop's waiting ends earlier, when
+        // the client closes its half, so that a frame being sent is never cut off halfway.
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Cut);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(sending.Token);
         var sendLock = new SemaphoreSlim(1, 1);
         async Task Send(byte[] frame)
         {
-            await sendLock.WaitAsync(stop.Token);
+            await sendLock.WaitAsync(sending.Token);
             try
             {
-                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, stop.Token);
+                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, sending.Token);
             }
             finally
             {
@@ -81,28 +91,55 @@ internal sealed partial class LiveEndpoint(
             }
         }
 
-        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, stop.Token);
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, sending.Token);
         var session = new LiveSession(userId, clientId, userGroups, subscription.StartSyncId, groups);
         await Send(FrameJson.Handshake(subscription.StartSyncId, userGroups));
 
-        Task<LiveEnd> outgoing = LiveLoop.RunAsync(subscription, session, frame => Send(frame.Json), options.Value.HeartbeatInterval, stop.Token);
-        Task<WebSocketCloseStatus> incoming = ReceiveAsync(socket, userId, Send, stop.Token);
-        Task first = await Task.WhenAny(outgoing, incoming);
-        await stop.CancelAsync();
-        (WebSocketCloseStatus status, string reason) = first == outgoing
-            ? await outgoing switch
+        Task<LiveEnd> outgoing = LiveLoop.RunAsync(subscription, session, frame => Send(frame.Json), options.Value.HeartbeatInterval, waiting.Token);
+        Task<WebSocketCloseStatus> incoming = ReceiveAsync(socket, userId, Send, sending.Token);
+        if (await Task.WhenAny(outgoing, incoming) == outgoing)
+        {
+            (WebSocketCloseStatus status, string reason) = await outgoing switch
             {
                 LiveEnd.SlowReader => (WebSocketCloseStatus.PolicyViolation, "slow reader: resume with delta"),
                 LiveEnd.ServerStopping => (WebSocketCloseStatus.EndpointUnavailable, "server stopping"),
                 _ => (WebSocketCloseStatus.NormalClosure, ""),
-            }
-            : (await incoming, "");
-        await SettleAsync(outgoing);
-        await SettleAsync(incoming);
+            };
+            await CloseAsync(socket, status, reason);
+            // The client answers the close; its receive half then ends by itself.
+            await Task.WhenAny(incoming, Task.Delay(CloseTimeout));
+            await sending.CancelAsync();
+            await SettleAsync(incoming);
+        }
+        else
+        {
+            WebSocketCloseStatus status = await SettledStatusAsync(incoming);
+            await waiting.CancelAsync();
+            await SettleAsync(outgoing);
+            await CloseAsync(socket, status, "");
+        }
+    }
+
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseOutputAsync(status, reason, closeTimeout.Token);
+            using var timeout = new CancellationTokenSource(CloseTimeout);
+            await socket.CloseOutputAsync(status, reason, timeout.Token);
+        }
+    }
+
+    private static async Task<WebSocketCloseStatus> SettledStatusAsync(Task<WebSocketCloseStatus> incoming)
+    {
+        try
+        {
+            return await incoming;
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            return WebSocketCloseStatus.NormalClosure;
         }
     }
 
@@ -181,6 +218,27 @@ internal sealed partial class LiveEndpoint(
         {
         }
     }
+
+    private static async Task TryCloseWithErrorAsync(WebSocket socket)
+    {
+        if (socket.State != WebSocketState.Open)
+        {
+            return;
+        }
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await socket.SendAsync(FrameJson.Error(new ErrorBody(ErrorCodes.Internal, "The server failed; reconnect and resume.")), WebSocketMessageType.Text, true, timeout.Token);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "", timeout.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The connection broke while it was being closed: it is gone either way.
+        }
+    }
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "A live connection of user {UserId} failed.")]
+    private partial void LogConnectionFailed(Exception exception, string userId);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "A live client sent a frame of unknown type '{Type}'.")]
     private partial void LogUnknownFrame(string? type);

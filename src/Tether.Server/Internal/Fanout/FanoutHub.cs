@@ -11,6 +11,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
     private long _position;
     private TaskCompletionSource _advanced = NewSignal();
     private bool _started;
+    private bool _stopped;
 
     /// <summary>The greatest syncId published so far.</summary>
     public long Position
@@ -20,6 +21,18 @@ internal sealed class FanoutHub(TetherMetrics metrics)
             lock (_lock)
             {
                 return _position;
+            }
+        }
+    }
+
+    /// <summary>True once the server is stopping: nothing more will be published.</summary>
+    public bool IsStopped
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stopped;
             }
         }
     }
@@ -66,6 +79,12 @@ internal sealed class FanoutHub(TetherMetrics metrics)
                 throw new InvalidOperationException("The log tailer has not started yet.");
             }
             var subscription = new Subscription(this, _position, capacity);
+            if (_stopped)
+            {
+                // Nothing will ever be published: the connection ends at once instead of idling.
+                subscription.Complete();
+                return subscription;
+            }
             _subscriptions.Add(subscription);
             return subscription;
         }
@@ -103,6 +122,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
         TaskCompletionSource advanced;
         lock (_lock)
         {
+            _stopped = true;
             foreach (Subscription subscription in _subscriptions)
             {
                 subscription.Complete();
@@ -111,6 +131,42 @@ internal sealed class FanoutHub(TetherMetrics metrics)
             advanced = _advanced;
         }
         advanced.TrySetResult();
+    }
+
+    /// <summary>Ends every subscription and moves the position without publishing (the actions in between were
+    /// compacted away): connections close, and their clients find out by delta that they must bootstrap again.</summary>
+    public void Skip(long position)
+    {
+        Subscription[] cut;
+        lock (_lock)
+        {
+            _position = position;
+            cut = [.. _subscriptions];
+            _subscriptions.Clear();
+        }
+        foreach (Subscription subscription in cut)
+        {
+            subscription.Complete();
+        }
+    }
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until the position reaches <paramref name="syncId"/>:
+    /// a client that already holds data up to a commit must not be handed a stream that starts before it.</summary>
+    public async Task WaitForPositionAsync(long syncId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        while (Position < syncId && !IsStopped)
+        {
+            try
+            {
+                await Advanced.WaitAsync(limit.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
     }
 
     internal void Unsubscribe(Subscription subscription)

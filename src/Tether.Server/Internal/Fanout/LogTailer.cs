@@ -16,6 +16,7 @@ internal sealed partial class LogTailer(
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<LogTailer> logger) : BackgroundService
 {
     private const int PageSize = 1_000;
@@ -27,6 +28,8 @@ internal sealed partial class LogTailer(
         {
             hub.Start(snapshot.Head);
         }
+        // Kestrel waits for open requests before hosted services stop: live connections must end when stopping begins.
+        lifetime.ApplicationStopping.Register(hub.Stop);
         await base.StartAsync(cancellationToken);
     }
 
@@ -68,6 +71,14 @@ internal sealed partial class LogTailer(
         {
             return;
         }
+        if (position < snapshot.Horizon)
+        {
+            // Actions the connections have not been handed were compacted: they cannot be delivered, so nobody may
+            // be told the stream covers them.
+            LogCompactedPastTailer(position, snapshot.Horizon);
+            hub.Skip(head);
+            return;
+        }
         long oldestCommit = commits.TakeOldestUnpublished();
         while (position < head)
         {
@@ -88,6 +99,9 @@ internal sealed partial class LogTailer(
             metrics.FanoutLatency.Record(Stopwatch.GetElapsedTime(oldestCommit).TotalMilliseconds);
         }
     }
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "The log was compacted up to {Horizon} while fan-out stood at {Position}; live connections were closed and resume by delta.")]
+    private partial void LogCompactedPastTailer(long position, long horizon);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Reading the sync-action log failed; retrying from the same position.")]
     private partial void LogReadFailed(Exception exception);

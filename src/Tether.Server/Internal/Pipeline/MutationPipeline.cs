@@ -24,7 +24,12 @@ internal sealed partial class MutationPipeline(
     IOptions<TetherServerOptions> options,
     ILogger<MutationPipeline> logger) : BackgroundService
 {
-    private readonly Channel<PushWork> _queue = Channel.CreateUnbounded<PushWork>(new UnboundedChannelOptions { SingleReader = true });
+    // Bounded so that overload is answered (503) instead of queued without limit.
+    private readonly Channel<PushWork> _queue = Channel.CreateBounded<PushWork>(new BoundedChannelOptions(options.Value.Limits.MaxQueuedPushes)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
     private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
 
     /// <summary>Queues a push and waits for its outcome.</summary>
@@ -52,7 +57,7 @@ internal sealed partial class MutationPipeline(
                     batch.Add(work);
                     mutationCount += work.Request.Mutations.Count;
                 }
-                await CommitBatchAsync(batch, stoppingToken);
+                await CommitAsync(batch, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -66,22 +71,44 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    private async Task CommitBatchAsync(List<PushWork> batch, CancellationToken cancellationToken)
+    /// <summary>Commits a batch and answers its pushes. When the batch fails, its pushes are tried again one by one,
+    /// so a push that fails every time (a poisoned one) costs only itself a 503.</summary>
+    private async Task CommitAsync(List<PushWork> batch, CancellationToken cancellationToken)
     {
-        long started = Stopwatch.GetTimestamp();
-        var outcomes = new PushOutcome[batch.Count];
-        bool wroteAnything = false;
-        try
+        PushOutcome[]? outcomes = await TryCommitAsync(batch, cancellationToken);
+        if (outcomes is null && batch.Count > 1 && !cancellationToken.IsCancellationRequested)
         {
-            await using ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken);
-            var batchRun = new BatchRun(transaction, groups, DateTimeOffset.UtcNow);
+            outcomes = new PushOutcome[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
-                outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
+                outcomes[i] = (await TryCommitAsync([batch[i]], cancellationToken))?[0] ?? PushOutcome.Unavailable;
             }
-            await transaction.CommitAsync(cancellationToken);
-            wroteAnything = true;
+        }
+        for (int i = 0; i < batch.Count; i++)
+        {
+            batch[i].Complete(outcomes?[i] ?? PushOutcome.Unavailable);
+        }
+    }
+
+    /// <summary>Runs the pushes in one transaction and commits it; null when nothing could be committed.</summary>
+    private async Task<PushOutcome[]?> TryCommitAsync(List<PushWork> batch, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            var outcomes = new PushOutcome[batch.Count];
+            await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken))
+            {
+                var batchRun = new BatchRun(transaction, groups, DateTimeOffset.UtcNow);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
+                }
+                await transaction.CommitAsync(cancellationToken);
+            }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
+            commits.NotifyCommitted();
+            return outcomes;
         }
         catch (Exception e)
         {
@@ -92,16 +119,11 @@ internal sealed partial class MutationPipeline(
                 LogBatchFailed(e, batch.Count);
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-            Array.Fill(outcomes, PushOutcome.Unavailable);
+            return null;
         }
-        metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        if (wroteAnything)
+        finally
         {
-            commits.NotifyCommitted();
-        }
-        for (int i = 0; i < batch.Count; i++)
-        {
-            batch[i].Complete(outcomes[i]);
+            metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -151,7 +173,16 @@ internal sealed partial class MutationPipeline(
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.UnknownMutator, $"There is no mutator named '{mutation.Name}'."));
         }
         ITetherWriteTransaction transaction = run.Transaction;
-        IReadOnlySet<string> userGroups = await run.UserGroupsAsync(work.UserId, cancellationToken);
+        IReadOnlySet<string> userGroups;
+        try
+        {
+            userGroups = await run.UserGroupsAsync(work.UserId, cancellationToken);
+        }
+        catch (Exception e) when (e is not StoreFailureException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            LogMutatorFailed(e, mutation.Name, mutation.Id, work.Request.ClientId);
+            return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
+        }
         var context = new ServerMutationContext(transaction, userGroups, work.UserId, run.Now, work.Request.ClientId, mutation.Id);
         await transaction.SavepointAsync(cancellationToken);
         try
@@ -197,14 +228,7 @@ internal sealed partial class MutationPipeline(
         {
             if (!_userGroups.TryGetValue(userId, out IReadOnlySet<string>? resolved))
             {
-                try
-                {
-                    resolved = await groups.ResolveAsync(userId, transaction, cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    throw new StoreFailureException(e);
-                }
+                resolved = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
                 _userGroups[userId] = resolved;
             }
             return resolved;
@@ -216,6 +240,6 @@ internal sealed partial class MutationPipeline(
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "A group-commit batch of {PushCount} pushes failed; all were answered 503 and nothing was written.")]
     private partial void LogBatchFailed(Exception exception, int pushCount);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Mutator '{Name}' threw on mutation {MutationId} of client {ClientId}; the mutation was rejected as internal.")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Mutator '{Name}' (or the group resolver) threw on mutation {MutationId} of client {ClientId}; the mutation was rejected as internal.")]
     private partial void LogMutatorFailed(Exception exception, string name, long mutationId, string clientId);
 }

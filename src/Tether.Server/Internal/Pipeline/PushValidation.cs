@@ -20,12 +20,16 @@ internal static class PushValidation
         }
         for (int i = 0; i < request.Mutations.Count; i++)
         {
-            Mutation mutation = request.Mutations[i];
+            Mutation? mutation = request.Mutations[i];
+            if (mutation is null)
+            {
+                return Bad("A mutation is an object, not null.");
+            }
             if (mutation.Id < 1)
             {
                 return Bad("Mutation ids start at 1.");
             }
-            if (i > 0 && mutation.Id != request.Mutations[i - 1].Id + 1)
+            if (i > 0 && mutation.Id != request.Mutations[i - 1]!.Id + 1)
             {
                 return Bad("Mutation ids of a push are consecutive and ascending.");
             }

@@ -47,7 +47,7 @@ internal sealed class ServerMutationContext(
     {
         CheckModel(modelName);
         CheckId(id);
-        CheckGroups(syncGroups);
+        syncGroups = CheckGroups(syncGroups);
         if (await GetAsync(modelName, id, cancellationToken) is not null)
         {
             throw MutationRejectedException.InvalidArgs($"A {modelName} with id '{id}' already exists.");
@@ -65,7 +65,7 @@ internal sealed class ServerMutationContext(
             ?? throw MutationRejectedException.NotFound($"There is no {modelName} with id '{id}'.");
         if (syncGroups is not null)
         {
-            CheckGroups(syncGroups);
+            syncGroups = CheckGroups(syncGroups);
         }
         JsonObject record = Copy(existing.Data);
         foreach ((string field, JsonNode? value) in patch)
@@ -142,12 +142,14 @@ internal sealed class ServerMutationContext(
         }
     }
 
-    private static void CheckGroups(IReadOnlyCollection<string> syncGroups)
+    /// <summary>The groups once each; a record belongs to at least one non-empty group.</summary>
+    private static string[] CheckGroups(IReadOnlyCollection<string> syncGroups)
     {
         if (syncGroups.Count == 0 || syncGroups.Any(string.IsNullOrEmpty))
         {
             throw new ArgumentException("A record belongs to at least one non-empty sync group.", nameof(syncGroups));
         }
+        return [.. syncGroups.Distinct(StringComparer.Ordinal)];
     }
 
     private static async Task<T> Store<T>(Func<Task<T>> call)

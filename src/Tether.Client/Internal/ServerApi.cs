@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Tether.Protocol;
+
+namespace Tether.Client.Internal;
+
+/// <summary>The protocol's HTTP calls: bootstrap, delta, push. Adds the headers every call carries, asks the token
+/// provider again after a 401, and turns error answers into <see cref="ServerErrorException"/>.</summary>
+internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : IDisposable
+{
+    private string? _token;
+
+    public HttpClient Http => http;
+    public Uri ServerUrl { get; } = options.ServerUrl.AbsoluteUri.EndsWith('/') ? options.ServerUrl : new Uri(options.ServerUrl.AbsoluteUri + "/");
+
+    public async ValueTask<string> TokenAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        if (_token is null || refresh)
+        {
+            _token = await options.TokenProvider(cancellationToken);
+        }
+        return _token;
+    }
+
+    /// <summary>Sends a request built by <paramref name="build"/>; on 401 asks for a new token and sends once more.</summary>
+    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            HttpRequestMessage request = build();
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(attempt > 0, cancellationToken));
+            request.Headers.Add(ProtocolHeaders.Protocol, "1");
+            request.Headers.Add(ProtocolHeaders.Schema, options.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            HttpResponseMessage response = await http.SendAsync(request, completion, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+            if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
+            {
+                response.Dispose();
+                continue;
+            }
+            using (response)
+            {
+                throw await ErrorOfAsync(response, cancellationToken);
+            }
+        }
+    }
+
+    public async Task<PushResult> PushAsync(PushRequest push, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, new Uri(ServerUrl, "push")) { Content = JsonContent.Create(push, TetherJsonContext.Default.PushRequest) },
+            HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return await response.Content.ReadFromJsonAsync(TetherJsonContext.Default.PushResult, cancellationToken)
+            ?? throw new JsonException("The push answer was empty.");
+    }
+
+    public async Task<DeltaResponse> DeltaAsync(long from, long upTo, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get, new Uri(ServerUrl, $"delta?from={from}&to={upTo}")),
+            HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return await response.Content.ReadFromJsonAsync(TetherJsonContext.Default.DeltaResponse, cancellationToken)
+            ?? throw new JsonException("The delta answer was empty.");
+    }
+
+    /// <summary>Streams a bootstrap; returns its start line and every row, or throws when the stream ends without
+    /// its <c>end</c> line (a bootstrap cut short is discarded whole).</summary>
+    public async Task<BootstrapDownload> BootstrapAsync(BootstrapRequest request, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, new Uri(ServerUrl, "bootstrap")) { Content = JsonContent.Create(request, TetherJsonContext.Default.BootstrapRequest) },
+            HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        BootstrapLine? start = null;
+        var rows = new List<LocalRecordChange>();
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            BootstrapLine parsed = JsonSerializer.Deserialize(line, TetherJsonContext.Default.BootstrapLine)
+                ?? throw new JsonException("A bootstrap line was empty.");
+            switch (parsed.Type)
+            {
+                case BootstrapLineTypes.Start:
+                    start = parsed;
+                    break;
+                case BootstrapLineTypes.Rows when start is not null:
+                    foreach (JsonElement row in parsed.Rows ?? [])
+                    {
+                        rows.Add(new LocalRecordChange(parsed.ModelName!, row.GetProperty("id").GetString()!, row.GetRawText()));
+                    }
+                    progress?.Report(rows.Count);
+                    break;
+                case BootstrapLineTypes.End when start is not null:
+                    if (parsed.RowCount != rows.Count)
+                    {
+                        throw new InvalidDataException($"The bootstrap announced {parsed.RowCount} rows and carried {rows.Count}.");
+                    }
+                    return new BootstrapDownload(start.FirstSyncId ?? 0, start.SyncGroups ?? [], rows);
+                default:
+                    throw new InvalidDataException($"Unexpected bootstrap line '{parsed.Type}'.");
+            }
+        }
+        throw new IOException("The bootstrap ended before its end line; it is discarded.");
+    }
+
+    private static async Task<ServerErrorException> ErrorOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        TimeSpan? retryAfter = response.Headers.RetryAfter?.Delta;
+        ErrorBody body;
+        try
+        {
+            body = (await response.Content.ReadFromJsonAsync(TetherJsonContext.Default.ErrorResponse, cancellationToken))?.Error
+                ?? new ErrorBody(ErrorCodes.Internal, "The server answered without an error body.");
+        }
+        catch (JsonException)
+        {
+            // A proxy or a crashed server answered with something else; the status still says what to do.
+            body = new ErrorBody((int)response.StatusCode >= 500 ? ErrorCodes.Unavailable : ErrorCodes.BadRequest, $"HTTP {(int)response.StatusCode} without the protocol's error body.");
+        }
+        return new ServerErrorException(response.StatusCode, body, retryAfter);
+    }
+
+    public void Dispose() => http.Dispose();
+}
+
+/// <summary>A complete bootstrap: its position, the groups it covers and its rows.</summary>
+internal sealed record BootstrapDownload(long FirstSyncId, IReadOnlyList<string> SyncGroups, IReadOnlyList<LocalRecordChange> Rows);

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+using Tether.Mutators;
+
+namespace Tether.Client;
+
+/// <summary>How a <see cref="TetherClient"/> reaches its server, who it is, and where it keeps its data.</summary>
+public sealed class TetherClientOptions
+{
+    /// <summary>The server's sync base address, e.g. <c>http://localhost:5080/sync/</c>.</summary>
+    public required Uri ServerUrl { get; set; }
+
+    /// <summary>The signed-in user's id: mutators see it as <see cref="IMutationContext.UserId"/>, and local data
+    /// of another user is never reused.</summary>
+    public required string UserId { get; set; }
+
+    /// <summary>Returns the bearer token; called again after the server answers 401.</summary>
+    public required Func<CancellationToken, ValueTask<string>> TokenProvider { get; set; }
+
+    /// <summary>The same mutators the server runs (for example the app's shared <c>AppMutators.All</c>).</summary>
+    public required IEnumerable<IMutator> Mutators { get; set; }
+
+    /// <summary>Where data, the pending queue and metadata live. In memory unless set.</summary>
+    public ILocalStore Store { get; set; } = new InMemoryLocalStore();
+
+    /// <summary>The app's schema version, sent as <c>Tether-Schema</c>. A change re-bootstraps and keeps pending mutations.</summary>
+    public int SchemaVersion { get; set; } = 1;
+
+    /// <summary>The models to bootstrap; null for every model the server offers.</summary>
+    public IReadOnlyList<string>? Models { get; set; }
+
+    /// <summary>Shortest and longest wait between reconnects and retries (exponential, with jitter).</summary>
+    public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most mutations sent in one push.</summary>
+    public int MaxPushBatch { get; set; } = 100;
+
+    /// <summary>Which live transport to use: WebSocket first, Server-Sent Events when a WebSocket cannot be opened.</summary>
+    public LiveTransport Transport { get; set; } = LiveTransport.Auto;
+
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The HTTP handler for every request (tests, proxies); a new <see cref="SocketsHttpHandler"/> when null.</summary>
+    public HttpMessageHandler? HttpHandler { get; set; }
+
+    /// <summary>Test hook: called at named points ("after-persist-before-send", "after-receive-before-apply");
+    /// throwing from it simulates the process dying there.</summary>
+    internal Action<string>? FaultPoint { get; set; }
+}
+
+/// <summary>The live transport of a client.</summary>
+public enum LiveTransport
+{
+    /// <summary>WebSocket, falling back to Server-Sent Events when the WebSocket cannot be opened.</summary>
+    Auto,
+    WebSocket,
+    ServerSentEvents,
+}
