@@ -67,6 +67,9 @@ public sealed class SqliteLocalStore : ILocalStore
     /// simulates a crash between applying a write and committing it.</summary>
     internal Action<string>? FaultPoint { get; set; }
 
+    /// <summary>Test access to the open connection (null before first use and after disposal).</summary>
+    internal SqliteConnection? Connection => _connection;
+
     /// <summary>The database file.</summary>
     public string Path => _options.Path;
 
