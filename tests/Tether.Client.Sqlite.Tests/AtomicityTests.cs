@@ -134,9 +134,10 @@ public sealed class AtomicityTests : IAsyncDisposable
             async () => await store.WriteAsync(new LocalWrite { ClearRecords = true, Records = changes }, cancellation.Token));
 
         Assert.True(changes.Cancelled);
+        var baseline = Snapshots.Sorted(Baseline.Records.Select(r => new LocalRecord(r.ModelName, r.Id, r.Data!)));
+        Assert.Equal(baseline, (await store.LoadAsync(Ct)).Records);
         store = await _harness.ReopenAsync(store);
-        Assert.Equal(Snapshots.Sorted(Baseline.Records.Select(r => new LocalRecord(r.ModelName, r.Id, r.Data!))),
-            (await store.LoadAsync(Ct)).Records);
+        Assert.Equal(baseline, (await store.LoadAsync(Ct)).Records);
     }
 
     private sealed class CancellingList(int count, int cancelAt, CancellationTokenSource cancellation)
