@@ -112,8 +112,10 @@ public sealed partial class TetherClient
 
     /// <summary>Applies the actions of (LastSyncId, <paramref name="lastSyncId"/>] in one store write, releases the
     /// pending mutations the data now includes, and rebases the rest. Frames at or below the position are ignored,
-    /// so duplicated frames are harmless.</summary>
-    private async Task ApplyFrameAsync(long lastSyncId, IReadOnlyList<SyncAction> actions, long? ack, CancellationToken cancellationToken)
+    /// so duplicated frames are harmless. A frame's <c>acks</c> are not used to release mutations: an ack says the
+    /// server handled a mutation, not whether it applied or refused it, and the push answer (retried until it
+    /// arrives) says which.</summary>
+    private async Task ApplyFrameAsync(long lastSyncId, IReadOnlyList<SyncAction> actions, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -131,14 +133,6 @@ public sealed partial class TetherClient
                     continue;
                 }
                 changes.Add(new LocalRecordChange(action.ModelName, action.ModelId, action.Action == SyncActionKinds.Delete ? null : action.Data?.GetRawText()));
-            }
-            if (ack is { } acked)
-            {
-                // The frame carries this client's own actions: every mutation up to the ack is in the data now.
-                foreach (PendingEntry entry in _pending.Where(p => p.Id <= acked && p.ReleaseAt is null))
-                {
-                    entry.ReleaseAt = lastSyncId;
-                }
             }
             PendingEntry[] released = [.. _pending.Where(p => p.ReleaseAt <= lastSyncId)];
             LocalMetadata metadata = _metadata with { LastSyncId = lastSyncId };

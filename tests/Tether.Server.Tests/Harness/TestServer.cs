@@ -44,21 +44,26 @@ public sealed class TestServer : IAsyncDisposable
     public static Task<TestServer> StartAsync(TestServerSettings? settings = null)
     {
         var directory = new TempDirectory();
-        return StartAsync(Path.Combine(directory.Path, "tether.db"), settings ?? new TestServerSettings(), directory);
+        return StartAsync(Path.Combine(directory.Path, "tether.db"), settings ?? new TestServerSettings(), directory, port: 0);
     }
 
-    /// <summary>Stops this server and starts a new one on the same file and settings.</summary>
-    public async Task<TestServer> RestartAsync()
+    /// <summary>Stops this server and starts a new one on the same file, settings and port, after
+    /// <paramref name="whileDown"/> ran (clients meanwhile find nothing listening).</summary>
+    public async Task<TestServer> RestartAsync(Func<Task>? whileDown = null)
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        return await StartAsync(DataPath, _settings, _ownedDirectory);
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+        return await StartAsync(DataPath, _settings, _ownedDirectory, BaseAddress.Port);
     }
 
-    private static async Task<TestServer> StartAsync(string dataPath, TestServerSettings settings, TempDirectory? directory)
+    private static async Task<TestServer> StartAsync(string dataPath, TestServerSettings settings, TempDirectory? directory, int port)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole();
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && category != "Tether.Server.Internal.TetherInitializer" || level >= LogLevel.Error);

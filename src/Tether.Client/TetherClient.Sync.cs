@@ -1,0 +1,183 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+using Tether.Client.Internal;
+using Tether.Protocol;
+
+namespace Tether.Client;
+
+// The sync state machine: bootstrap when needed, connect, handshake, catch up by delta, follow the live stream;
+// on any transient failure back off (exponential, with jitter) and start over from the local position.
+public sealed partial class TetherClient
+{
+    private async Task RunSyncAsync(CancellationToken cancellationToken)
+    {
+        ResiliencePipeline retry = RetryPipeline("sync");
+        try
+        {
+            await retry.ExecuteAsync(async token =>
+            {
+                await SyncOnceAsync(token);
+                // The server ended the stream (restart, slow reader): reconnect, after the usual backoff.
+                throw new IOException("The live stream ended.");
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        catch (Exception e)
+        {
+            LogFailed(e);
+            SetStatus(ClientStatus.Failed, e);
+        }
+    }
+
+    private async Task SyncOnceAsync(CancellationToken cancellationToken)
+    {
+        if (!_metadata.IsBootstrapped || _metadata.SchemaVersion != _options.SchemaVersion)
+        {
+            await EagerBootstrapAsync(cancellationToken);
+        }
+        await using ILiveChannel channel = await LiveChannels.OpenAsync(_api, _options, ClientId, cancellationToken);
+        SetStatus(ClientStatus.CatchingUp);
+        JsonElement handshake = await channel.ReceiveAsync(cancellationToken)
+            ?? throw new IOException("The server closed the live stream before its handshake.");
+        if (handshake.GetProperty("type").GetString() != FrameTypes.Handshake)
+        {
+            throw new InvalidDataException("The live stream did not start with a handshake.");
+        }
+        long head = handshake.GetProperty("lastSyncId").GetInt64();
+        await ApplyGroupsAsync(ReadGroups(handshake), cancellationToken);
+        await CatchUpAsync(head, cancellationToken);
+        SetStatus(ClientStatus.Live);
+        // Frames that arrived during the catch-up waited in the socket; the ones it already covered are skipped.
+        while (await channel.ReceiveAsync(cancellationToken) is { } frame)
+        {
+            switch (frame.GetProperty("type").GetString())
+            {
+                case FrameTypes.Sync:
+                    SyncFrame sync = frame.Deserialize(TetherJsonContext.Default.SyncFrame)!;
+                    await ApplyFrameAsync(sync.LastSyncId, sync.Sync, cancellationToken);
+                    break;
+                case FrameTypes.Groups:
+                    await ApplyGroupsAsync(ReadGroups(frame), cancellationToken);
+                    break;
+                case FrameTypes.Error:
+                    ErrorBody error = frame.GetProperty("error").Deserialize(TetherJsonContext.Default.ErrorBody)!;
+                    throw new ServerErrorException(error.Code == ErrorCodes.ResyncRequired ? System.Net.HttpStatusCode.Gone : System.Net.HttpStatusCode.ServiceUnavailable, error, null);
+            }
+        }
+    }
+
+    private static string[] ReadGroups(JsonElement frame)
+        => [.. frame.GetProperty("syncGroups").EnumerateArray().Select(g => g.GetString()!)];
+
+    /// <summary>Delta from the local position to the handshake's head, page by page; a position the server can no
+    /// longer catch up means an eager bootstrap instead.</summary>
+    private async Task CatchUpAsync(long head, CancellationToken cancellationToken)
+    {
+        while (_metadata.LastSyncId < head)
+        {
+            DeltaResponse page;
+            try
+            {
+                page = await _api.DeltaAsync(_metadata.LastSyncId, head, cancellationToken);
+            }
+            catch (ServerErrorException e) when (e.IsResyncRequired)
+            {
+                await EagerBootstrapAsync(cancellationToken);
+                return;
+            }
+            await ApplyFrameAsync(page.LastSyncId, page.Sync, cancellationToken);
+            if (!page.HasMore)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>New groups are fetched by lazy bootstrap; losing a group means its data must go, which an eager
+    /// bootstrap does (pending mutations stay).</summary>
+    private async Task ApplyGroupsAsync(IReadOnlyList<string> groups, CancellationToken cancellationToken)
+    {
+        var now = new HashSet<string>(groups, StringComparer.Ordinal);
+        var held = new HashSet<string>(_metadata.SyncGroups, StringComparer.Ordinal);
+        await SetUserGroupsAsync(now, cancellationToken);
+        if (held.Except(now).Any())
+        {
+            await EagerBootstrapAsync(cancellationToken);
+            return;
+        }
+        string[] added = [.. now.Except(held).Order(StringComparer.Ordinal)];
+        if (added.Length == 0)
+        {
+            return;
+        }
+        BootstrapDownload download = await _api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Lazy, _options.Models, added), Progress(), cancellationToken);
+        await ApplyLazyBootstrapAsync(download, cancellationToken);
+    }
+
+    private async Task SetUserGroupsAsync(IReadOnlySet<string> groups, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _view.UserSyncGroups = groups;
+        }
+        finally
+        {
+            ReleaseGate();
+        }
+    }
+
+    private async Task EagerBootstrapAsync(CancellationToken cancellationToken)
+    {
+        SetStatus(ClientStatus.Bootstrapping);
+        BootstrapDownload download = await _api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Eager, _options.Models), Progress(), cancellationToken);
+        await ApplyEagerBootstrapAsync(download, cancellationToken);
+    }
+
+    private Progress<long>? Progress() => BootstrapProgress is null ? null : new Progress<long>(rows => BootstrapProgress?.Invoke(this, rows));
+
+    /// <summary>Retries transient failures for ever with exponential backoff and jitter; the status says Offline
+    /// meanwhile. A failure retrying cannot fix (schema mismatch, a refused request) ends the loop.</summary>
+    private ResiliencePipeline RetryPipeline(string loop)
+        => new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.MinRetryDelay,
+                MaxDelay = _options.MaxRetryDelay,
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ServerErrorException { RetryAfter: { } after } ? after : (TimeSpan?)null),
+                OnRetry = args =>
+                {
+                    LogRetrying(loop, args.AttemptNumber, args.RetryDelay, args.Outcome.Exception?.Message);
+                    if (loop == "sync")
+                    {
+                        SetStatus(ClientStatus.Offline, args.Outcome.Exception);
+                    }
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+
+    private bool IsTransient(Exception e) => e switch
+    {
+        OperationCanceledException => !_stop.IsCancellationRequested,
+        ServerErrorException server => server.IsTransient || server.Status == System.Net.HttpStatusCode.Unauthorized || server.IsResyncRequired,
+        HttpRequestException or IOException or WebSocketException or JsonException or InvalidDataException or TimeoutException => true,
+        _ => false,
+    };
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Tether client {Loop} loop: attempt {Attempt} failed ({Reason}); retrying in {Delay}.")]
+    private partial void LogRetrying(string loop, int attempt, TimeSpan delay, string? reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Tether client stopped syncing: a failure retrying cannot fix.")]
+    private partial void LogFailed(Exception exception);
+}
