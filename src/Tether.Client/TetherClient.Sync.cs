@@ -41,7 +41,8 @@ public sealed partial class TetherClient
         {
             await EagerBootstrapAsync(cancellationToken);
         }
-        await using ILiveChannel channel = await LiveChannels.OpenAsync(_api, _options, ClientId, cancellationToken);
+        ILiveChannel opened = await LiveChannels.OpenAsync(_api, _options, ClientId, cancellationToken);
+        await using ILiveChannel channel = _options.WrapLiveChannel?.Invoke(opened) ?? opened;
         SetStatus(ClientStatus.CatchingUp);
         JsonElement handshake = await channel.ReceiveAsync(cancellationToken)
             ?? throw new IOException("The server closed the live stream before its handshake.");

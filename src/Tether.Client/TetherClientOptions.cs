@@ -46,6 +46,9 @@ public sealed class TetherClientOptions
     /// <summary>Test hook: called at named points ("after-persist-before-send", "after-receive-before-apply");
     /// throwing from it simulates the process dying there.</summary>
     internal Action<string>? FaultPoint { get; set; }
+
+    /// <summary>Test hook: wraps every live channel the client opens (to duplicate, delay or cut frames).</summary>
+    internal Func<Internal.ILiveChannel, Internal.ILiveChannel>? WrapLiveChannel { get; set; }
 }
 
 /// <summary>The live transport of a client.</summary>
