@@ -3,14 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using IssueTracker.Server;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Tether.Server;
 
 namespace Tether.Bench;
 
@@ -21,26 +13,14 @@ internal sealed record PushFigures(int Clients, long Pushes, double Seconds, lon
     public double MutationsPerCommit => Commits == 0 ? 0 : (double)Pushes / Commits;
 }
 
-/// <summary>Starts the issue tracker server on loopback Kestrel with a fresh SQLite file (synchronous=FULL) and has
-/// N clients push one durable mutation per HTTP request, each waiting for its answer before the next.</summary>
+/// <summary>N clients push one durable mutation per HTTP request to a fresh server, each waiting for its answer
+/// before the next.</summary>
 internal static class PushLoad
 {
     public static async Task<PushFigures> RunAsync(string directory, int clients, TimeSpan duration)
     {
-        string dataPath = Path.Combine(directory, $"push-{clients}.db");
-        WebApplicationBuilder builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        builder.Configuration["data"] = dataPath;
-        builder.AddIssueTracker(options =>
-        {
-            options.DevelopmentTokens = true;
-            options.Limits.RequestsPerSecond = 0;
-        });
-        await using WebApplication app = builder.Build();
-        app.MapTether("/sync");
-        await app.StartAsync();
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        await using LoopbackServer server = await LoopbackServer.StartAsync(Path.Combine(directory, $"push-{clients}.db"));
+        Uri address = server.Address;
 
         using var commits = new CommitCounter();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients + 1 };
@@ -63,11 +43,10 @@ internal static class PushLoad
             pushed[c] = id - 1;
         }));
         double seconds = clock.Elapsed.TotalSeconds;
-        await app.StopAsync();
         return new PushFigures(clients, pushed.Sum(), seconds, commits.Count - before);
     }
 
-    private static async Task PushAsync(HttpClient http, string clientId, long id, string name, JsonObject args)
+    internal static async Task PushAsync(HttpClient http, string clientId, long id, string name, JsonObject args)
     {
         var body = new JsonObject
         {

@@ -137,7 +137,7 @@ public sealed partial class TetherClient : IAsyncDisposable
 
     /// <summary>A shown record, or default when there is none.</summary>
     public T? Get<T>(string modelName, string id, JsonTypeInfo<T> type)
-        => _published.Model(modelName).TryGetValue(id, out JsonElement row) ? row.Deserialize(type) : default;
+        => _published.Model(modelName).TryGetValue(id, out string? row) ? JsonSerializer.Deserialize(row, type) : default;
 
     /// <summary>A live query over the shown records of a model.</summary>
     public ILiveQuery<T> Query<T>(string modelName, JsonTypeInfo<T> type) => new LiveQuery<T>(_queries, modelName, type);
@@ -148,7 +148,7 @@ public sealed partial class TetherClient : IAsyncDisposable
         _gate.Wait();
         try
         {
-            return _view.AllConfirmed().ToDictionary(r => (r.Model, r.Id), r => JsonSerializer.SerializeToElement(r.Data, Protocol.TetherJsonContext.Default.JsonObject));
+            return _view.AllConfirmed().ToDictionary(r => (r.Model, r.Id), r => JsonElement.Parse(r.Data));
         }
         finally
         {

@@ -167,7 +167,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
 
     private IReadOnlyList<T> Evaluate()
     {
-        IEnumerable<T> rows = _hub.Data.Model(_model).Values.Select(row => row.Deserialize(_type)!);
+        IEnumerable<T> rows = _hub.Data.Model(_model).Values.Select(row => JsonSerializer.Deserialize(row, _type)!);
         foreach (Func<T, bool> filter in _filters)
         {
             rows = rows.Where(filter);

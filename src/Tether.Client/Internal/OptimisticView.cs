@@ -12,7 +12,9 @@ namespace Tether.Client.Internal;
 /// </summary>
 internal sealed class OptimisticView(MutatorRegistry mutators, string userId)
 {
-    private readonly Dictionary<string, Dictionary<string, JsonObject>> _confirmed = new(StringComparer.Ordinal);
+    // Confirmed records stay JSON text: most are only ever shown, never read by a mutator, and text is a fraction of
+    // the memory of a parsed JsonObject.
+    private readonly Dictionary<string, Dictionary<string, string>> _confirmed = new(StringComparer.Ordinal);
     private Dictionary<(string Model, string Id), JsonObject?> _overlay = [];
 
     public IReadOnlySet<string> UserSyncGroups { get; set; } = new HashSet<string>();
@@ -24,8 +26,21 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId)
         {
             return shown;
         }
-        return _confirmed.TryGetValue(modelName, out var records) && records.TryGetValue(id, out JsonObject? data) ? data : null;
+        return ConfirmedText(modelName, id) is { } text ? JsonNode.Parse(text)!.AsObject() : null;
     }
+
+    /// <summary>The shown record as JSON text, or null.</summary>
+    public string? GetText(string modelName, string id)
+    {
+        if (_overlay.TryGetValue((modelName, id), out JsonObject? shown))
+        {
+            return shown?.ToJsonString();
+        }
+        return ConfirmedText(modelName, id);
+    }
+
+    private string? ConfirmedText(string modelName, string id)
+        => _confirmed.TryGetValue(modelName, out var records) && records.TryGetValue(id, out string? text) ? text : null;
 
     /// <summary>The ids of every shown record of a model.</summary>
     public IEnumerable<string> Ids(string modelName)
@@ -53,23 +68,8 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId)
         return ids;
     }
 
-    /// <summary>Every shown record of a model.</summary>
-    public IEnumerable<JsonObject> All(string modelName)
-    {
-        foreach (string id in Ids(modelName))
-        {
-            if (Get(modelName, id) is { } data)
-            {
-                yield return data;
-            }
-        }
-    }
-
-    /// <summary>The confirmed record, or null (for tests and for comparing with the server).</summary>
-    public JsonObject? GetConfirmed(string modelName, string id)
-        => _confirmed.TryGetValue(modelName, out var records) && records.TryGetValue(id, out JsonObject? data) ? data : null;
-
-    public IEnumerable<(string Model, string Id, JsonObject Data)> AllConfirmed()
+    /// <summary>Every confirmed record as JSON text.</summary>
+    public IEnumerable<(string Model, string Id, string Data)> AllConfirmed()
         => _confirmed.SelectMany(m => m.Value.Select(r => (m.Key, r.Key, r.Value)));
 
     /// <summary>Changes the confirmed data, adding the keys it changed to <paramref name="touched"/>.</summary>
@@ -96,9 +96,9 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId)
             }
             if (!_confirmed.TryGetValue(change.ModelName, out var model))
             {
-                _confirmed[change.ModelName] = model = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+                _confirmed[change.ModelName] = model = new Dictionary<string, string>(StringComparer.Ordinal);
             }
-            model[change.Id] = JsonNode.Parse(change.Data)!.AsObject();
+            model[change.Id] = change.Data;
         }
     }
 

@@ -1,0 +1,47 @@
+using IssueTracker.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Tether.Server;
+
+namespace Tether.Bench;
+
+/// <summary>The issue tracker server on loopback Kestrel with a fresh SQLite file (synchronous=FULL), no rate limit.</summary>
+internal sealed class LoopbackServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LoopbackServer(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<LoopbackServer> StartAsync(string dataPath)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration["data"] = dataPath;
+        builder.AddIssueTracker(options =>
+        {
+            options.DevelopmentTokens = true;
+            options.Limits.RequestsPerSecond = 0;
+        });
+        WebApplication app = builder.Build();
+        app.MapTether("/sync");
+        await app.StartAsync();
+        return new LoopbackServer(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
