@@ -16,7 +16,10 @@ public sealed record MutationResult(long Id, string Status, long? LastSyncId = n
 {
     public static MutationResult Applied(long id, long lastSyncId) => new(id, MutationStatus.Applied, lastSyncId);
     public static MutationResult Rejected(long id, ErrorBody error) => new(id, MutationStatus.Rejected, null, error);
-    public static MutationResult Duplicate(long id) => new(id, MutationStatus.Duplicate);
+    /// <summary>Already handled; <paramref name="lastSyncId"/> (the head when answering) bounds the syncIds the
+    /// mutation created, so a client that lost the first answer knows how far its data must get before the mutation
+    /// may leave its pending queue.</summary>
+    public static MutationResult Duplicate(long id, long? lastSyncId = null) => new(id, MutationStatus.Duplicate, lastSyncId);
 }
 
 /// <summary>The values of <see cref="MutationResult.Status"/>.</summary>

@@ -150,7 +150,9 @@ internal sealed partial class MutationPipeline(
         {
             if (mutation.Id <= lastMutationId)
             {
-                results.Add(MutationResult.Duplicate(mutation.Id));
+                // Its actions are behind the head: the head tells a client that lost the first answer how far its data
+                // must get before the mutation is in it.
+                results.Add(MutationResult.Duplicate(mutation.Id, transaction.Head));
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", MutationStatus.Duplicate));
                 continue;
             }
