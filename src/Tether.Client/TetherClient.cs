@@ -31,6 +31,7 @@ public sealed partial class TetherClient : IAsyncDisposable
     private HashSet<string> _changedModels = new(StringComparer.Ordinal);
     private Task _syncLoop = Task.CompletedTask;
     private Task _pushLoop = Task.CompletedTask;
+    private readonly Lock _statusLock = new();
     private ClientStatus _status = ClientStatus.Starting;
 
     private TetherClient(TetherClientOptions options)
@@ -180,17 +181,25 @@ public sealed partial class TetherClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Moves the state machine; Failed is final (a new client is needed after fixing its cause).</summary>
     private void SetStatus(ClientStatus status, Exception? failure = null)
     {
-        if (failure is not null)
+        lock (_statusLock)
         {
-            Failure = failure;
+            if (_status == ClientStatus.Failed)
+            {
+                return;
+            }
+            if (failure is not null)
+            {
+                Failure = failure;
+            }
+            if (_status == status)
+            {
+                return;
+            }
+            _status = status;
         }
-        if (_status == status)
-        {
-            return;
-        }
-        _status = status;
         LogStatus(status);
         StatusChanged?.Invoke(this, status);
     }
