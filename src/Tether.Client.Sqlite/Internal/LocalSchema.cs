@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Tether.Sqlite;
 
 namespace Tether.Client.Sqlite.Internal;
 
@@ -31,42 +32,7 @@ internal static class LocalSchema
 
     public static int LatestVersion => Steps.Length;
 
-    public static void Apply(SqliteConnection connection, string path)
-    {
-        for (var version = 1; version <= Steps.Length; version++)
-        {
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var current = ReadVersion(connection, transaction);
-            if (current > Steps.Length)
-            {
-                throw new InvalidOperationException(
-                    $"The Tether local database '{path}' has schema version {current}, but this version of " +
-                    $"Tether.Client.Sqlite only knows versions up to {Steps.Length}. It was written by a newer Tether " +
-                    "client; upgrade the app instead of opening it with this one.");
-            }
+    public static void Apply(SqliteConnection connection, string path) => SqliteMigrator.Apply(connection, path, Steps, "Tether.Client.Sqlite");
 
-            if (current >= version)
-            {
-                continue;
-            }
-
-            using (var command = connection.CreateCommand())
-            {
-                command.Transaction = transaction;
-                // user_version takes no parameter; the value is our own integer, not input.
-                command.CommandText = Steps[version - 1] + $";\nPRAGMA user_version = {version};";
-                command.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-        }
-    }
-
-    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "PRAGMA user_version;";
-        return (long)command.ExecuteScalar()!;
-    }
+    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null) => SqliteMigrator.ReadVersion(connection, transaction);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Tether.Sqlite;
 
 namespace Tether.Server.Sqlite.Internal;
 
@@ -67,44 +68,7 @@ internal static class SchemaMigrations
 
     public static int LatestVersion => Steps.Length;
 
-    public static void Apply(SqliteConnection connection, string path)
-    {
-        for (var version = 1; version <= Steps.Length; version++)
-        {
-            // IMMEDIATE takes the write lock before reading the version, so two processes starting at once cannot
-            // both run the same step.
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var current = ReadVersion(connection, transaction);
-            if (current > Steps.Length)
-            {
-                throw new InvalidOperationException(
-                    $"The Tether database '{path}' has schema version {current}, but this version of Tether.Server.Sqlite " +
-                    $"only knows versions up to {Steps.Length}. It was written by a newer Tether; upgrade the server " +
-                    "instead of opening it with this one.");
-            }
+    public static void Apply(SqliteConnection connection, string path) => SqliteMigrator.Apply(connection, path, Steps, "Tether.Server.Sqlite");
 
-            if (current >= version)
-            {
-                continue;
-            }
-
-            using (var command = connection.CreateCommand())
-            {
-                command.Transaction = transaction;
-                // user_version cannot take a parameter; the value is our own integer, not input.
-                command.CommandText = Steps[version - 1] + $";\nPRAGMA user_version = {version};";
-                command.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-        }
-    }
-
-    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "PRAGMA user_version;";
-        return (long)command.ExecuteScalar()!;
-    }
+    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null) => SqliteMigrator.ReadVersion(connection, transaction);
 }
