@@ -9,9 +9,8 @@ namespace Tether.Client;
 public sealed partial class TetherClient
 {
     // After a lazy bootstrap at syncId F, live actions up to F for the records it brought are older than what it
-    // brought: they are skipped.
-    private long _lazySkipUpTo;
-    private readonly HashSet<(string Model, string Id)> _lazySkipKeys = [];
+    // brought: they are skipped. Per record, since two lazy bootstraps can be at different positions.
+    private readonly Dictionary<(string Model, string Id), long> _lazySkipUpTo = [];
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -70,8 +69,7 @@ public sealed partial class TetherClient
             };
             await _store.WriteAsync(new LocalWrite { ClearRecords = true, Records = download.Rows, Metadata = metadata }, cancellationToken);
             _metadata = metadata;
-            _lazySkipUpTo = 0;
-            _lazySkipKeys.Clear();
+            _lazySkipUpTo.Clear();
             var touched = new HashSet<(string Model, string Id)>();
             _view.ApplyConfirmed(download.Rows, clearFirst: true, touched);
             _view.UserSyncGroups = new HashSet<string>(download.SyncGroups, StringComparer.Ordinal);
@@ -96,8 +94,10 @@ public sealed partial class TetherClient
             _metadata = metadata;
             if (download.FirstSyncId > _metadata.LastSyncId)
             {
-                _lazySkipUpTo = Math.Max(_lazySkipUpTo, download.FirstSyncId);
-                _lazySkipKeys.UnionWith(download.Rows.Select(r => (r.ModelName, r.Id)));
+                foreach (LocalRecordChange row in download.Rows)
+                {
+                    _lazySkipUpTo[(row.ModelName, row.Id)] = Math.Max(_lazySkipUpTo.GetValueOrDefault((row.ModelName, row.Id)), download.FirstSyncId);
+                }
             }
             var touched = new HashSet<(string Model, string Id)>();
             _view.ApplyConfirmed(download.Rows, clearFirst: false, touched);
@@ -128,7 +128,7 @@ public sealed partial class TetherClient
             foreach (SyncAction action in actions)
             {
                 if (action.SyncId <= _metadata.LastSyncId || action.SyncId > lastSyncId
-                    || action.SyncId <= _lazySkipUpTo && _lazySkipKeys.Contains((action.ModelName, action.ModelId)))
+                    || _lazySkipUpTo.TryGetValue((action.ModelName, action.ModelId), out long skipUpTo) && action.SyncId <= skipUpTo)
                 {
                     continue;
                 }
@@ -139,10 +139,12 @@ public sealed partial class TetherClient
             _options.FaultPoint?.Invoke("after-receive-before-apply");
             await _store.WriteAsync(new LocalWrite { Records = changes, RemovePending = [.. released.Select(p => p.Id)], Metadata = metadata }, cancellationToken);
             _metadata = metadata;
-            if (_lazySkipUpTo <= lastSyncId)
+            if (_lazySkipUpTo.Count > 0)
             {
-                _lazySkipUpTo = 0;
-                _lazySkipKeys.Clear();
+                foreach (var passed in _lazySkipUpTo.Where(s => s.Value <= lastSyncId).Select(s => s.Key).ToArray())
+                {
+                    _lazySkipUpTo.Remove(passed);
+                }
             }
             var touched = new HashSet<(string Model, string Id)>();
             _view.ApplyConfirmed(changes, clearFirst: false, touched);
@@ -207,7 +209,7 @@ public sealed partial class TetherClient
         foreach ((PendingEntry entry, ErrorBody error) in rejected)
         {
             entry.Handle?.Reject(new MutationRejectedException(error.Code, error.Message));
-            MutationRejected?.Invoke(this, new MutationRejectedEventArgs(entry.Id, entry.Name, error.Code, error.Message));
+            Raise(MutationRejected, new MutationRejectedEventArgs(entry.Id, entry.Name, error.Code, error.Message));
         }
     }
 

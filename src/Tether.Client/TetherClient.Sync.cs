@@ -141,7 +141,7 @@ public sealed partial class TetherClient
         await ApplyEagerBootstrapAsync(download, cancellationToken);
     }
 
-    private Progress<long>? Progress() => BootstrapProgress is null ? null : new Progress<long>(rows => BootstrapProgress?.Invoke(this, rows));
+    private Progress<long>? Progress() => BootstrapProgress is null ? null : new Progress<long>(rows => Raise(BootstrapProgress, rows));
 
     /// <summary>Retries transient failures for ever with exponential backoff and jitter; the status says Offline
     /// meanwhile. A failure retrying cannot fix (schema mismatch, a refused request) ends the loop.</summary>

@@ -41,7 +41,7 @@ public sealed partial class TetherClient : IAsyncDisposable
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TetherClient>();
         _api = new ServerApi(new HttpClient(options.HttpHandler ?? new SocketsHttpHandler(), disposeHandler: options.HttpHandler is null) { Timeout = Timeout.InfiniteTimeSpan }, options);
         _view = new OptimisticView(new MutatorRegistry(options.Mutators), options.UserId);
-        _queries = new QueryHub(_published);
+        _queries = new QueryHub(_published, e => LogHandlerFailed(e));
     }
 
     /// <summary>This client's id, kept in the local store.</summary>
@@ -123,12 +123,12 @@ public sealed partial class TetherClient : IAsyncDisposable
             Volatile.Write(ref _pendingCount, _pending.Count);
             Publish(touched);
             _options.FaultPoint?.Invoke("after-persist-before-send");
+            _pushWake.Writer.TryWrite(true);
         }
         finally
         {
             ReleaseGate();
         }
-        _pushWake.Writer.TryWrite(true);
         return handle;
     }
 
@@ -165,6 +165,7 @@ public sealed partial class TetherClient : IAsyncDisposable
         }
         await AwaitStoppedAsync(_syncLoop);
         await AwaitStoppedAsync(_pushLoop);
+        _queries.DisposeAll();
         _api.Dispose();
         await _store.DisposeAsync();
     }
@@ -201,7 +202,27 @@ public sealed partial class TetherClient : IAsyncDisposable
             _status = status;
         }
         LogStatus(status);
-        StatusChanged?.Invoke(this, status);
+        Raise(StatusChanged, status);
+    }
+
+    /// <summary>Raises an app event; an exception of an app handler is logged, never allowed to stop the client.</summary>
+    private void Raise<TArgs>(EventHandler<TArgs>? handler, TArgs args)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+        foreach (EventHandler<TArgs> one in handler.GetInvocationList().Cast<EventHandler<TArgs>>())
+        {
+            try
+            {
+                one(this, args);
+            }
+            catch (Exception e)
+            {
+                LogHandlerFailed(e);
+            }
+        }
     }
 
     /// <summary>Publishes the touched keys; the live queries of the models that really changed are refreshed when
@@ -217,6 +238,9 @@ public sealed partial class TetherClient : IAsyncDisposable
         _gate.Release();
         _queries.Notify(changed);
     }
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "An event handler of the app threw; the client goes on.")]
+    private partial void LogHandlerFailed(Exception exception);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Tether client status: {Status}.")]
     private partial void LogStatus(ClientStatus status);

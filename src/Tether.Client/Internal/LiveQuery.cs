@@ -15,6 +15,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
     private readonly ImmutableList<Func<T, bool>> _filters;
     private readonly Func<IEnumerable<T>, IEnumerable<T>> _order;
     private readonly Lock _lock = new();
+    private readonly Lock _deliver = new();
     private readonly List<IObserver<IReadOnlyList<T>>> _observers = [];
     private EventHandler? _changed;
     private IReadOnlyList<T>? _current;
@@ -64,6 +65,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
             {
                 _changed -= value;
             }
+            UnregisterIfUnobserved();
         }
     }
 
@@ -95,11 +97,13 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
             {
                 _observers.Remove(observer);
             }
+            UnregisterIfUnobserved();
         });
     }
 
     public async IAsyncEnumerable<IReadOnlyList<T>> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Capacity 1, newest wins: a slow consumer sees the latest result, not a backlog of stale ones.
         var results = Channel.CreateBounded<IReadOnlyList<T>>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
         using IDisposable subscription = Subscribe(new ChannelObserver(results.Writer));
         await foreach (IReadOnlyList<T> result in results.Reader.ReadAllAsync(cancellationToken))
@@ -108,26 +112,46 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
         }
     }
 
-    /// <summary>Called by the hub after the model changed; evaluates once and tells every listener.</summary>
-    internal void Refresh()
+    /// <summary>Called by the hub after the model changed; evaluates once and tells every listener. Delivery holds
+    /// the query's delivery lock, so results reach listeners in the order they were computed (a local mutation and a
+    /// sync frame may refresh at the same time); a listener that throws is reported, and the others still run.</summary>
+    internal void Refresh(Action<Exception> handlerFailed)
     {
-        IReadOnlyList<T> result;
-        EventHandler? changed;
-        IObserver<IReadOnlyList<T>>[] observers;
-        lock (_lock)
+        lock (_deliver)
         {
-            if (_disposed)
+            IReadOnlyList<T> result;
+            EventHandler? changed;
+            IObserver<IReadOnlyList<T>>[] observers;
+            lock (_lock)
             {
-                return;
+                if (_disposed)
+                {
+                    return;
+                }
+                _current = result = Evaluate();
+                changed = _changed;
+                observers = [.. _observers];
             }
-            _current = result = Evaluate();
-            changed = _changed;
-            observers = [.. _observers];
+            foreach (EventHandler handler in changed?.GetInvocationList().Cast<EventHandler>() ?? [])
+            {
+                Guard(() => handler(this, EventArgs.Empty), handlerFailed);
+            }
+            foreach (IObserver<IReadOnlyList<T>> observer in observers)
+            {
+                Guard(() => observer.OnNext(result), handlerFailed);
+            }
         }
-        changed?.Invoke(this, EventArgs.Empty);
-        foreach (IObserver<IReadOnlyList<T>> observer in observers)
+    }
+
+    private static void Guard(Action deliver, Action<Exception> handlerFailed)
+    {
+        try
         {
-            observer.OnNext(result);
+            deliver();
+        }
+        catch (Exception e)
+        {
+            handlerFailed(e);
         }
     }
 
@@ -149,6 +173,20 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
         {
             observer.OnCompleted();
         }
+    }
+
+    /// <summary>A query nobody listens to any more stops following changes (it can be observed again).</summary>
+    private void UnregisterIfUnobserved()
+    {
+        lock (_lock)
+        {
+            if (!_registered || _changed is not null || _observers.Count > 0)
+            {
+                return;
+            }
+            _registered = false;
+        }
+        _hub.Unregister(this);
     }
 
     private void Register()
@@ -189,10 +227,10 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>
 }
 
 /// <summary>The registered live queries of a client, told which models changed after each applied change.</summary>
-internal sealed class QueryHub(PublishedData data)
+internal sealed class QueryHub(PublishedData data, Action<Exception> handlerFailed)
 {
     private readonly Lock _lock = new();
-    private readonly List<(string Model, Action Refresh, object Query)> _queries = [];
+    private readonly List<(string Model, Action<Action<Exception>> Refresh, IDisposable Query)> _queries = [];
 
     public PublishedData Data => data;
 
@@ -204,7 +242,7 @@ internal sealed class QueryHub(PublishedData data)
         }
     }
 
-    public void Unregister(object query)
+    public void Unregister(IDisposable query)
     {
         lock (_lock)
         {
@@ -219,14 +257,28 @@ internal sealed class QueryHub(PublishedData data)
         {
             return;
         }
-        Action[] refreshes;
+        Action<Action<Exception>>[] refreshes;
         lock (_lock)
         {
             refreshes = [.. _queries.Where(q => changedModels.Contains(q.Model)).Select(q => q.Refresh)];
         }
-        foreach (Action refresh in refreshes)
+        foreach (Action<Action<Exception>> refresh in refreshes)
         {
-            refresh();
+            refresh(handlerFailed);
+        }
+    }
+
+    /// <summary>Ends every live query (the client is disposed): observers complete, watchers stop.</summary>
+    public void DisposeAll()
+    {
+        IDisposable[] queries;
+        lock (_lock)
+        {
+            queries = [.. _queries.Select(q => q.Query)];
+        }
+        foreach (IDisposable query in queries)
+        {
+            query.Dispose();
         }
     }
 }
