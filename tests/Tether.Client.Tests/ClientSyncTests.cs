@@ -150,3 +150,31 @@ public sealed class ClientSyncTests
         }
     }
 }
+
+public sealed class ClientRegressionTests
+{
+    /// <summary>Found by the convergence property: a delete action has no <c>data</c>, and the protocol types read
+    /// every constructor parameter as required, so the first delete in a frame or delta made every client of the
+    /// team fail to read it and retry for ever, never passing it.</summary>
+    [Fact]
+    public async Task A_delete_action_without_data_is_applied_by_every_client()
+    {
+        await using TestServer server = await TestServer.StartAsync(ClientHarness.ServerSettings);
+        using SyncApi api = server.Api("alice");
+        var seed = new Seed(api, "setup");
+        await seed.TeamWithProjectAsync("t1", "p1");
+        await seed.MemberAsync("t1", "bob");
+        await seed.IssueAsync("i1", "p1");
+        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice");
+        await using TetherClient bob = await ClientHarness.StartAsync(server, "bob");
+        await ClientHarness.EventuallyAsync(() => bob.Status == ClientStatus.Live && bob.Issue("i1") is not null, "bob is live with the issue");
+
+        long deleted = await (await alice.MutateAsync("deleteIssue", new { id = "i1" })).Confirmed.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Bob gets the delete live; a client that starts now gets it by delta from its stored position.
+        await ClientHarness.EventuallyAsync(() => bob.LastSyncId >= deleted, "bob passes the delete");
+        Assert.Null(bob.Issue("i1"));
+        Assert.Null(alice.Issue("i1"));
+        Assert.Equal(0, alice.PendingCount);
+    }
+}
