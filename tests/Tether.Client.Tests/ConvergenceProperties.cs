@@ -12,7 +12,7 @@ namespace Tether.Client.Tests;
 /// </summary>
 public sealed class ConvergenceProperties
 {
-    [Property(MaxTest = 20, Arbitrary = [typeof(ScheduleArbitraries)], QuietOnSuccess = true)]
+    [Property(MaxTest = 200, Arbitrary = [typeof(ScheduleArbitraries)], QuietOnSuccess = true)]
     public Task Clients_converge_on_the_servers_data_and_every_mutation_takes_effect_at_most_once(Schedule schedule)
         => ConvergenceRun.RunAsync(schedule);
 }

@@ -68,6 +68,13 @@ internal sealed class ConvergenceRun : IAsyncDisposable
         }
         await QuiesceAsync();
         await CheckInvariantsAsync();
+        if (Environment.GetEnvironmentVariable("TETHER_CONVERGENCE_STATS") is { Length: > 0 } statsFile)
+        {
+            int issued = _slots.Sum(s => s.All.Count);
+            int local = _slots.Sum(s => s.All.Count(i => i.LocallyRefused is not null));
+            int rejected = _slots.Sum(s => s.Rejected.Count);
+            await File.AppendAllTextAsync(statsFile, $"clients={_slots.Length} sqlite={_slots.Count(s => s.Spec.Sqlite)} sse={_slots.Count(s => s.Spec.Transport == LiveTransport.ServerSentEvents)} steps={_schedule.Steps.Length} issued={issued} locallyRefused={local} rejected={rejected} serverRestarts={_schedule.Steps.Count(s => s.Kind == StepKind.RestartServer)} clientRestarts={_schedule.Steps.Count(s => s.Kind == StepKind.RestartClient)} breaks={_slots.Sum(s => s.Faults.Breaks)} duplicated={_slots.Sum(s => s.Faults.Duplicated)} delayed={_slots.Sum(s => s.Faults.Delayed)}\n");
+        }
     }
 
     private static string IssueId(int i) => "i" + i;

@@ -13,6 +13,11 @@ internal sealed class ChannelFaults
     private int _delayed;
     private TimeSpan _delay;
 
+    /// <summary>How often each fault really happened (for the statistics of a run).</summary>
+    public int Breaks;
+    public int Duplicated;
+    public int Delayed;
+
     public ILiveChannel Wrap(ILiveChannel inner)
     {
         var channel = new FaultyLiveChannel(inner, this);
@@ -32,7 +37,10 @@ internal sealed class ChannelFaults
         {
             current = _current;
         }
-        current?.Break(endStream);
+        if (current?.Break(endStream) == true)
+        {
+            Interlocked.Increment(ref Breaks);
+        }
     }
 
     public void DuplicateNext(int frames)
@@ -61,6 +69,7 @@ internal sealed class ChannelFaults
                 return false;
             }
             _duplicates--;
+            Duplicated++;
             return true;
         }
     }
@@ -74,6 +83,7 @@ internal sealed class ChannelFaults
                 return TimeSpan.Zero;
             }
             _delayed--;
+            Delayed++;
             return _delay;
         }
     }
@@ -86,16 +96,22 @@ internal sealed class FaultyLiveChannel(ILiveChannel inner, ChannelFaults faults
     private volatile bool _endStream;
     private JsonElement? _again;
 
-    public void Break(bool endStream)
+    /// <summary>Breaks this channel; false when it was already closed or broken.</summary>
+    public bool Break(bool endStream)
     {
         _endStream = endStream;
         try
         {
+            if (_broken.IsCancellationRequested)
+            {
+                return false;
+            }
             _broken.Cancel();
+            return true;
         }
         catch (ObjectDisposedException)
         {
-            // Already closed.
+            return false;
         }
     }
 

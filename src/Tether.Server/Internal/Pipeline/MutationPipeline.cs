@@ -150,11 +150,21 @@ internal sealed partial class MutationPipeline(
         {
             if (mutation.Id <= lastMutationId)
             {
-                results.Add(MutationResult.Duplicate(mutation.Id));
+                // A retry whose first answer was lost: a refused one is answered as refused again, or the client
+                // would take 'duplicate' for applied and never tell the app.
+                StoredRejection? refused = await transaction.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
+                results.Add(refused is null
+                    ? MutationResult.Duplicate(mutation.Id)
+                    : MutationResult.Rejected(mutation.Id, new ErrorBody(refused.Code, refused.Message)));
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", MutationStatus.Duplicate));
                 continue;
             }
             MutationResult result = await RunMutationAsync(run, work, mutation, cancellationToken);
+            if (result.Status == MutationStatus.Rejected)
+            {
+                ErrorBody error = result.Error!;
+                await transaction.AddRejectionAsync(request.ClientId, mutation.Id, new StoredRejection(error.Code, error.Message), cancellationToken);
+            }
             results.Add(result);
             metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", result.Status));
             lastMutationId = mutation.Id;
