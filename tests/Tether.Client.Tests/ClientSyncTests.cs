@@ -150,3 +150,73 @@ public sealed class ClientSyncTests
         }
     }
 }
+
+public sealed class ClientRegressionTests
+{
+    /// <summary>Found by the convergence property: a delete action has no <c>data</c>, and the protocol types read
+    /// every constructor parameter as required, so the first delete in a frame or delta made every client of the
+    /// team fail to read it and retry for ever, never passing it.</summary>
+    [Fact]
+    public async Task A_delete_action_without_data_is_applied_by_every_client()
+    {
+        await using TestServer server = await TestServer.StartAsync(ClientHarness.ServerSettings);
+        using SyncApi api = server.Api("alice");
+        var seed = new Seed(api, "setup");
+        await seed.TeamWithProjectAsync("t1", "p1");
+        await seed.MemberAsync("t1", "bob");
+        await seed.IssueAsync("i1", "p1");
+        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice");
+        await using TetherClient bob = await ClientHarness.StartAsync(server, "bob");
+        await ClientHarness.EventuallyAsync(() => bob.Status == ClientStatus.Live && bob.Issue("i1") is not null, "bob is live with the issue");
+
+        long deleted = await (await alice.MutateAsync("deleteIssue", new { id = "i1" })).Confirmed.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Bob gets the delete live; a client that starts now gets it by delta from its stored position.
+        await ClientHarness.EventuallyAsync(() => bob.LastSyncId >= deleted, "bob passes the delete");
+        Assert.Null(bob.Issue("i1"));
+        Assert.Null(alice.Issue("i1"));
+        Assert.Equal(0, alice.PendingCount);
+    }
+}
+
+public sealed class LostPushAnswerTests
+{
+    /// <summary>Found by the convergence property (a client restarted while its push was in flight): the server
+    /// refused a mutation, its answer was lost, and the retry was answered <c>duplicate</c>, which the client took
+    /// for applied: the app was never told of the rejection and the handle confirmed a mutation that never happened.</summary>
+    [Fact]
+    public async Task A_refused_mutation_whose_answer_was_lost_is_still_reported_as_refused()
+    {
+        await using TestServer server = await TestServer.StartAsync(ClientHarness.ServerSettings);
+        using var losing = new LoseFirstPushAnswer();
+        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice", configure: o => o.HttpHandler = losing);
+        var rejections = new List<MutationRejectedEventArgs>();
+        alice.MutationRejected += (_, e) => rejections.Add(e);
+
+        MutationHandle doomed = await alice.MutateAsync(ServerRefusesMutator.MutatorName, new { id = "doomed" });
+
+        var refused = await Assert.ThrowsAsync<MutationRejectedException>(() => doomed.Confirmed.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("forbidden", refused.Code);
+        Assert.Equal(doomed.Id, Assert.Single(rejections).MutationId);
+        Assert.True(losing.Lost);
+        Assert.Null(alice.Issue("doomed"));
+    }
+
+    /// <summary>Delivers the first push to the server, then loses its answer.</summary>
+    private sealed class LoseFirstPushAnswer() : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public bool Lost { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
+            if (!Lost && request.RequestUri!.AbsolutePath.EndsWith("/push", StringComparison.Ordinal))
+            {
+                Lost = true;
+                response.Dispose();
+                throw new HttpRequestException("The test lost the push answer.");
+            }
+            return response;
+        }
+    }
+}

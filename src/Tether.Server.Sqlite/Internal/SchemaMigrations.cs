@@ -64,6 +64,17 @@ internal static class SchemaMigrations
             value INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO meta(key, value) VALUES('horizon', 0);
         """,
+
+        // The error of every refused mutation, so that a retry of its id (its answer was lost) is answered
+        // 'rejected' again instead of 'duplicate', which a client would take for applied.
+        """
+        CREATE TABLE rejections(
+            client_id TEXT NOT NULL,
+            mutation_id INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            message TEXT NOT NULL,
+            PRIMARY KEY(client_id, mutation_id)) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -63,6 +63,28 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var command = _commands.AddRejection;
+        command.Parameters[0].Value = clientId;
+        command.Parameters[1].Value = mutationId;
+        command.Parameters[2].Value = rejection.Code;
+        command.Parameters[3].Value = rejection.Message;
+        command.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var command = _commands.GetRejection;
+        command.Parameters[0].Value = clientId;
+        command.Parameters[1].Value = mutationId;
+        using var reader = command.ExecuteReader();
+        return new ValueTask<StoredRejection?>(reader.Read() ? new StoredRejection(reader.GetString(0), reader.GetString(1)) : null);
+    }
+
     public ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
     {
         EnsureOpen();

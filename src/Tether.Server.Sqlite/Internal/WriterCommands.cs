@@ -67,7 +67,15 @@ internal sealed class WriterCommands : IDisposable
             "INSERT INTO clients(client_id, user_id, last_mutation_id) VALUES($client, $user, $last) " +
             "ON CONFLICT(client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id",
             "$client", "$user", "$last");
+        AddRejection = Create(
+            "INSERT OR REPLACE INTO rejections(client_id, mutation_id, code, message) VALUES($client, $mutation, $code, $message)",
+            "$client", "$mutation", "$code", "$message");
+        GetRejection = Create(
+            "SELECT code, message FROM rejections WHERE client_id = $client AND mutation_id = $mutation", "$client", "$mutation");
     }
+
+    public SqliteCommand AddRejection { get; }
+    public SqliteCommand GetRejection { get; }
 
     public SqliteCommand Begin { get; }
     public SqliteCommand Commit { get; }

@@ -15,6 +15,12 @@ public interface ITetherWriteTransaction : IRecordReader, IAsyncDisposable
     /// <summary>Creates the client (owned by <paramref name="userId"/>) or moves its lastMutationId.</summary>
     ValueTask SetLastMutationIdAsync(string clientId, string userId, long lastMutationId, CancellationToken cancellationToken);
 
+    /// <summary>Keeps why a mutation was refused, so that a retry of its id is answered with the same refusal.</summary>
+    ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken);
+
+    /// <summary>Why the mutation was refused, or null when it was not (it applied).</summary>
+    ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken);
+
     /// <summary>Inserts or replaces a record with its full JSON text and its sync groups.</summary>
     ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken);
 

@@ -29,3 +29,6 @@ public sealed record GroupChange(long SyncId, string UserId);
 
 /// <summary>A client (one device or tab) of a user and the last mutation id the server handled for it.</summary>
 public sealed record ClientState(string ClientId, string UserId, long LastMutationId);
+
+/// <summary>The error a refused mutation was answered with.</summary>
+public sealed record StoredRejection(string Code, string Message);

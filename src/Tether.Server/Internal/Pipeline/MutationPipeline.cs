@@ -150,13 +150,22 @@ internal sealed partial class MutationPipeline(
         {
             if (mutation.Id <= lastMutationId)
             {
-                // Its actions are behind the head: the head tells a client that lost the first answer how far its data
-                // must get before the mutation is in it.
-                results.Add(MutationResult.Duplicate(mutation.Id, transaction.Head));
+                // A retry whose first answer was lost: a refused one is answered as refused again (or the client would
+                // take 'duplicate' for applied and never tell the app); an applied one carries the head, which tells the
+                // client how far its data must get before the mutation is in it.
+                StoredRejection? refused = await transaction.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
+                results.Add(refused is null
+                    ? MutationResult.Duplicate(mutation.Id, transaction.Head)
+                    : MutationResult.Rejected(mutation.Id, new ErrorBody(refused.Code, refused.Message)));
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", MutationStatus.Duplicate));
                 continue;
             }
             MutationResult result = await RunMutationAsync(run, work, mutation, cancellationToken);
+            if (result.Status == MutationStatus.Rejected)
+            {
+                ErrorBody error = result.Error!;
+                await transaction.AddRejectionAsync(request.ClientId, mutation.Id, new StoredRejection(error.Code, error.Message), cancellationToken);
+            }
             results.Add(result);
             metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", result.Status));
             lastMutationId = mutation.Id;
