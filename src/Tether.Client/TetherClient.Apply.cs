@@ -41,7 +41,7 @@ public sealed partial class TetherClient
             _view.UserSyncGroups = new HashSet<string>(metadata.SyncGroups, StringComparer.Ordinal);
             foreach (PendingMutation stored in pending)
             {
-                _pending.Add(new PendingEntry(stored.Id, stored.Name, JsonDocument.Parse(stored.Args).RootElement.Clone(), handle: null));
+                _pending.Add(new PendingEntry(stored.Id, stored.Name, JsonElement.Parse(stored.Args), handle: null, DateTimeOffset.UtcNow));
             }
             Volatile.Write(ref _pendingCount, _pending.Count);
             // Pending mutations are shown again after a restart, not just re-sent.

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Tether.Client.Internal;
 using Tether.Protocol;
 
@@ -59,21 +61,42 @@ public sealed partial class TetherClient
         {
             result = await _api.PushAsync(new PushRequest(ClientId, batch), cancellationToken);
         }
-        catch (ServerErrorException e) when (e.Error.Code == ErrorCodes.MutationGap && e.Error.Expected is { } expected && expected > batch[0].Id)
+        catch (ServerErrorException e) when (e.Error.Code == ErrorCodes.MutationGap && e.Error.Expected is { } expected && expected < batch[0].Id)
         {
-            // The server handled the first ones already (an answer was lost): they count as duplicates.
-            result = new PushResult([.. batch.Where(m => m.Id < expected).Select(m => MutationResult.Duplicate(m.Id))], expected - 1);
+            // Ids the server never received are not in the queue any more (a store restored from a backup, say): they
+            // are consumed with placeholders so the queue can move on, and the batch is sent again.
+            LogSkippingIds(expected, batch[0].Id - 1);
+            await ConsumeIdsAsync(expected, batch[0].Id - 1, cancellationToken);
+            return;
         }
         catch (ServerErrorException e) when (e.Status == HttpStatusCode.RequestEntityTooLarge && batch.Length > 1)
         {
-            // Send fewer at a time; a single mutation too large for the server is refused below like any rejection.
+            // Send fewer at a time; a single mutation too large for the server is refused below.
             _pushBatch = Math.Max(1, batch.Length / 2);
             return;
         }
         catch (ServerErrorException e) when (e.Status == HttpStatusCode.RequestEntityTooLarge)
         {
+            // The server never ran it, so its id is still expected: a placeholder consumes it, and the app is told
+            // the mutation was refused as too large.
+            await ConsumeIdsAsync(batch[0].Id, batch[0].Id, cancellationToken);
             result = new PushResult([MutationResult.Rejected(batch[0].Id, e.Error)], batch[0].Id);
         }
+        _pushBatch = Math.Max(1, _options.MaxPushBatch);
         await ApplyPushResultAsync(result, cancellationToken);
     }
+
+    /// <summary>Pushes placeholder mutations for ids <paramref name="first"/> to <paramref name="last"/>: a name no
+    /// server has, so each is refused as <c>unknown_mutator</c> and its id is consumed without effect.</summary>
+    private async Task ConsumeIdsAsync(long first, long last, CancellationToken cancellationToken)
+    {
+        using JsonDocument empty = JsonDocument.Parse("{}");
+        Mutation[] placeholders = [.. Enumerable.Range(0, (int)(last - first + 1)).Select(i => new Mutation(first + i, PlaceholderMutator, empty.RootElement.Clone()))];
+        await _api.PushAsync(new PushRequest(ClientId, placeholders), cancellationToken);
+    }
+
+    private const string PlaceholderMutator = "$consumed";
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The server expects mutation id {First} but the queue starts at {Last}+1; consuming the missing ids.")]
+    private partial void LogSkippingIds(long first, long last);
 }

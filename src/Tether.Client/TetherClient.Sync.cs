@@ -17,12 +17,14 @@ public sealed partial class TetherClient
         ResiliencePipeline retry = RetryPipeline("sync");
         try
         {
-            await retry.ExecuteAsync(async token =>
+            while (true)
             {
-                await SyncOnceAsync(token);
-                // The server ended the stream (restart, slow reader): reconnect, after the usual backoff.
-                throw new IOException("The live stream ended.");
-            }, cancellationToken);
+                // One pipeline run per connection: the backoff grows while connecting fails and starts small again
+                // once a connection went live. A stream that ended after being live reconnects after the shortest delay.
+                await retry.ExecuteAsync(SyncOnceAsync, cancellationToken);
+                SetStatus(ClientStatus.Offline);
+                await Task.Delay(_options.MinRetryDelay, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -35,7 +37,9 @@ public sealed partial class TetherClient
         }
     }
 
-    private async Task SyncOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Connects and follows the live stream; returns when a stream that went live ends, throws when the
+    /// connection could not be established or failed before going live.</summary>
+    private async ValueTask SyncOnceAsync(CancellationToken cancellationToken)
     {
         if (!_metadata.IsBootstrapped || _metadata.SchemaVersion != _options.SchemaVersion)
         {
@@ -44,7 +48,7 @@ public sealed partial class TetherClient
         ILiveChannel opened = await LiveChannels.OpenAsync(_api, _options, ClientId, cancellationToken);
         await using ILiveChannel channel = _options.WrapLiveChannel?.Invoke(opened) ?? opened;
         SetStatus(ClientStatus.CatchingUp);
-        JsonElement handshake = await channel.ReceiveAsync(cancellationToken)
+        JsonElement handshake = await ReceiveAsync(channel, cancellationToken)
             ?? throw new IOException("The server closed the live stream before its handshake.");
         if (handshake.GetProperty("type").GetString() != FrameTypes.Handshake)
         {
@@ -55,7 +59,7 @@ public sealed partial class TetherClient
         await CatchUpAsync(head, cancellationToken);
         SetStatus(ClientStatus.Live);
         // Frames that arrived during the catch-up waited in the socket; the ones it already covered are skipped.
-        while (await channel.ReceiveAsync(cancellationToken) is { } frame)
+        while (await ReceiveAsync(channel, cancellationToken) is { } frame)
         {
             switch (frame.GetProperty("type").GetString())
             {
@@ -70,6 +74,22 @@ public sealed partial class TetherClient
                     ErrorBody error = frame.GetProperty("error").Deserialize(TetherJsonContext.Default.ErrorBody)!;
                     throw new ServerErrorException(error.Code == ErrorCodes.ResyncRequired ? System.Net.HttpStatusCode.Gone : System.Net.HttpStatusCode.ServiceUnavailable, error, null);
             }
+        }
+    }
+
+    /// <summary>The next frame, or a <see cref="TimeoutException"/> when the server has been silent for longer than
+    /// its heartbeats allow: a half-open connection (sleep, network change) is noticed and replaced.</summary>
+    private async ValueTask<JsonElement?> ReceiveAsync(ILiveChannel channel, CancellationToken cancellationToken)
+    {
+        using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        silence.CancelAfter(_options.LiveSilenceTimeout);
+        try
+        {
+            return await channel.ReceiveAsync(silence.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The server sent nothing for {_options.LiveSilenceTimeout}.");
         }
     }
 
@@ -117,7 +137,16 @@ public sealed partial class TetherClient
         {
             return;
         }
-        BootstrapDownload download = await _api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Lazy, _options.Models, added), Progress(), cancellationToken);
+        BootstrapDownload download;
+        try
+        {
+            download = await _api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Lazy, _options.Models, added), Progress(), cancellationToken);
+        }
+        catch (ServerErrorException e) when (e.Status == System.Net.HttpStatusCode.Forbidden)
+        {
+            // The group was taken away again before this frame was handled: a new connection brings the current groups.
+            throw new IOException("The sync groups changed during a lazy bootstrap; reconnecting.", e);
+        }
         await ApplyLazyBootstrapAsync(download, cancellationToken);
     }
 
@@ -172,7 +201,10 @@ public sealed partial class TetherClient
     {
         OperationCanceledException => !_stop.IsCancellationRequested,
         ServerErrorException server => server.IsTransient || server.Status == System.Net.HttpStatusCode.Unauthorized || server.IsResyncRequired,
-        HttpRequestException or IOException or WebSocketException or JsonException or InvalidDataException or TimeoutException => true,
+        // SocketException: HttpClient lets one through unwrapped when a connection dies while being opened (found by
+        // the convergence property during server restarts).
+        HttpRequestException or IOException or WebSocketException or System.Net.Sockets.SocketException
+            or JsonException or InvalidDataException or TimeoutException => true,
         _ => false,
     };
 

@@ -98,14 +98,15 @@ public sealed partial class TetherClient : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
             var touched = new HashSet<(string Model, string Id)>();
-            Exception? refused = await _view.TryRunAsync(name, args, touched);
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            Exception? refused = await _view.TryRunAsync(name, args, now, touched);
             if (refused is not null)
             {
                 throw refused as MutationRejectedException ?? new MutationRejectedException(Protocol.ErrorCodes.Internal, $"Mutator '{name}' failed locally: {refused.Message}");
             }
             long id = _metadata.NextMutationId;
             handle = new MutationHandle(id);
-            var entry = new PendingEntry(id, name, args.Clone(), handle);
+            var entry = new PendingEntry(id, name, args.Clone(), handle, now);
             LocalMetadata metadata = _metadata with { NextMutationId = id + 1 };
             try
             {

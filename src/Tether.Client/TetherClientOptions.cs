@@ -32,6 +32,13 @@ public sealed class TetherClientOptions
     public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the live stream may stay silent before the connection is taken for dead (the server sends a
+    /// heartbeat every 15 s by default).</summary>
+    public TimeSpan LiveSilenceTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How long a push or delta request may take before it is retried.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Most mutations sent in one push.</summary>
     public int MaxPushBatch { get; set; } = 100;
 

@@ -26,6 +26,7 @@ internal static class LiveChannels
         }
         catch (WebSocketException) when (options.Transport == LiveTransport.Auto)
         {
+            // Server-Sent Events go over plain HTTP, whose error answers (401, 409) the client understands.
             return await SseChannel.OpenAsync(api, clientId, cancellationToken);
         }
     }
@@ -48,13 +49,27 @@ internal sealed class WebSocketChannel(ClientWebSocket socket) : ILiveChannel
                 Scheme = api.ServerUrl.Scheme == "https" ? "wss" : "ws",
                 Query = $"clientId={Uri.EscapeDataString(clientId)}&protocol=1&schema={options.SchemaVersion}&access_token={Uri.EscapeDataString(token)}",
             };
-            if (options.HttpHandler is { } handler)
+            socket.Options.CollectHttpResponseDetails = true;
+            try
             {
-                await socket.ConnectAsync(uri.Uri, new HttpMessageInvoker(handler, disposeHandler: false), cancellationToken);
+                if (options.HttpHandler is { } handler)
+                {
+                    await socket.ConnectAsync(uri.Uri, new HttpMessageInvoker(handler, disposeHandler: false), cancellationToken);
+                }
+                else
+                {
+                    await socket.ConnectAsync(uri.Uri, cancellationToken);
+                }
             }
-            else
+            catch (WebSocketException) when (socket.HttpStatusCode == System.Net.HttpStatusCode.Unauthorized)
             {
-                await socket.ConnectAsync(uri.Uri, cancellationToken);
+                // The next attempt asks the token provider for a fresh token.
+                await api.TokenAsync(refresh: true, cancellationToken);
+                throw;
+            }
+            catch (WebSocketException) when (socket.HttpStatusCode == System.Net.HttpStatusCode.Conflict && options.Transport == LiveTransport.WebSocket)
+            {
+                throw new ServerErrorException(System.Net.HttpStatusCode.Conflict, new Protocol.ErrorBody(Protocol.ErrorCodes.SchemaMismatch, "The server does not support this client's protocol or schema version."), null);
             }
             return new WebSocketChannel(socket);
         }

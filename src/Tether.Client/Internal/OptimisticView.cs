@@ -104,13 +104,13 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId)
 
     /// <summary>Runs one mutation on top of the current view. Returns the error (and changes nothing) when the
     /// mutator refused it or failed; null when it applied.</summary>
-    public async ValueTask<Exception?> TryRunAsync(string name, JsonElement args, ISet<(string Model, string Id)> touched)
+    public async ValueTask<Exception?> TryRunAsync(string name, JsonElement args, DateTimeOffset now, ISet<(string Model, string Id)> touched)
     {
         if (!mutators.TryGet(name, out IMutator mutator))
         {
             return new MutationRejectedException(Protocol.ErrorCodes.UnknownMutator, $"There is no mutator named '{name}'.");
         }
-        var context = new ViewMutationContext(this, userId, UserSyncGroups, DateTimeOffset.UtcNow);
+        var context = new ViewMutationContext(this, userId, UserSyncGroups, now);
         try
         {
             await mutator.ExecuteAsync(context, args, CancellationToken.None);
@@ -135,7 +135,7 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId)
         foreach (PendingEntry entry in pending)
         {
             // A pending mutation that no longer applies locally shows nothing; the server has the last word on it.
-            await TryRunAsync(entry.Name, entry.Args, touched);
+            await TryRunAsync(entry.Name, entry.Args, entry.Now, touched);
         }
     }
 }

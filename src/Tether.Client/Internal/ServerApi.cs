@@ -52,6 +52,39 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
 
     public async Task<PushResult> PushAsync(PushRequest push, CancellationToken cancellationToken)
     {
+        using var timeout = Timeout(cancellationToken);
+        try
+        {
+            return await PushWithinAsync(push, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The push took longer than {options.RequestTimeout}.");
+        }
+    }
+
+    public async Task<DeltaResponse> DeltaAsync(long from, long upTo, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(cancellationToken);
+        try
+        {
+            return await DeltaWithinAsync(from, upTo, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The delta took longer than {options.RequestTimeout}.");
+        }
+    }
+
+    private CancellationTokenSource Timeout(CancellationToken cancellationToken)
+    {
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.RequestTimeout);
+        return timeout;
+    }
+
+    private async Task<PushResult> PushWithinAsync(PushRequest push, CancellationToken cancellationToken)
+    {
         using HttpResponseMessage response = await SendAsync(
             () => new HttpRequestMessage(HttpMethod.Post, new Uri(ServerUrl, "push")) { Content = JsonContent.Create(push, TetherJsonContext.Default.PushRequest) },
             HttpCompletionOption.ResponseContentRead, cancellationToken);
@@ -59,7 +92,7 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
             ?? throw new JsonException("The push answer was empty.");
     }
 
-    public async Task<DeltaResponse> DeltaAsync(long from, long upTo, CancellationToken cancellationToken)
+    private async Task<DeltaResponse> DeltaWithinAsync(long from, long upTo, CancellationToken cancellationToken)
     {
         using HttpResponseMessage response = await SendAsync(
             () => new HttpRequestMessage(HttpMethod.Get, new Uri(ServerUrl, $"delta?from={from}&to={upTo}")),
