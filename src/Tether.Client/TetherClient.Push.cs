@@ -46,7 +46,18 @@ public sealed partial class TetherClient
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return [.. _pending.Where(p => p.ReleaseAt is null).Take(_pushBatch).Select(p => new Mutation(p.Id, p.Name, p.Args))];
+            // A push carries consecutive ids; the queue has holes where refused mutations left it, so a batch ends at
+            // the first hole (found by the convergence property: a restart resent [1, 3] after 2 was refused).
+            var batch = new List<Mutation>();
+            foreach (PendingEntry entry in _pending.Where(p => p.ReleaseAt is null))
+            {
+                if (batch.Count == _pushBatch || batch.Count > 0 && entry.Id != batch[^1].Id + 1)
+                {
+                    break;
+                }
+                batch.Add(new Mutation(entry.Id, entry.Name, entry.Args));
+            }
+            return [.. batch];
         }
         finally
         {
