@@ -167,7 +167,8 @@ public sealed class ClientRegressionTests
         await seed.IssueAsync("i1", "p1");
         await using TetherClient alice = await ClientHarness.StartAsync(server, "alice");
         await using TetherClient bob = await ClientHarness.StartAsync(server, "bob");
-        await ClientHarness.EventuallyAsync(() => bob.Status == ClientStatus.Live && bob.Issue("i1") is not null, "bob is live with the issue");
+        // Both must hold the issue: alice's delete runs on her local data first.
+        await ClientHarness.EventuallyAsync(() => bob.Status == ClientStatus.Live && bob.Issue("i1") is not null && alice.Issue("i1") is not null, "both clients hold the issue");
 
         long deleted = await (await alice.MutateAsync("deleteIssue", new { id = "i1" })).Confirmed.WaitAsync(TimeSpan.FromSeconds(20));
 
