@@ -208,8 +208,9 @@ public sealed partial class TetherClient
         }
         foreach ((PendingEntry entry, ErrorBody error) in rejected)
         {
-            entry.Handle?.Reject(new MutationRejectedException(error.Code, error.Message));
+            // The event first: code awaiting the handle then finds the app already told.
             Raise(MutationRejected, new MutationRejectedEventArgs(entry.Id, entry.Name, error.Code, error.Message));
+            entry.Handle?.Reject(new MutationRejectedException(error.Code, error.Message));
         }
     }
 
