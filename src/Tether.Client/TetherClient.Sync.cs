@@ -170,7 +170,13 @@ public sealed partial class TetherClient
         await ApplyEagerBootstrapAsync(download, cancellationToken);
     }
 
-    private Progress<long>? Progress() => BootstrapProgress is null ? null : new Progress<long>(rows => Raise(BootstrapProgress, rows));
+    /// <summary>Reports rows as they arrive, on the sync loop, to whoever listens at that moment.</summary>
+    private Reporter Progress() => new(rows => Raise(BootstrapProgress, rows));
+
+    private sealed class Reporter(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
 
     /// <summary>Retries transient failures for ever with exponential backoff and jitter; the status says Offline
     /// meanwhile. A failure retrying cannot fix (schema mismatch, a refused request) ends the loop.</summary>
