@@ -39,7 +39,10 @@ public sealed partial class TetherClient : IAsyncDisposable
         _options = options;
         _store = options.Store;
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TetherClient>();
-        _api = new ServerApi(new HttpClient(options.HttpHandler ?? new SocketsHttpHandler(), disposeHandler: options.HttpHandler is null) { Timeout = Timeout.InfiniteTimeSpan }, options);
+        // Without a handler of the app's, the platform's default: sockets on .NET, fetch in the browser (WebAssembly).
+        HttpClient http = options.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        _api = new ServerApi(http, options);
         _view = new OptimisticView(new MutatorRegistry(options.Mutators), options.UserId);
         _queries = new QueryHub(_published, e => LogHandlerFailed(e));
     }

@@ -47,7 +47,8 @@ public sealed class TetherClientOptions
 
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>The HTTP handler for every request (tests, proxies); a new <see cref="SocketsHttpHandler"/> when null.</summary>
+    /// <summary>The HTTP handler for every request (tests, proxies); the platform's default when null. The client
+    /// does not dispose it.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
 
     /// <summary>Test hook: called at named points ("after-persist-before-send", "after-receive-before-apply");

@@ -10,6 +10,7 @@ namespace Tether.Client.Internal;
 /// provider again after a 401, and turns error answers into <see cref="ServerErrorException"/>.</summary>
 internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : IDisposable
 {
+    private static readonly HttpRequestOptionsKey<bool> BrowserStreaming = new("WebAssemblyEnableStreamingResponse");
     private string? _token;
 
     public HttpClient Http => http;
@@ -30,6 +31,8 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
         for (int attempt = 0; ; attempt++)
         {
             HttpRequestMessage request = build();
+            // In the browser, fetch buffers a whole response unless asked to stream it: bootstrap and SSE need streaming.
+            request.Options.Set(BrowserStreaming, true);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(attempt > 0, cancellationToken));
             request.Headers.Add(ProtocolHeaders.Protocol, "1");
             request.Headers.Add(ProtocolHeaders.Schema, options.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
