@@ -85,6 +85,16 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         return new ValueTask<StoredRejection?>(reader.Read() ? new StoredRejection(reader.GetString(0), reader.GetString(1)) : null);
     }
 
+    public ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var command = _commands.ForgetRejections;
+        command.Parameters[0].Value = clientId;
+        command.Parameters[1].Value = mutationId;
+        command.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
     {
         EnsureOpen();

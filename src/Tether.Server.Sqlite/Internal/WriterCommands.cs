@@ -72,10 +72,13 @@ internal sealed class WriterCommands : IDisposable
             "$client", "$mutation", "$code", "$message");
         GetRejection = Create(
             "SELECT code, message FROM rejections WHERE client_id = $client AND mutation_id = $mutation", "$client", "$mutation");
+        ForgetRejections = Create(
+            "DELETE FROM rejections WHERE client_id = $client AND mutation_id < $mutation", "$client", "$mutation");
     }
 
     public SqliteCommand AddRejection { get; }
     public SqliteCommand GetRejection { get; }
+    public SqliteCommand ForgetRejections { get; }
 
     public SqliteCommand Begin { get; }
     public SqliteCommand Commit { get; }

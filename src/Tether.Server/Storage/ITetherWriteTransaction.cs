@@ -21,6 +21,10 @@ public interface ITetherWriteTransaction : IRecordReader, IAsyncDisposable
     /// <summary>Why the mutation was refused, or null when it was not (it applied).</summary>
     ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken);
 
+    /// <summary>Forgets the refusals of a client's ids below <paramref name="mutationId"/>: a client sends its queue
+    /// in order from the oldest unanswered mutation, so a push starting there shows the earlier answers arrived.</summary>
+    ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken);
+
     /// <summary>Inserts or replaces a record with its full JSON text and its sync groups.</summary>
     ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken);
 

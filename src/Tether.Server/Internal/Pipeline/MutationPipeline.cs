@@ -145,6 +145,11 @@ internal sealed partial class MutationPipeline(
                 Expected = lastMutationId + 1,
             });
         }
+        if (client is not null && request.Mutations.Count > 0)
+        {
+            // Refusals are kept only until the client shows it has their answers, or the table would grow for ever.
+            await transaction.ForgetRejectionsBeforeAsync(request.ClientId, request.Mutations[0].Id, cancellationToken);
+        }
         var results = new List<MutationResult>(request.Mutations.Count);
         foreach (Mutation mutation in request.Mutations)
         {
@@ -154,10 +159,11 @@ internal sealed partial class MutationPipeline(
                 // take 'duplicate' for applied and never tell the app); an applied one carries the head, which tells the
                 // client how far its data must get before the mutation is in it.
                 StoredRejection? refused = await transaction.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
-                results.Add(refused is null
+                MutationResult again = refused is null
                     ? MutationResult.Duplicate(mutation.Id, transaction.Head)
-                    : MutationResult.Rejected(mutation.Id, new ErrorBody(refused.Code, refused.Message)));
-                metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", MutationStatus.Duplicate));
+                    : MutationResult.Rejected(mutation.Id, new ErrorBody(refused.Code, refused.Message));
+                results.Add(again);
+                metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", again.Status), new KeyValuePair<string, object?>("retry", true));
                 continue;
             }
             MutationResult result = await RunMutationAsync(run, work, mutation, cancellationToken);
