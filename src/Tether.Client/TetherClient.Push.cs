@@ -107,7 +107,4 @@ public sealed partial class TetherClient
     }
 
     private const string PlaceholderMutator = "$consumed";
-
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The server expects mutation id {First} but the queue starts at {Last}+1; consuming the missing ids.")]
-    private partial void LogSkippingIds(long first, long last);
 }

@@ -213,10 +213,4 @@ public sealed partial class TetherClient
             or JsonException or InvalidDataException or TimeoutException => true,
         _ => false,
     };
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Tether client {Loop} loop: attempt {Attempt} failed ({Reason}); retrying in {Delay}.")]
-    private partial void LogRetrying(string loop, int attempt, TimeSpan delay, string? reason);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Tether client stopped syncing: a failure retrying cannot fix.")]
-    private partial void LogFailed(Exception exception);
 }

@@ -242,10 +242,4 @@ public sealed partial class TetherClient : IAsyncDisposable
         _gate.Release();
         _queries.Notify(changed);
     }
-
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "An event handler of the app threw; the client goes on.")]
-    private partial void LogHandlerFailed(Exception exception);
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Tether client status: {Status}.")]
-    private partial void LogStatus(ClientStatus status);
 }

@@ -236,10 +236,4 @@ internal sealed partial class LiveEndpoint(
             // The connection broke while it was being closed: it is gone either way.
         }
     }
-
-    [LoggerMessage(EventId = 21, Level = LogLevel.Error, Message = "A live connection of user {UserId} failed.")]
-    private partial void LogConnectionFailed(Exception exception, string userId);
-
-    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "A live client sent a frame of unknown type '{Type}'.")]
-    private partial void LogUnknownFrame(string? type);
 }

@@ -24,7 +24,4 @@ internal sealed partial class UnhandledErrorGuard(ILogger<UnhandledErrorGuard> l
             await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Internal, "The server failed to handle this request."));
         }
     };
-
-    [LoggerMessage(EventId = 30, Level = LogLevel.Error, Message = "Unhandled error in Tether endpoint {Path}.")]
-    private partial void LogUnhandled(Exception exception, string path);
 }

@@ -253,10 +253,4 @@ internal sealed partial class MutationPipeline(
 
         public void ForgetUserGroups() => _userGroups.Clear();
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "A group-commit batch of {PushCount} pushes failed; all were answered 503 and nothing was written.")]
-    private partial void LogBatchFailed(Exception exception, int pushCount);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Mutator '{Name}' (or the group resolver) threw on mutation {MutationId} of client {ClientId}; the mutation was rejected as internal.")]
-    private partial void LogMutatorFailed(Exception exception, string name, long mutationId, string clientId);
 }
