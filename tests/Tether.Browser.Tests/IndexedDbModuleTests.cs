@@ -17,6 +17,15 @@ public sealed class IndexedDbModuleTests
         await browser.Page.EvaluateAsync(Import, await File.ReadAllTextAsync(RepoPaths.IndexedDbModule));
     }
 
+    /// <summary>Runs an async function in the page and parses its result as JSON (stringified in the page, so the
+    /// comparison sees plain JSON and no Playwright serialization details).</summary>
+    private static async Task<JsonElement> EvaluateJsonAsync(IPage page, string function)
+    {
+        string json = await page.EvaluateAsync<string>($"async () => JSON.stringify(await ({function})())");
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
     [Fact]
     public async Task Writes_load_back_a_failed_write_leaves_nothing_and_data_survives_a_reload()
     {
@@ -28,14 +37,15 @@ public sealed class IndexedDbModuleTests
             await OpenOriginAsync(browser, server);
 
             // A new database loads empty.
-            JsonElement empty = await page.EvaluateAsync<JsonElement>(
+            JsonElement empty = await EvaluateJsonAsync(
+                page,
                 "async () => { const db = await idb.open('t1'); const s = await idb.load(db); idb.close(db); return s; }");
             Assert.Equal(JsonValueKind.Null, empty.GetProperty("metadata").ValueKind);
             Assert.Equal(0, empty.GetProperty("records").GetArrayLength());
             Assert.Equal(0, empty.GetProperty("pending").GetArrayLength());
 
             // One write: records, pending and metadata together; then a second one deleting and removing.
-            JsonElement loaded = await page.EvaluateAsync<JsonElement>("""
+            JsonElement loaded = await EvaluateJsonAsync(page, """
                 async () => {
                   const db = await idb.open('t1');
                   await idb.write(db, {
@@ -71,7 +81,7 @@ public sealed class IndexedDbModuleTests
             Assert.Equal("updateIssue", pending.GetProperty("name").GetString());
 
             // A write adding an existing pending id fails as a whole: its record, removal and metadata are not applied.
-            JsonElement failed = await page.EvaluateAsync<JsonElement>("""
+            JsonElement failed = await EvaluateJsonAsync(page, """
                 async () => {
                   const db = await idb.open('t1');
                   let error = null;
@@ -95,7 +105,8 @@ public sealed class IndexedDbModuleTests
             // IndexedDB persists per origin: after a reload (a new page load, module imported again) the data is there.
             await page.ReloadAsync();
             await page.EvaluateAsync(Import, await File.ReadAllTextAsync(RepoPaths.IndexedDbModule));
-            JsonElement reloaded = await page.EvaluateAsync<JsonElement>(
+            JsonElement reloaded = await EvaluateJsonAsync(
+                page,
                 "async () => { const db = await idb.open('t1'); const s = await idb.load(db); idb.close(db); return s; }");
             Assert.Equal(loaded.GetRawText(), reloaded.GetRawText());
             await browser.ScreenshotAsync("after-reload");
