@@ -18,7 +18,7 @@ public sealed class IndexedDbLocalStoreTests
     }
 
     [Fact]
-    public async Task Store_round_trips_snapshot_refuses_duplicate_pending_atomically_and_persists_across_reload()
+    public async Task Store_round_trips_refuses_a_duplicate_pending_id_atomically_persists_across_reload_and_disposes()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
         await using BrowserSession browser = await Browsers.LaunchAsync();
@@ -73,10 +73,12 @@ public sealed class IndexedDbLocalStoreTests
             }
 
             await browser.Page.ReloadAsync();
-            await using (IndexedDbLocalStore reopened = await IndexedDbLocalStore.OpenAsync(js, "tether-store", ct))
-            {
-                AssertExpected(await reopened.LoadAsync(ct), metadata);
-            }
+            IndexedDbLocalStore reopened = await IndexedDbLocalStore.OpenAsync(js, "tether-store", ct);
+            AssertExpected(await reopened.LoadAsync(ct), metadata);
+            await reopened.DisposeAsync();
+            await reopened.DisposeAsync();
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => reopened.LoadAsync(ct).AsTask());
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => reopened.WriteAsync(new LocalWrite(), ct).AsTask());
         });
     }
 

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace Tether.Client.Browser.Internal;
 
-/// <summary>The metadata object as stored under the key <c>"metadata"</c>.</summary>
+/// <summary>The metadata object as stored under the key <c>"metadata"</c>; a missing field reads as
+/// <see cref="LocalMetadata"/>'s default.</summary>
 internal sealed record MetadataDto(
     string? ClientId,
     string? UserId,
@@ -11,7 +12,7 @@ internal sealed record MetadataDto(
     long FirstSyncId,
     long LastSyncId,
     IReadOnlyList<string>? SyncGroups,
-    long NextMutationId)
+    long NextMutationId = 1)
 {
     public static MetadataDto From(LocalMetadata m) =>
         new(m.ClientId, m.UserId, m.SchemaVersion, m.FirstSyncId, m.LastSyncId, [.. m.SyncGroups], m.NextMutationId);

@@ -30,7 +30,8 @@ export function open(name) {
       resolve(db);
     };
     request.onerror = () => reject(request.error ?? new Error(`Could not open IndexedDB database ${name}.`));
-    request.onblocked = () => reject(new Error(`IndexedDB database ${name} is blocked by another connection.`));
+    // onblocked: another tab still holds an older version open. Not an error: that tab closes its connection on
+    // versionchange (above) and this request then succeeds; rejecting here would leak the connection it opens later.
   });
 }
 
