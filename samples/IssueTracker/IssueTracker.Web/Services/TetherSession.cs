@@ -80,8 +80,8 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
             client.MutationRejected -= OnRejected;
             client.BootstrapProgress -= OnBootstrapProgress;
             await client.DisposeAsync();
-            await storage.ClearAsync();
         }
+        await storage.ClearAsync();
         Changed?.Invoke();
     }
 
@@ -137,6 +137,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
             return;
         }
         UserId = userId;
+        _lastPending = 0;
         Client.StatusChanged += OnStatusChanged;
         Client.MutationRejected += OnRejected;
         Client.BootstrapProgress += OnBootstrapProgress;
