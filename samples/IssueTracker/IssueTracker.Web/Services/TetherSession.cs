@@ -46,6 +46,10 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
                 await StartAsync(remembered);
             }
         }
+        catch (Microsoft.JSInterop.JSException)
+        {
+            // Storage can be blocked (privacy settings); then there is simply nobody to restore.
+        }
         finally
         {
             Restoring = false;
