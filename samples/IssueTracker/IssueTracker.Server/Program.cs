@@ -18,4 +18,6 @@ app.MapTether("/sync");
 // falls back to index.html so that client-side routes (/team/..., /issue/...) survive a reload.
 app.MapStaticAssets();
 app.MapFallbackToFile("index.html");
+// An unknown sync path is an API error, not a page: without this the fallback would answer it with index.html.
+app.MapFallback("/sync/{*rest}", () => Results.NotFound());
 app.Run();
