@@ -7,9 +7,17 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls(IssueTrackerHost.DefaultUrl);
 }
 builder.AddIssueTracker();
+// `dotnet run` starts the sample in Production, where the web root would not see the browser app's files before a
+// publish; the build's static web assets manifest puts them there (a no-op once published, the files are then real).
+builder.WebHost.UseStaticWebAssets();
 
 WebApplication app = builder.Build();
 app.MapTether("/sync");
-app.MapGet("/", () => Results.Text(
-    "Tether issue tracker server. Sync endpoints are under /sync (see README.md); health: /sync/health.\n"));
+// The browser app (IssueTracker.Web) is served from the same origin, so it reaches /sync without CORS. Its files,
+// _framework included, come from the referenced project's static web assets; any other path that is not a file
+// falls back to index.html so that client-side routes (/team/..., /issue/...) survive a reload.
+app.MapStaticAssets();
+app.MapFallbackToFile("index.html");
+// An unknown sync path is an API error, not a page: without this the fallback would answer it with index.html.
+app.MapFallback("/sync/{*rest}", () => Results.NotFound());
 app.Run();

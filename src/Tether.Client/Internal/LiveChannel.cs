@@ -49,7 +49,13 @@ internal sealed class WebSocketChannel(ClientWebSocket socket) : ILiveChannel
                 Scheme = api.ServerUrl.Scheme == "https" ? "wss" : "ws",
                 Query = $"clientId={Uri.EscapeDataString(clientId)}&protocol=1&schema={options.SchemaVersion}&access_token={Uri.EscapeDataString(token)}",
             };
-            socket.Options.CollectHttpResponseDetails = true;
+            // The status code tells a refused token or schema from a network failure. Browsers do not expose the
+            // handshake response (setting this throws PlatformNotSupportedException under WebAssembly), so there a
+            // refused WebSocket is a plain failure and the client falls back to Server-Sent Events, which report status.
+            if (!OperatingSystem.IsBrowser())
+            {
+                socket.Options.CollectHttpResponseDetails = true;
+            }
             try
             {
                 if (options.HttpHandler is { } handler)

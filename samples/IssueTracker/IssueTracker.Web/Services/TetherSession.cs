@@ -1,0 +1,204 @@
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Components;
+using Tether.Client;
+using Tether.Mutators;
+
+namespace IssueTracker.Web.Services;
+
+/// <summary>A change the server refused; the view already took it back, this only tells the user.</summary>
+public sealed record RejectionNotice(long MutationId, string Mutation, string Code, string Message);
+
+/// <summary>
+/// The signed-in user and their one <see cref="TetherClient"/>. Components read <see cref="Client"/> for queries and
+/// mutations and re-render on <see cref="Changed"/> (status, pending count, bootstrap progress, rejections).
+/// </summary>
+public sealed class TetherSession(NavigationManager navigation, UserStorage storage) : IAsyncDisposable
+{
+    private readonly List<RejectionNotice> _rejections = [];
+    private PeriodicTimer? _poll;
+    private int _lastPending;
+
+    public string? UserId { get; private set; }
+
+    public TetherClient? Client { get; private set; }
+
+    /// <summary>Rows received by the running bootstrap, null when none runs.</summary>
+    public long? BootstrapRows { get; private set; }
+
+    public IReadOnlyList<RejectionNotice> Rejections => _rejections;
+
+    /// <summary>The last error of a sign-in or a local refusal, shown in the top bar.</summary>
+    public string? Error { get; private set; }
+
+    public bool Restoring { get; private set; } = true;
+
+    /// <summary>Raised from any thread; handlers marshal with InvokeAsync.</summary>
+    public event Action? Changed;
+
+    /// <summary>Signs the remembered user back in after a reload.</summary>
+    public async Task RestoreAsync()
+    {
+        try
+        {
+            string? remembered = await storage.GetAsync();
+            if (!string.IsNullOrWhiteSpace(remembered))
+            {
+                await StartAsync(remembered);
+            }
+        }
+        catch (Microsoft.JSInterop.JSException)
+        {
+            // Storage can be blocked (privacy settings); then there is simply nobody to restore.
+        }
+        finally
+        {
+            Restoring = false;
+            Changed?.Invoke();
+        }
+    }
+
+    public async Task SignInAsync(string userId)
+    {
+        userId = userId.Trim();
+        if (userId.Length == 0)
+        {
+            return;
+        }
+        await SignOutAsync();
+        await storage.SetAsync(userId);
+        await StartAsync(userId);
+    }
+
+    public async Task SignOutAsync()
+    {
+        TetherClient? client = Client;
+        Client = null;
+        UserId = null;
+        BootstrapRows = null;
+        _rejections.Clear();
+        _poll?.Dispose();
+        _poll = null;
+        if (client is not null)
+        {
+            client.StatusChanged -= OnStatusChanged;
+            client.MutationRejected -= OnRejected;
+            client.BootstrapProgress -= OnBootstrapProgress;
+            await client.DisposeAsync();
+        }
+        await storage.ClearAsync();
+        Changed?.Invoke();
+    }
+
+    /// <summary>Runs a mutation optimistically. A refusal by the local mutator (bad input, not a member) is shown
+    /// rather than thrown into the component; the server's later refusals arrive as <see cref="Rejections"/>.</summary>
+    public async Task MutateAsync<TArgs>(string name, TArgs args, JsonTypeInfo<TArgs> type)
+    {
+        if (Client is not { } client)
+        {
+            return;
+        }
+        try
+        {
+            Error = null;
+            // The handle's Confirmed is not awaited: the view already shows the change, and a rejection is reported
+            // through the MutationRejected event. Observing it keeps an unobserved faulted task out of the logs.
+            MutationHandle handle = await client.MutateAsync(name, args, type);
+            _ = handle.Confirmed.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        }
+        catch (MutationRejectedException e)
+        {
+            Error = e.Message;
+        }
+        Changed?.Invoke();
+    }
+
+    public void DismissRejection(RejectionNotice notice)
+    {
+        _rejections.Remove(notice);
+        Changed?.Invoke();
+    }
+
+    private async Task StartAsync(string userId)
+    {
+        Error = null;
+        try
+        {
+            Client = await TetherClient.StartAsync(new TetherClientOptions
+            {
+                // The app is served by the sync server itself, so the sync endpoints are on the same origin.
+                ServerUrl = new Uri(new Uri(navigation.BaseUri), "sync/"),
+                UserId = userId,
+                TokenProvider = _ => ValueTask.FromResult("dev:" + userId), // development tokens (sample server)
+                Mutators = IssueTrackerMutators.All,
+                SchemaVersion = IssueTrackerSchema.Version,
+                Store = await LocalStoreFactory.CreateAsync(userId),
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Error = $"Could not start sync: {e.Message}";
+            Changed?.Invoke();
+            return;
+        }
+        UserId = userId;
+        _lastPending = 0;
+        Client.StatusChanged += OnStatusChanged;
+        Client.MutationRejected += OnRejected;
+        Client.BootstrapProgress += OnBootstrapProgress;
+        _ = PollPendingAsync(Client);
+        Changed?.Invoke();
+    }
+
+    /// <summary>The client has no event for its pending count, so it is sampled; a change re-renders the status.</summary>
+    private async Task PollPendingAsync(TetherClient client)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(300));
+        _poll = timer;
+        try
+        {
+            while (await timer.WaitForNextTickAsync() && ReferenceEquals(client, Client))
+            {
+                int pending = client.PendingCount;
+                if (pending != _lastPending)
+                {
+                    _lastPending = pending;
+                    Changed?.Invoke();
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Signed out.
+        }
+    }
+
+    private void OnStatusChanged(object? sender, ClientStatus status)
+    {
+        if (status != ClientStatus.Bootstrapping)
+        {
+            BootstrapRows = null;
+        }
+        Changed?.Invoke();
+    }
+
+    private void OnBootstrapProgress(object? sender, long rows)
+    {
+        BootstrapRows = rows;
+        Changed?.Invoke();
+    }
+
+    private void OnRejected(object? sender, MutationRejectedEventArgs e)
+    {
+        _rejections.Add(new RejectionNotice(e.MutationId, e.Name, e.Code, e.Message));
+        Changed?.Invoke();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _poll?.Dispose();
+        if (Client is not null)
+        {
+            await Client.DisposeAsync();
+        }
+    }
+}
