@@ -19,6 +19,12 @@ public static class Browsers
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        // Each test user is a context of one browser, and only one page can be in front: Chromium slows the timers of
+        // the others to once a second, which Blazor WebAssembly's task scheduling runs on, so a background user's sync
+        // crawls. A person acts in the tab in front of them; the tests make every page behave like that one.
+        "--disable-background-timer-throttling",
+        "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows",
     ];
 
     /// <summary>A headless Chromium with one context and one page.</summary>

@@ -1,17 +1,15 @@
+using Microsoft.JSInterop;
 using Tether.Client;
+using Tether.Client.Browser;
 
 namespace IssueTracker.Web.Services;
 
 /// <summary>
-/// The one place the app chooses where a user's local copy lives. In memory for now (a reload bootstraps again and
-/// loses unsent changes); the IndexedDB store of Tether.Client.Browser replaces it here, which is why this is async
-/// and takes the user: a persistent store opens per user.
+/// The one place the app chooses where a user's local copy lives: an IndexedDB database per user, so the data and
+/// the unsent changes survive reloads and work offline.
 /// </summary>
 public static class LocalStoreFactory
 {
-    public static ValueTask<ILocalStore> CreateAsync(string userId)
-    {
-        _ = userId;
-        return ValueTask.FromResult<ILocalStore>(new InMemoryLocalStore());
-    }
+    public static async ValueTask<ILocalStore> CreateAsync(IJSRuntime js, string userId)
+        => await IndexedDbLocalStore.OpenAsync(js, "tether-issue-tracker-" + userId);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using Tether.Client;
 using Tether.Mutators;
 
@@ -12,7 +13,7 @@ public sealed record RejectionNotice(long MutationId, string Mutation, string Co
 /// The signed-in user and their one <see cref="TetherClient"/>. Components read <see cref="Client"/> for queries and
 /// mutations and re-render on <see cref="Changed"/> (status, pending count, bootstrap progress, rejections).
 /// </summary>
-public sealed class TetherSession(NavigationManager navigation, UserStorage storage) : IAsyncDisposable
+public sealed class TetherSession(NavigationManager navigation, UserStorage storage, IJSRuntime js) : IAsyncDisposable
 {
     private readonly List<RejectionNotice> _rejections = [];
     private PeriodicTimer? _poll;
@@ -131,7 +132,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
                 TokenProvider = _ => ValueTask.FromResult("dev:" + userId), // development tokens (sample server)
                 Mutators = IssueTrackerMutators.All,
                 SchemaVersion = IssueTrackerSchema.Version,
-                Store = await LocalStoreFactory.CreateAsync(userId),
+                Store = await LocalStoreFactory.CreateAsync(js, userId),
             });
         }
         catch (Exception e) when (e is not OperationCanceledException)
