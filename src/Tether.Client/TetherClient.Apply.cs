@@ -43,7 +43,7 @@ public sealed partial class TetherClient
             {
                 _pending.Add(new PendingEntry(stored.Id, stored.Name, JsonElement.Parse(stored.Args), handle: null, DateTimeOffset.UtcNow));
             }
-            Volatile.Write(ref _pendingCount, _pending.Count);
+            PendingChanged();
             // Pending mutations are shown again after a restart, not just re-sent.
             await _view.RebaseAsync(_pending, touched);
             Publish(touched);
@@ -234,6 +234,6 @@ public sealed partial class TetherClient
     {
         var gone = entries.Select(e => e.Id).ToHashSet();
         _pending.RemoveAll(p => gone.Contains(p.Id));
-        Volatile.Write(ref _pendingCount, _pending.Count);
+        PendingChanged();
     }
 }

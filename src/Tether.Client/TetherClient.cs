@@ -62,6 +62,20 @@ public sealed partial class TetherClient : IAsyncDisposable
     public int PendingCount => Volatile.Read(ref _pendingCount);
 
     private int _pendingCount;
+    private bool _pendingCountChanged;
+
+    /// <summary>Raised when <see cref="PendingCount"/> changes (a mutation queued, confirmed or refused).</summary>
+    public event EventHandler<int>? PendingCountChanged;
+
+    /// <summary>Records the queue's new length (gate held); the event is raised when the gate is released.</summary>
+    private void PendingChanged()
+    {
+        if (_pending.Count != _pendingCount)
+        {
+            Volatile.Write(ref _pendingCount, _pending.Count);
+            _pendingCountChanged = true;
+        }
+    }
 
     public event EventHandler<ClientStatus>? StatusChanged;
 
@@ -124,7 +138,7 @@ public sealed partial class TetherClient : IAsyncDisposable
             }
             _metadata = metadata;
             _pending.Add(entry);
-            Volatile.Write(ref _pendingCount, _pending.Count);
+            PendingChanged();
             Publish(touched);
             _options.FaultPoint?.Invoke("after-persist-before-send");
             _pushWake.Writer.TryWrite(true);
@@ -239,7 +253,13 @@ public sealed partial class TetherClient : IAsyncDisposable
     {
         HashSet<string> changed = _changedModels;
         _changedModels = new HashSet<string>(StringComparer.Ordinal);
+        bool pendingCountChanged = _pendingCountChanged;
+        _pendingCountChanged = false;
         _gate.Release();
         _queries.Notify(changed);
+        if (pendingCountChanged)
+        {
+            Raise(PendingCountChanged, PendingCount);
+        }
     }
 }

@@ -30,6 +30,7 @@ public sealed class IssueTrackerAppTests
 
             // Bob sees it without a reload; Carol, in another team, never gets it.
             await Card(bob, "Hello from alice").WaitForAsync(new() { Timeout = Wait });
+            await Expect(alice, "status", "Live");
             await CreateIssueAsync(carol, "Carol's own");
             await Card(carol, "Carol's own").WaitForAsync(new() { Timeout = Wait });
             Assert.Equal(0, await carol.Locator("[data-testid=issue-card]", new() { HasText = "Hello from alice" }).CountAsync());
@@ -67,6 +68,7 @@ public sealed class IssueTrackerAppTests
 
             await alice.Context.UnrouteAllAsync();
             await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
+            await Expect(alice, "status", "Live");
             Assert.Equal(1, await Card(bob, "Written offline").CountAsync());
             Assert.Equal(1, await Card(alice, "Written offline").CountAsync());
             await ScreenshotAsync(bob, "after-sync-bob");

@@ -84,6 +84,23 @@ public sealed class ClientFeatureTests
         }
     }
 
+    [Fact]
+    public async Task The_pending_count_is_reported_when_mutations_are_queued_and_confirmed()
+    {
+        await using TestServer server = await TestServer.StartAsync(ClientHarness.ServerSettings);
+        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice");
+        var counts = new List<int>();
+        alice.PendingCountChanged += (_, count) => { lock (counts) { counts.Add(count); } };
+
+        await (await alice.MutateAsync("createTeam", new { id = "t1", name = "T" })).Confirmed.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await ClientHarness.EventuallyAsync(() => { lock (counts) { return counts.Count >= 2; } }, "queued and confirmed are both reported");
+        lock (counts)
+        {
+            Assert.Equal([1, 0], counts);
+        }
+    }
+
     private sealed class Observer(Action<IReadOnlyList<Issue>> next) : IObserver<IReadOnlyList<Issue>>
     {
         public void OnCompleted() { }

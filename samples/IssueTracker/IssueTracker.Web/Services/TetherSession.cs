@@ -16,8 +16,6 @@ public sealed record RejectionNotice(long MutationId, string Mutation, string Co
 public sealed class TetherSession(NavigationManager navigation, UserStorage storage, IJSRuntime js) : IAsyncDisposable
 {
     private readonly List<RejectionNotice> _rejections = [];
-    private PeriodicTimer? _poll;
-    private int _lastPending;
 
     public string? UserId { get; private set; }
 
@@ -77,11 +75,10 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
         UserId = null;
         BootstrapRows = null;
         _rejections.Clear();
-        _poll?.Dispose();
-        _poll = null;
         if (client is not null)
         {
             client.StatusChanged -= OnStatusChanged;
+            client.PendingCountChanged -= OnPendingCountChanged;
             client.MutationRejected -= OnRejected;
             client.BootstrapProgress -= OnBootstrapProgress;
             await client.DisposeAsync();
@@ -142,36 +139,14 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
             return;
         }
         UserId = userId;
-        _lastPending = 0;
         Client.StatusChanged += OnStatusChanged;
+        Client.PendingCountChanged += OnPendingCountChanged;
         Client.MutationRejected += OnRejected;
         Client.BootstrapProgress += OnBootstrapProgress;
-        _ = PollPendingAsync(Client);
         Changed?.Invoke();
     }
 
-    /// <summary>The client has no event for its pending count, so it is sampled; a change re-renders the status.</summary>
-    private async Task PollPendingAsync(TetherClient client)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(300));
-        _poll = timer;
-        try
-        {
-            while (await timer.WaitForNextTickAsync() && ReferenceEquals(client, Client))
-            {
-                int pending = client.PendingCount;
-                if (pending != _lastPending)
-                {
-                    _lastPending = pending;
-                    Changed?.Invoke();
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // Signed out.
-        }
-    }
+    private void OnPendingCountChanged(object? sender, int pending) => Changed?.Invoke();
 
     private void OnStatusChanged(object? sender, ClientStatus status)
     {
@@ -196,7 +171,6 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
 
     public async ValueTask DisposeAsync()
     {
-        _poll?.Dispose();
         if (Client is not null)
         {
             await Client.DisposeAsync();
