@@ -47,12 +47,7 @@ public sealed class IssueTrackerAppTests
         await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken);
         await session.RunAsync(async () =>
         {
-            IPage alice = session.Page;
-            IPage bob = await NewPageAsync(session);
-            await SignInAsync(alice, server, "alice");
-            string projectId = await CreateTeamWithProjectAsync(alice, "Core", "Sync", member: "bob");
-            await SignInAsync(bob, server, "bob");
-            await OpenProjectAsync(bob, projectId);
+            (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
 
             // Offline for the sync endpoints (the app shell still loads, as from a cache): new connections fail.
             await GoOfflineAsync(alice);
@@ -82,13 +77,8 @@ public sealed class IssueTrackerAppTests
         await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken);
         await session.RunAsync(async () =>
         {
-            IPage alice = session.Page;
-            IPage bob = await NewPageAsync(session);
-            await SignInAsync(alice, server, "alice");
-            string projectId = await CreateTeamWithProjectAsync(alice, "Core", "Sync", member: "bob");
+            (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
             await CreateIssueAsync(alice, "Doomed");
-            await SignInAsync(bob, server, "bob");
-            await OpenProjectAsync(bob, projectId);
             await Card(bob, "Doomed").WaitForAsync(new() { Timeout = Wait });
 
             // Bob moves the issue while offline; meanwhile Alice deletes it, so the server refuses Bob's move.
@@ -105,6 +95,18 @@ public sealed class IssueTrackerAppTests
             await Card(bob, "Doomed").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
             await ScreenshotAsync(bob, "rejected-bob");
         });
+    }
+
+    /// <summary>Alice creates team Core with Bob in it and project Sync; both end on its board.</summary>
+    private static async Task<(IPage Alice, IPage Bob)> AliceAndBobOnOneBoardAsync(BrowserSession session, BrowserServer server)
+    {
+        IPage alice = session.Page;
+        IPage bob = await NewPageAsync(session);
+        await SignInAsync(alice, server, "alice");
+        string projectId = await CreateTeamWithProjectAsync(alice, "Core", "Sync", member: "bob");
+        await SignInAsync(bob, server, "bob");
+        await OpenProjectAsync(bob, projectId);
+        return (alice, bob);
     }
 
     private static async Task<IPage> NewPageAsync(BrowserSession session)
