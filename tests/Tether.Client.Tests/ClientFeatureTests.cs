@@ -41,10 +41,13 @@ public sealed class ClientFeatureTests
             await api.PushAsync("bulk", [.. Enumerable.Range(push * 1_000 + 1, 1_000).Select(i => SyncApi.M(i, "createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }))]);
         }
         int notifications = 0;
+        using var gate = new HoldRequests("/delta");
 
-        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice", store, o => o.MinRetryDelay = TimeSpan.FromSeconds(5));
+        // The catch-up waits at the gate until the query listens, so every notification is counted.
+        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice", store, o => o.HttpHandler = gate);
         using ILiveQuery<Issue> issues = alice.Query("issue", TestJson.Default.Issue);
         issues.Changed += (_, _) => Interlocked.Increment(ref notifications);
+        gate.Open();
         await ClientHarness.EventuallyAsync(() => issues.Current.Count == 2_000, "the catch-up brings all 2,000 issues");
 
         // The delta answers in pages of up to 5,000 actions: one or two frames, not 2,000 notifications.
@@ -60,7 +63,7 @@ public sealed class ClientFeatureTests
         await seed.TeamWithProjectAsync("t1", "p1");
         await api.PushAsync("bulk", [.. Enumerable.Range(1, 50).Select(i => SyncApi.M(i, "createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }))]);
         var progress = new List<long>();
-        using var gate = new HoldBootstraps();
+        using var gate = new HoldRequests("/bootstrap");
 
         // The bootstrap waits at the gate until the handler is attached, so every report is seen.
         await using TetherClient alice = await ClientHarness.StartAsync(server, "alice", configure: o => o.HttpHandler = gate);
@@ -108,8 +111,8 @@ public sealed class ClientFeatureTests
         public void OnNext(IReadOnlyList<Issue> value) => next(value);
     }
 
-    /// <summary>Holds bootstrap requests until <see cref="Open"/>.</summary>
-    private sealed class HoldBootstraps() : DelegatingHandler(new SocketsHttpHandler())
+    /// <summary>Holds the requests whose path ends with <paramref name="pathEnd"/> until <see cref="Open"/>.</summary>
+    private sealed class HoldRequests(string pathEnd) : DelegatingHandler(new SocketsHttpHandler())
     {
         private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -117,7 +120,7 @@ public sealed class ClientFeatureTests
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.RequestUri!.AbsolutePath.EndsWith("/bootstrap", StringComparison.Ordinal))
+            if (request.RequestUri!.AbsolutePath.EndsWith(pathEnd, StringComparison.Ordinal))
             {
                 await _open.Task.WaitAsync(cancellationToken);
             }
