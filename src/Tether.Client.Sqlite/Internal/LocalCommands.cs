@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Tether.Sqlite;
 
 namespace Tether.Client.Sqlite.Internal;
 
@@ -7,26 +8,11 @@ namespace Tether.Client.Sqlite.Internal;
 /// compiled statements instead of compiling SQL per row. Transactions are plain BEGIN/COMMIT statements, so the
 /// commands need no transaction object assigned per write.
 /// </summary>
-internal sealed class LocalCommands : IDisposable
+internal sealed class LocalCommands : SqliteCommandSet
 {
-    private readonly List<SqliteCommand> _all = [];
-
     public LocalCommands(SqliteConnection connection)
+        : base(connection, prepare: true)
     {
-        SqliteCommand Create(string sql, params string[] parameterNames)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameterNames)
-            {
-                command.Parameters.Add(new SqliteParameter(name, null));
-            }
-
-            _all.Add(command);
-            command.Prepare();
-            return command;
-        }
-
         Begin = Create("BEGIN IMMEDIATE");
         BeginRead = Create("BEGIN DEFERRED");
         Commit = Create("COMMIT");
@@ -62,14 +48,4 @@ internal sealed class LocalCommands : IDisposable
     public SqliteCommand ReadMeta { get; }
     public SqliteCommand ReadRecords { get; }
     public SqliteCommand ReadPending { get; }
-
-    public void Dispose()
-    {
-        foreach (var command in _all)
-        {
-            command.Dispose();
-        }
-
-        _all.Clear();
-    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Tether.Mutators;
 using Tether.Server.Storage;
 
@@ -54,24 +55,13 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
 
     public ValueTask SetLastMutationIdAsync(string clientId, string userId, long lastMutationId, CancellationToken cancellationToken)
     {
-        EnsureOpen();
-        var command = _commands.SetLastMutationId;
-        command.Parameters[0].Value = clientId;
-        command.Parameters[1].Value = userId;
-        command.Parameters[2].Value = lastMutationId;
-        command.ExecuteNonQuery();
+        Execute(_commands.SetLastMutationId, clientId, userId, lastMutationId);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken)
     {
-        EnsureOpen();
-        var command = _commands.AddRejection;
-        command.Parameters[0].Value = clientId;
-        command.Parameters[1].Value = mutationId;
-        command.Parameters[2].Value = rejection.Code;
-        command.Parameters[3].Value = rejection.Message;
-        command.ExecuteNonQuery();
+        Execute(_commands.AddRejection, clientId, mutationId, rejection.Code, rejection.Message);
         return ValueTask.CompletedTask;
     }
 
@@ -87,33 +77,20 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
 
     public ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken)
     {
-        EnsureOpen();
-        var command = _commands.ForgetRejections;
-        command.Parameters[0].Value = clientId;
-        command.Parameters[1].Value = mutationId;
-        command.ExecuteNonQuery();
+        Execute(_commands.ForgetRejections, clientId, mutationId);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
     {
-        EnsureOpen();
-        var command = _commands.PutRecord;
-        command.Parameters[0].Value = modelName;
-        command.Parameters[1].Value = id;
-        command.Parameters[2].Value = data;
-        command.Parameters[3].Value = GroupIdsJson(syncGroups);
-        command.ExecuteNonQuery();
+        EnsureOpen(); // before the group ids are looked up on the connection
+        Execute(_commands.PutRecord, modelName, id, data, GroupIdsJson(syncGroups));
         return ValueTask.CompletedTask;
     }
 
     public ValueTask DeleteRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {
-        EnsureOpen();
-        var command = _commands.DeleteRecord;
-        command.Parameters[0].Value = modelName;
-        command.Parameters[1].Value = id;
-        command.ExecuteNonQuery();
+        Execute(_commands.DeleteRecord, modelName, id);
         return ValueTask.CompletedTask;
     }
 
@@ -151,11 +128,7 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
 
     public ValueTask AddGroupChangeAsync(long syncId, string userId, CancellationToken cancellationToken)
     {
-        EnsureOpen();
-        var command = _commands.InsertGroupChange;
-        command.Parameters[0].Value = syncId;
-        command.Parameters[1].Value = userId;
-        command.ExecuteNonQuery();
+        Execute(_commands.InsertGroupChange, syncId, userId);
         return ValueTask.CompletedTask;
     }
 
@@ -246,6 +219,17 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
 
         groups.AddPending(name, id);
         return id;
+    }
+
+    /// <summary>Binds the values to the command's parameters in order and runs it (transaction open).</summary>
+    private void Execute(SqliteCommand command, params object?[] values)
+    {
+        EnsureOpen();
+        for (int i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+        command.ExecuteNonQuery();
     }
 
     private void EnsureOpen()

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Tether.Sqlite;
 
 namespace Tether.Server.Sqlite.Internal;
 
@@ -6,25 +7,11 @@ namespace Tether.Server.Sqlite.Internal;
 /// The writer's statements, created once and reused: Microsoft.Data.Sqlite keeps a command's prepared statements
 /// while its text stays the same, so the hot path binds values instead of compiling SQL per mutation.
 /// </summary>
-internal sealed class WriterCommands : IDisposable
+internal sealed class WriterCommands : SqliteCommandSet
 {
-    private readonly List<SqliteCommand> _all = [];
-
     public WriterCommands(SqliteConnection connection)
+        : base(connection, prepare: false)
     {
-        SqliteCommand Create(string sql, params string[] parameterNames)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameterNames)
-            {
-                command.Parameters.Add(new SqliteParameter(name, null));
-            }
-
-            _all.Add(command);
-            return command;
-        }
-
         Begin = Create("BEGIN IMMEDIATE");
         Commit = Create("COMMIT");
         Rollback = Create("ROLLBACK");
@@ -98,12 +85,4 @@ internal sealed class WriterCommands : IDisposable
     public SqliteCommand InsertGroupChange { get; }
     public SqliteCommand GetClient { get; }
     public SqliteCommand SetLastMutationId { get; }
-
-    public void Dispose()
-    {
-        foreach (var command in _all)
-        {
-            command.Dispose();
-        }
-    }
 }
