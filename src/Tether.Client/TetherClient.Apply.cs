@@ -6,6 +6,8 @@ using Tether.Protocol;
 namespace Tether.Client;
 
 // Everything that changes the confirmed data: loading the store, bootstraps, sync frames, push answers.
+// Once an apply holds the gate it finishes: its store writes stop only for disposal (_stop), never for a network
+// change (which cancels the sync attempt), so the store and the in-memory state never part.
 public sealed partial class TetherClient
 {
     // After a lazy bootstrap at syncId F, live actions up to F for the records it brought are older than what it
@@ -67,13 +69,13 @@ public sealed partial class TetherClient
                 SyncGroups = download.SyncGroups,
                 SchemaVersion = _options.SchemaVersion,
             };
-            await _store.WriteAsync(new LocalWrite { ClearRecords = true, Records = download.Rows, Metadata = metadata }, cancellationToken);
+            await _store.WriteAsync(new LocalWrite { ClearRecords = true, Records = download.Rows, Metadata = metadata }, _stop.Token);
             _metadata = metadata;
             _lazySkipUpTo.Clear();
             var touched = new HashSet<(string Model, string Id)>();
             _view.ApplyConfirmed(download.Rows, clearFirst: true, touched);
             _view.UserSyncGroups = new HashSet<string>(download.SyncGroups, StringComparer.Ordinal);
-            await ReleaseReachedAsync(touched, cancellationToken);
+            await ReleaseReachedAsync(touched);
             await _view.RebaseAsync(_pending, touched);
             Publish(touched);
         }
@@ -90,7 +92,7 @@ public sealed partial class TetherClient
         try
         {
             LocalMetadata metadata = _metadata with { SyncGroups = [.. _metadata.SyncGroups.Union(download.SyncGroups, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
-            await _store.WriteAsync(new LocalWrite { Records = download.Rows, Metadata = metadata }, cancellationToken);
+            await _store.WriteAsync(new LocalWrite { Records = download.Rows, Metadata = metadata }, _stop.Token);
             _metadata = metadata;
             if (download.FirstSyncId > _metadata.LastSyncId)
             {
@@ -137,7 +139,7 @@ public sealed partial class TetherClient
             PendingEntry[] released = [.. _pending.Where(p => p.ReleaseAt <= lastSyncId)];
             LocalMetadata metadata = _metadata with { LastSyncId = lastSyncId };
             _options.FaultPoint?.Invoke("after-receive-before-apply");
-            await _store.WriteAsync(new LocalWrite { Records = changes, RemovePending = [.. released.Select(p => p.Id)], Metadata = metadata }, cancellationToken);
+            await _store.WriteAsync(new LocalWrite { Records = changes, RemovePending = [.. released.Select(p => p.Id)], Metadata = metadata }, _stop.Token);
             _metadata = metadata;
             if (_lazySkipUpTo.Count > 0)
             {
@@ -195,10 +197,10 @@ public sealed partial class TetherClient
             var touched = new HashSet<(string Model, string Id)>();
             if (rejected.Count > 0)
             {
-                await _store.WriteAsync(new LocalWrite { RemovePending = [.. rejected.Select(r => r.Entry.Id)] }, cancellationToken);
+                await _store.WriteAsync(new LocalWrite { RemovePending = [.. rejected.Select(r => r.Entry.Id)] }, _stop.Token);
                 Forget(rejected.Select(r => r.Entry));
             }
-            await ReleaseReachedAsync(touched, cancellationToken);
+            await ReleaseReachedAsync(touched);
             await _view.RebaseAsync(_pending, touched);
             Publish(touched);
         }
@@ -215,14 +217,14 @@ public sealed partial class TetherClient
     }
 
     /// <summary>Drops pending mutations whose data the confirmed state already includes (gate held).</summary>
-    private async Task ReleaseReachedAsync(ISet<(string Model, string Id)> touched, CancellationToken cancellationToken)
+    private async Task ReleaseReachedAsync(ISet<(string Model, string Id)> touched)
     {
         PendingEntry[] reached = [.. _pending.Where(p => p.ReleaseAt <= _metadata.LastSyncId)];
         if (reached.Length == 0)
         {
             return;
         }
-        await _store.WriteAsync(new LocalWrite { RemovePending = [.. reached.Select(p => p.Id)] }, cancellationToken);
+        await _store.WriteAsync(new LocalWrite { RemovePending = [.. reached.Select(p => p.Id)] }, _stop.Token);
         Forget(reached);
         foreach (PendingEntry entry in reached)
         {

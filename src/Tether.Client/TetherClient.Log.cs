@@ -18,4 +18,7 @@ public sealed partial class TetherClient
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The server expects mutation id {First} but the queue starts at {Last}+1; consuming the missing ids.")]
     private partial void LogSkippingIds(long first, long last);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "The app says the network is available: {Available}.")]
+    private partial void LogNetworkChanged(bool available);
 }

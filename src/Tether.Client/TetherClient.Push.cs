@@ -26,7 +26,18 @@ public sealed partial class TetherClient
                     await _pushWake.Reader.ReadAsync(cancellationToken);
                     continue;
                 }
-                await retry.ExecuteAsync(token => new ValueTask(PushOnceAsync(batch, token)), cancellationToken);
+                // Pushing waits for a network; losing it abandons the push (its answer too: the ids make the resend
+                // safe), regaining it sends at once instead of after the backoff.
+                CancellationToken online = await _network.WaitAvailableAsync(cancellationToken);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, online);
+                try
+                {
+                    await retry.ExecuteAsync(token => new ValueTask(PushOnceAsync(batch, token)), attempt.Token);
+                }
+                catch (OperationCanceledException) when (online.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    // The batch is read again from the queue.
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

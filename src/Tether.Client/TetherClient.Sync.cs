@@ -21,7 +21,18 @@ public sealed partial class TetherClient
             {
                 // One pipeline run per connection: the backoff grows while connecting fails and starts small again
                 // once a connection went live. A stream that ended after being live reconnects after the shortest delay.
-                await retry.ExecuteAsync(SyncOnceAsync, cancellationToken);
+                // Without a network nothing is tried; losing it drops the connection, regaining it tries at once.
+                CancellationToken online = await _network.WaitAvailableAsync(cancellationToken);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, online);
+                try
+                {
+                    await retry.ExecuteAsync(SyncOnceAsync, attempt.Token);
+                }
+                catch (OperationCanceledException) when (online.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    SetStatus(ClientStatus.Offline);
+                    continue;
+                }
                 SetStatus(ClientStatus.Offline);
                 await Task.Delay(_options.MinRetryDelay, cancellationToken);
             }

@@ -27,6 +27,7 @@ public sealed partial class TetherClient : IAsyncDisposable
     private readonly List<PendingEntry> _pending = [];
     private readonly Channel<bool> _pushWake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
+    private readonly NetworkGate _network = new();
     private LocalMetadata _metadata = new();
     private HashSet<string> _changedModels = new(StringComparer.Ordinal);
     private Task _syncLoop = Task.CompletedTask;
@@ -102,6 +103,26 @@ public sealed partial class TetherClient : IAsyncDisposable
         client._syncLoop = Task.Run(() => client.RunSyncAsync(client._stop.Token));
         client._pushLoop = Task.Run(() => client.RunPushAsync(client._stop.Token));
         return client;
+    }
+
+    /// <summary>Whether the device has a network, as the app last told the client.</summary>
+    public bool IsNetworkAvailable => _network.IsAvailable;
+
+    /// <summary>Tells the client whether the device has a network: the browser's <c>online</c>/<c>offline</c>
+    /// events, a phone's connectivity API. Without one the client drops its connection at once (instead of after the
+    /// live stream's silence timeout), shows <see cref="ClientStatus.Offline"/> and tries nothing; when it comes back
+    /// the client connects and pushes immediately instead of waiting out its backoff. Mutations work either way.
+    /// The client assumes a network until told otherwise.</summary>
+    public void SetNetworkAvailable(bool available)
+    {
+        if (_network.Set(available))
+        {
+            LogNetworkChanged(available);
+            if (!available)
+            {
+                SetStatus(ClientStatus.Offline);
+            }
+        }
     }
 
     /// <summary>Runs a mutator on the local view at once, keeps the mutation in the pending queue (it survives a

@@ -41,32 +41,95 @@ public sealed class IssueTrackerAppTests
     }
 
     [Fact]
-    public async Task Edits_made_offline_survive_a_reload_and_reach_the_other_member_once_online()
+    public async Task Edits_made_offline_survive_a_reload_and_reach_the_server_and_the_other_member_once_online()
     {
         await using BrowserSession session = await Browsers.LaunchAsync();
         await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken);
         await session.RunAsync(async () =>
         {
             (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
+            await CreateIssueAsync(alice, "Written online");
+            await Card(bob, "Written online").WaitForAsync(new() { Timeout = Wait });
 
-            // Offline for the sync endpoints (the app shell still loads, as from a cache): new connections fail.
-            await GoOfflineAsync(alice);
-            await alice.ReloadAsync();
+            // The browser itself goes offline: the page is then served by the service worker, the data by IndexedDB.
+            await alice.Context.SetOfflineAsync(true);
+            await Expect(alice, "status", "Offline");
             await CreateIssueAsync(alice, "Written offline");
             await Card(alice, "Written offline").Locator("[data-testid=move-issue][data-status=doing]").ClickAsync();
             await Column(alice, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
+            await RenameAsync(alice, "Written online", "Renamed offline");
             await alice.ReloadAsync();
-            // After the reload the unsent edits come back from IndexedDB.
+            // After the reload the unsent edits come back from IndexedDB, still offline.
+            await Expect(alice, "status", "Offline");
+            await alice.Locator("[data-testid=issue-title-input]").WaitForAsync(new() { Timeout = Wait });
+            Assert.Equal("Renamed offline", await alice.Locator("[data-testid=issue-title-input]").InputValueAsync());
+            await alice.GoBackAsync();
             await Column(alice, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
-            Assert.Equal(0, await Card(bob, "Written offline").CountAsync());
             await session.ScreenshotAsync("offline-alice");
+            Assert.Equal(0, await Card(bob, "Written offline").CountAsync());
+            Assert.Equal(1, await Card(bob, "Written online").CountAsync());
 
-            await alice.Context.UnrouteAllAsync();
+            await alice.Context.SetOfflineAsync(false);
+
             await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
+            await Card(bob, "Renamed offline").WaitForAsync(new() { Timeout = Wait });
             await Expect(alice, "status", "Live");
-            Assert.Equal(1, await Card(bob, "Written offline").CountAsync());
-            Assert.Equal(1, await Card(alice, "Written offline").CountAsync());
+            foreach (IPage page in new[] { alice, bob })
+            {
+                Assert.Equal(1, await Card(page, "Written offline").CountAsync());
+                Assert.Equal(1, await Card(page, "Renamed offline").CountAsync());
+                Assert.Equal(0, await Card(page, "Written online").CountAsync());
+            }
+            using var http = new ServerHttp(server, "bob");
+            JsonElement[] issues = [.. (await http.RecordsAsync()).Where(r => r.Key.Model == "issue").Select(r => r.Value)];
+            Assert.Equal(["Renamed offline", "Written offline"], issues.Select(i => i.GetProperty("title").GetString()).Order());
+            Assert.Equal("doing", issues.Single(i => i.GetProperty("title").GetString() == "Written offline").GetProperty("status").GetString());
             await ScreenshotAsync(bob, "after-sync-bob");
+        });
+    }
+
+    [Fact]
+    public async Task The_first_load_of_a_large_team_shows_its_progress_and_ends_on_the_full_board()
+    {
+        const int issueCount = 3_000;
+        await using BrowserSession session = await Browsers.LaunchAsync();
+        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken);
+        await session.RunAsync(async () =>
+        {
+            using (var alice = new ServerHttp(server, "alice"))
+            {
+                await alice.PushAsync([
+                    ("createTeam", new { id = "big", name = "Big team" }),
+                    ("addMember", new { teamId = "big", userId = "bob" }),
+                    ("createProject", new { id = "backlog", teamId = "big", name = "Backlog" })]);
+                for (int first = 0; first < issueCount; first += 1_000)
+                {
+                    await alice.PushAsync(Enumerable.Range(first, 1_000).Select(i =>
+                        ("createIssue", (object)new { id = $"big-{i:D5}", projectId = "backlog", title = $"Imported issue {i}" })));
+                }
+            }
+            // Every state the banner is rendered in is recorded, however briefly it shows.
+            await session.Page.AddInitScriptAsync("""
+                window.__bootstrapBanner = [];
+                new MutationObserver(() => {
+                    const banner = document.querySelector('[data-testid=bootstrap-progress]');
+                    if (banner) { window.__bootstrapBanner.push(banner.textContent); }
+                }).observe(document, { subtree: true, childList: true, characterData: true });
+                """);
+
+            await SignInAsync(session.Page, server, "bob");
+
+            string[] shown = await session.Page.EvaluateAsync<string[]>("() => window.__bootstrapBanner");
+            long[] counts = [.. shown.Select(text => System.Text.RegularExpressions.Regex.Match(text, @"([\d,]+) records")).Where(m => m.Success)
+                .Select(m => long.Parse(m.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.True(counts.Length > 0, "the banner showed a record count while downloading; it showed: " + string.Join(" | ", shown));
+            // Bob reads the team, the project, two memberships and the issues.
+            Assert.All(counts, count => Assert.InRange(count, 1, issueCount + 4));
+            Assert.Equal(counts.Order(), counts);
+            await OpenProjectAsync(session.Page, "backlog");
+            await Card(session.Page, $"Imported issue {issueCount - 1}").WaitForAsync(new() { Timeout = Wait });
+            Assert.Equal(issueCount, await session.Page.Locator("[data-testid=issue-card]").CountAsync());
+            await session.ScreenshotAsync("large-board");
         });
     }
 
@@ -82,18 +145,49 @@ public sealed class IssueTrackerAppTests
             await Card(bob, "Doomed").WaitForAsync(new() { Timeout = Wait });
 
             // Bob moves the issue while offline; meanwhile Alice deletes it, so the server refuses Bob's move.
-            await GoOfflineAsync(bob);
-            await bob.ReloadAsync();
+            await bob.Context.SetOfflineAsync(true);
+            await Expect(bob, "status", "Offline");
             await Card(bob, "Doomed").Locator("[data-testid=move-issue][data-status=doing]").ClickAsync();
             await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Doomed" }).WaitForAsync(new() { Timeout = Wait });
             await Card(alice, "Doomed").Locator("a").ClickAsync();
             await alice.Locator("[data-testid=delete-issue]").ClickAsync();
             await alice.Locator("[data-testid=issue-card]", new() { HasText = "Doomed" }).WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
-            await bob.Context.UnrouteAllAsync();
+            await bob.Context.SetOfflineAsync(false);
 
             await bob.Locator("[data-testid=rejection-notice]").WaitForAsync(new() { Timeout = Wait });
             await Card(bob, "Doomed").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
             await ScreenshotAsync(bob, "rejected-bob");
+        });
+    }
+
+    [Fact]
+    public async Task An_edit_made_offline_by_a_member_removed_meanwhile_is_refused_and_rolled_back_with_a_notice()
+    {
+        await using BrowserSession session = await Browsers.LaunchAsync();
+        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken);
+        await session.RunAsync(async () =>
+        {
+            (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
+            await CreateIssueAsync(alice, "Shared");
+            await Card(bob, "Shared").WaitForAsync(new() { Timeout = Wait });
+
+            await bob.Context.SetOfflineAsync(true);
+            await Expect(bob, "status", "Offline");
+            await Card(bob, "Shared").Locator("[data-testid=move-issue][data-status=doing]").ClickAsync();
+            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Shared" }).WaitForAsync(new() { Timeout = Wait });
+            await alice.Locator("[data-testid=team-link]", new() { HasText = "Core" }).ClickAsync();
+            await alice.Locator("[data-testid=remove-member][data-user-id=bob]").ClickAsync(new() { Timeout = Wait });
+            await alice.Locator("[data-testid=remove-member][data-user-id=bob]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await Expect(alice, "status", "Live");
+            await bob.Context.SetOfflineAsync(false);
+
+            await Expect(bob, "rejection-notice", "forbidden");
+            await Card(bob, "Shared").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            Assert.Equal(0, await bob.Locator("[data-testid=team-link]", new() { HasText = "Core" }).CountAsync());
+            await ScreenshotAsync(bob, "removed-bob");
+            using var http = new ServerHttp(server, "alice");
+            JsonElement shared = (await http.RecordsAsync()).Single(r => r.Key.Model == "issue").Value;
+            Assert.Equal("todo", shared.GetProperty("status").GetString());
         });
     }
 
@@ -153,11 +247,14 @@ public sealed class IssueTrackerAppTests
         await Card(page, title).WaitForAsync(new() { Timeout = 5_000 });
     }
 
-    /// <summary>Blocks the sync endpoints (HTTP and WebSocket) of this page's context; the app itself still loads.</summary>
-    private static async Task GoOfflineAsync(IPage page)
+    /// <summary>Opens the issue, renames it, saves, and stays on its page.</summary>
+    private static async Task RenameAsync(IPage page, string title, string newTitle)
     {
-        await page.Context.RouteAsync("**/sync/**", route => route.AbortAsync("internetdisconnected"));
-        await page.Context.RouteWebSocketAsync("**/sync/live**", ws => ws.CloseAsync());
+        await Card(page, title).Locator("a").ClickAsync();
+        ILocator input = page.Locator("[data-testid=issue-title-input]");
+        await input.FillAsync(newTitle, new() { Timeout = Wait });
+        await page.Locator("[data-testid=save-issue]").ClickAsync();
+        await page.Locator("[data-testid=save-issue]").And(page.Locator("[disabled]")).WaitForAsync(new() { Timeout = Wait });
     }
 
     private static ILocator Card(IPage page, string title) => page.Locator("[data-testid=issue-card]", new() { HasText = title });

@@ -17,7 +17,12 @@ app.MapTether("/sync");
 // _framework included, come from the referenced project's static web assets; any other path that is not a file
 // falls back to index.html so that client-side routes (/team/..., /issue/...) survive a reload.
 app.MapStaticAssets();
-app.MapFallbackToFile("index.html");
+// The page is revalidated on every load, so a new deployment is picked up at once; the fingerprinted files it names are
+// cached for good by MapStaticAssets.
+app.MapFallbackToFile("index.html", new StaticFileOptions
+{
+    OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+});
 // An unknown sync path is an API error, not a page: without this the fallback would answer it with index.html.
 app.MapFallback("/sync/{*rest}", () => Results.NotFound());
 app.Run();

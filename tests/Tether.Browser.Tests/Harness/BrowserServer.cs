@@ -17,13 +17,15 @@ public sealed class BrowserServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string _serverDll;
+    private readonly string _environment;
     private readonly string _directory;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private BrowserServer(string serverDll, string directory, int port)
+    private BrowserServer(string serverDll, string environment, string directory, int port)
     {
         _serverDll = serverDll;
+        _environment = environment;
         _directory = directory;
         Port = port;
         DataPath = Path.Combine(directory, "tether.db");
@@ -52,13 +54,14 @@ public sealed class BrowserServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a server on a free port and a new data file and waits until <c>/sync/health</c> answers.</summary>
-    public static async Task<BrowserServer> StartNewAsync(CancellationToken ct = default)
+    /// <summary>Starts a server on a free port and a new data file and waits until <c>/sync/health</c> answers: the
+    /// build output in Development by default, or another build (a published one) in another environment.</summary>
+    public static async Task<BrowserServer> StartNewAsync(CancellationToken ct = default, string? serverDll = null, string environment = "Development")
     {
-        string dll = FindServerDll();
+        string dll = serverDll ?? FindServerDll();
         string directory = Path.Combine(Path.GetTempPath(), "tether-browser-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var server = new BrowserServer(dll, directory, FreePort());
+        var server = new BrowserServer(dll, environment, directory, FreePort());
         try
         {
             await server.StartAsync(ct);
@@ -107,8 +110,8 @@ public sealed class BrowserServer : IAsyncDisposable
         info.ArgumentList.Add($"http://127.0.0.1:{Port}");
         info.ArgumentList.Add("--data");
         info.ArgumentList.Add(DataPath);
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = _environment;
+        info.Environment["DOTNET_ENVIRONMENT"] = _environment;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
 
         var process = new Process { StartInfo = info };

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using Tether.Client;
+using Tether.Client.Browser;
 using Tether.Mutators;
 
 namespace IssueTracker.Web.Services;
@@ -16,6 +17,7 @@ public sealed record RejectionNotice(long MutationId, string Mutation, string Co
 public sealed class TetherSession(NavigationManager navigation, UserStorage storage, IJSRuntime js) : IAsyncDisposable
 {
     private readonly List<RejectionNotice> _rejections = [];
+    private IAsyncDisposable? _network;
 
     public string? UserId { get; private set; }
 
@@ -75,6 +77,11 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
         UserId = null;
         BootstrapRows = null;
         _rejections.Clear();
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
+            _network = null;
+        }
         if (client is not null)
         {
             client.StatusChanged -= OnStatusChanged;
@@ -139,6 +146,8 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
             return;
         }
         UserId = userId;
+        // Offline the moment the browser says so, back the moment it returns (not after timeouts and backoff).
+        _network = await BrowserNetwork.FollowAsync(js, Client);
         Client.StatusChanged += OnStatusChanged;
         Client.PendingCountChanged += OnPendingCountChanged;
         Client.MutationRejected += OnRejected;
@@ -171,6 +180,10 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
 
     public async ValueTask DisposeAsync()
     {
+        if (_network is not null)
+        {
+            await _network.DisposeAsync();
+        }
         if (Client is not null)
         {
             await Client.DisposeAsync();

@@ -1,0 +1,52 @@
+using System.Net;
+using Microsoft.Playwright;
+using Tether.Browser.Tests.Harness;
+
+namespace Tether.Browser.Tests;
+
+/// <summary>The issue tracker as shipped (<c>dotnet publish -c Release</c>): compressed, cacheable static files, and a
+/// trimmed app that still syncs and still opens offline.</summary>
+public sealed class PublishedAppTests
+{
+    private const float Wait = 30_000;
+
+    [Fact]
+    public async Task The_published_server_serves_the_trimmed_app_compressed_and_it_syncs_and_opens_offline()
+    {
+        await using BrowserSession session = await Browsers.LaunchAsync();
+        string dll = await PublishedServer.DllAsync();
+        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken, dll, "Production");
+        await session.RunAsync(async () =>
+        {
+            // Framework files are fingerprinted, so they are cached for good, and sent Brotli-compressed.
+            string framework = Path.Combine(Path.GetDirectoryName(dll)!, "wwwroot", "_framework");
+            string coreLib = Path.GetFileName(Directory.GetFiles(framework, "System.Private.CoreLib.*.wasm").Single());
+            using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = server.BaseAddress };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "_framework/" + coreLib);
+            request.Headers.AcceptEncoding.ParseAdd("br, gzip");
+            using HttpResponseMessage response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(["br"], response.Content.Headers.ContentEncoding);
+            Assert.Contains("immutable", response.Headers.CacheControl?.ToString());
+            Assert.True((await response.Content.ReadAsByteArrayAsync()).Length < new FileInfo(Path.Combine(framework, coreLib)).Length);
+
+            // The trimmed app signs in, writes and goes live; then it opens again with the browser offline.
+            IPage page = session.Page;
+            await page.GotoAsync(server.BaseAddress.ToString());
+            await page.Locator("[data-testid=user-input]").FillAsync("alice", new() { Timeout = Wait });
+            await page.Locator("[data-testid=sign-in]").ClickAsync();
+            await page.Locator("[data-testid=new-team-name]").FillAsync("Shipped", new() { Timeout = Wait });
+            await page.Locator("[data-testid=create-team]").ClickAsync();
+            await page.Locator("[data-testid=status]", new() { HasText = "Live" }).WaitForAsync(new() { Timeout = Wait });
+            await page.Locator("[data-testid=status]", new() { HasText = "pending" }).WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await page.EvaluateAsync("async () => { await navigator.serviceWorker.ready; }");
+
+            await session.Context.SetOfflineAsync(true);
+            await page.ReloadAsync();
+
+            await page.Locator("[data-testid=status]", new() { HasText = "Offline" }).WaitForAsync(new() { Timeout = Wait });
+            await page.Locator("[data-testid=team-link]", new() { HasText = "Shipped" }).WaitForAsync(new() { Timeout = Wait });
+            await session.ScreenshotAsync("published-offline");
+        });
+    }
+}
