@@ -1,3 +1,4 @@
+using Tether.LiveStore;
 using Tether.Server;
 using Tether.Server.Sqlite;
 
@@ -27,6 +28,7 @@ public static class IssueTrackerHost
             .AddMutators(IssueTrackerMutators.All)
             .UseSyncGroupResolver<IssueTrackerGroupResolver>()
             .UseWritePolicy<IssueTrackerWritePolicy>()
+            .AddLiveStore(options => options.Authorize = LiveStoreAccess.AuthorizeAsync)
             .UseSqlite(dataPath, configureStore);
     }
 }

@@ -1,4 +1,5 @@
 using IssueTracker.Server;
+using Tether.LiveStore;
 using Tether.Server;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,8 @@ builder.WebHost.UseStaticWebAssets();
 
 WebApplication app = builder.Build();
 app.MapTether("/sync");
+// LiveStore apps sync here too (makeWsSync / makeHttpSync of @livestore/sync-cf pointed at /livestore).
+app.MapLiveStore("/livestore");
 // The browser app (IssueTracker.Web) is served from the same origin, so it reaches /sync without CORS. Its files,
 // _framework included, come from the referenced project's static web assets; any other path that is not a file
 // falls back to index.html so that client-side routes (/team/..., /issue/...) survive a reload.

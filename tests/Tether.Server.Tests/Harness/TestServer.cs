@@ -1,3 +1,4 @@
+using Tether.LiveStore;
 using IssueTracker.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -76,6 +77,7 @@ public sealed class TestServer : IAsyncDisposable
         settings.Builder?.Invoke(tether);
         WebApplication app = builder.Build();
         app.MapTether("/sync");
+        app.MapLiveStore("/livestore");
         await app.StartAsync();
         return new TestServer(app, dataPath, settings, directory);
     }

@@ -72,6 +72,15 @@ internal sealed class RequestGuard : IDisposable
 
     public static ErrorBody RateLimited() => new(ErrorCodes.RateLimited, "Too many requests for this user; retry later.");
 
+    /// <summary>The user of a bearer token that came some other way than the request's header or query (a
+    /// front end whose client can only put it in a payload: LiveStore), or null when it is not valid.</summary>
+    public Task<string?> AuthenticateTokenAsync(HttpContext http, string token)
+    {
+        // The authentication handlers read the token from the request; this request carries it nowhere else.
+        http.Request.Headers.Authorization = "Bearer " + token;
+        return AuthenticateAsync(http);
+    }
+
     private async Task<string?> AuthenticateAsync(HttpContext http)
     {
         string? token = TetherAuthSchemes.BearerToken(http.Request);

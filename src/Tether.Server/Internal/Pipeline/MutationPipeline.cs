@@ -43,6 +43,16 @@ internal sealed partial class MutationPipeline(
         return work.Outcome;
     }
 
+    /// <summary>Runs <paramref name="mutator"/> once in the next commit, outside any client's mutation-id sequence
+    /// (see <see cref="PushWork(string, string, IMutator, System.Text.Json.JsonElement)"/>); null when the store is
+    /// unavailable (nothing of it was written).</summary>
+    public async Task<MutationResult?> RunDirectAsync(string userId, string clientId, IMutator mutator, System.Text.Json.JsonElement args)
+    {
+        var work = new PushWork(userId, clientId, mutator, args);
+        PushOutcome outcome = _queue.Writer.TryWrite(work) ? await work.Outcome.ConfigureAwait(false) : PushOutcome.Unavailable;
+        return outcome.Result?.Results[0];
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<PushWork>();
@@ -130,6 +140,11 @@ internal sealed partial class MutationPipeline(
     private async Task<PushOutcome> RunPushAsync(BatchRun run, PushWork work, CancellationToken cancellationToken)
     {
         PushRequest request = work.Request;
+        if (work.Direct is { } direct)
+        {
+            MutationResult outcome = await RunMutationAsync(run, work, request.Mutations[0], direct, cancellationToken);
+            return PushOutcome.Of(new PushResult([outcome], 0));
+        }
         ITetherWriteTransaction transaction = run.Transaction;
         ClientState? client = await transaction.GetClientAsync(request.ClientId, cancellationToken);
         if (client is not null && client.UserId != work.UserId)
@@ -189,6 +204,11 @@ internal sealed partial class MutationPipeline(
         {
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.UnknownMutator, $"There is no mutator named '{mutation.Name}'."));
         }
+        return await RunMutationAsync(run, work, mutation, mutator, cancellationToken);
+    }
+
+    private async Task<MutationResult> RunMutationAsync(BatchRun run, PushWork work, Mutation mutation, IMutator mutator, CancellationToken cancellationToken)
+    {
         ITetherWriteTransaction transaction = run.Transaction;
         IReadOnlySet<string> userGroups;
         try

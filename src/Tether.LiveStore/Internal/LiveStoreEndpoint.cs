@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Tether.Protocol;
+using Tether.Server.Internal.Http;
+
+namespace Tether.LiveStore.Internal;
+
+/// <summary>The sync endpoint: a WebSocket upgrade (<c>transport=ws</c>) or one HTTP POST per request
+/// (<c>transport=http</c>). The path does not matter to the client; the query says everything.</summary>
+internal sealed partial class LiveStoreEndpoint(
+    Admissions admissions,
+    RpcHandler handler,
+    LiveStoreMetrics metrics,
+    IOptions<LiveStoreOptions> options,
+    ILogger<LiveStoreEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        Admission? admission = await admissions.AdmitAsync(http).ConfigureAwait(false);
+        if (admission is null)
+        {
+            await WriteProblemAsync(http, ErrorCodes.BadRequest, "The storeId query parameter is required.").ConfigureAwait(false);
+            return;
+        }
+        if (http.WebSockets.IsWebSocketRequest)
+        {
+            using System.Net.WebSockets.WebSocket socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            metrics.Connections.Add(1);
+            try
+            {
+                await new LiveStoreSocket(socket, admission, handler, options.Value, logger).RunAsync(http.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                metrics.Connections.Add(-1);
+            }
+            return;
+        }
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            await WriteProblemAsync(http, ErrorCodes.BadRequest, "Use a WebSocket (transport=ws) or POST one request (transport=http).").ConfigureAwait(false);
+            return;
+        }
+        await HandlePostAsync(http, admission).ConfigureAwait(false);
+    }
+
+    /// <summary>The HTTP transport: one request in the body, its answers as a JSON array.</summary>
+    private async Task HandlePostAsync(HttpContext http, Admission admission)
+    {
+        JsonElement body;
+        try
+        {
+            body = await ReadBodyAsync(http).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            await WriteProblemAsync(http, ErrorCodes.PayloadTooLarge, e.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (JsonException)
+        {
+            await WriteProblemAsync(http, ErrorCodes.BadRequest, "The body is not JSON.").ConfigureAwait(false);
+            return;
+        }
+        if (RpcMessage.TryParse(body) is not { Tag: "Request", Id: { } id, RpcTag: { } rpc } request)
+        {
+            await WriteProblemAsync(http, ErrorCodes.BadRequest, "The body is not an RPC request of the sync protocol.").ConfigureAwait(false);
+            return;
+        }
+        var frames = new List<byte[]>();
+        ValueTask Collect(byte[] frame, CancellationToken _)
+        {
+            frames.Add(frame);
+            return ValueTask.CompletedTask;
+        }
+        try
+        {
+            if (admission.Refusal is { } refusal)
+            {
+                frames.Add(RpcFrames.UnknownError(id, "Forbidden", refusal));
+            }
+            else
+            {
+                switch (rpc)
+                {
+                    case "SyncHttpRpc.Ping":
+                        frames.Add(RpcFrames.PingAnswer(id));
+                        break;
+                    case "SyncHttpRpc.Pull" when RpcPayloads.TryReadPull(request.Payload, out string? pullError) is { } pull && pull.StoreId == admission.StoreId:
+                        await handler.PullAsync(id, pull, live: false, Collect, http.RequestAborted).ConfigureAwait(false);
+                        break;
+                    case "SyncHttpRpc.Pull":
+                        frames.Add(RpcFrames.UnknownError(id, "InvalidPull", "The pull is malformed or names another store than the query."));
+                        break;
+                    case "SyncHttpRpc.Push" when RpcPayloads.TryReadPush(request.Payload, out string? pushError) is { } push && push.StoreId == admission.StoreId:
+                        frames.Add(await handler.PushAsync(id, push).ConfigureAwait(false));
+                        break;
+                    case "SyncHttpRpc.Push":
+                        frames.Add(RpcFrames.UnknownError(id, "InvalidPush", "The push is malformed or names another store than the query."));
+                        break;
+                    default:
+                        frames.Add(RpcFrames.UnknownError(id, "UnknownRpc", $"'{rpc}' is not an RPC of the HTTP sync protocol."));
+                        break;
+                }
+            }
+        }
+        catch (PullInterruptedException e)
+        {
+            await WriteProblemAsync(http, ErrorCodes.Unavailable, e.Message).ConfigureAwait(false);
+            return;
+        }
+        http.Response.ContentType = "application/json";
+        await using Stream output = http.Response.Body;
+        await output.WriteAsync("["u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (i > 0)
+            {
+                await output.WriteAsync(","u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
+            }
+            await output.WriteAsync(frames[i], http.RequestAborted).ConfigureAwait(false);
+        }
+        await output.WriteAsync("]"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task<JsonElement> ReadBodyAsync(HttpContext http)
+    {
+        int max = options.Value.MaxMessageBytes;
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            int read = await http.Request.Body.ReadAsync(buffer.GetMemory(16 * 1024), http.RequestAborted).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            buffer.Advance(read);
+            if (buffer.WrittenCount > max)
+            {
+                throw new InvalidDataException($"Requests are limited to {max} bytes.");
+            }
+        }
+        using JsonDocument document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Errors outside the RPC protocol (no storeId, not a request) in Tether's error shape.</summary>
+    private static Task WriteProblemAsync(HttpContext http, string code, string message)
+        => ErrorResults.WriteAsync(http, new ErrorBody(code, message));
+}

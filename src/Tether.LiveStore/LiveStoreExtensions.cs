@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.LiveStore.Internal;
+using Tether.Server;
+
+namespace Tether.LiveStore;
+
+public static class LiveStoreExtensions
+{
+    /// <summary>Adds the LiveStore sync provider on this Tether server's storage, log and fan-out.</summary>
+    public static ITetherServerBuilder AddLiveStore(this ITetherServerBuilder builder, Action<LiveStoreOptions>? configure = null)
+    {
+        IServiceCollection services = builder.Services;
+        services.AddOptions<LiveStoreOptions>().Configure(options => configure?.Invoke(options));
+        services.AddSingleton<LiveStoreMetrics>();
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<Admissions>();
+        services.AddSingleton<RpcHandler>();
+        services.AddSingleton<LiveStoreEndpoint>();
+        services.AddSingleton(provider => new LiveStoreAdmin(provider.GetRequiredService<EventLog>()));
+        return builder;
+    }
+
+    /// <summary>Serves LiveStore clients (<c>makeWsSync</c> and <c>makeHttpSync</c> of <c>@livestore/sync-cf</c>
+    /// 0.4) at <paramref name="pattern"/>: point their <c>url</c> here.</summary>
+    public static IEndpointConventionBuilder MapLiveStore(this IEndpointRouteBuilder endpoints, string pattern = "/livestore")
+    {
+        if (endpoints is IApplicationBuilder app)
+        {
+            app.UseWebSockets();
+        }
+        LiveStoreEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreEndpoint>();
+        return endpoints.MapMethods(pattern, ["GET", "POST"], endpoint.HandleAsync);
+    }
+}

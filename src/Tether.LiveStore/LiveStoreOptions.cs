@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Tether.LiveStore;
+
+/// <summary>How the LiveStore front end admits clients and bounds what they send.</summary>
+public sealed class LiveStoreOptions
+{
+    /// <summary>Decides whether a client may use a store. The default admits any user whose <c>authToken</c> (in the
+    /// store's <c>syncPayload</c>) is a valid Tether token, to any store; refuse what your app must keep apart.</summary>
+    public Func<LiveStoreAccessContext, ValueTask<bool>> Authorize { get; set; } = static context => ValueTask.FromResult(context.UserId is not null);
+
+    /// <summary>The largest message a client may send (a push of big events); larger ones close the connection
+    /// with 1009. LiveStore's own client sends at most about 900 KB per push.</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>A WebSocket that sends no request this long after opening is closed (code 4001): a 0.4.0 client
+    /// that reconnected after a ping timeout keeps waiting on its old pull and must be made to pull again.</summary>
+    public TimeSpan FirstRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many fan-out batches may wait for one live connection before it is cut as too slow (the client
+    /// reconnects and pulls from its cursor).</summary>
+    public int LiveQueueCapacity { get; set; } = 1_024;
+}
+
+/// <summary>What <see cref="LiveStoreOptions.Authorize"/> decides on.</summary>
+/// <param name="StoreId">The store the client asks for (any string).</param>
+/// <param name="UserId">The user of the payload's <c>authToken</c>, or null when it had none or an invalid one.</param>
+/// <param name="Payload">The store's <c>syncPayload</c> as the client sent it, if any.</param>
+/// <param name="HttpContext">The request (WebSocket upgrade or HTTP POST).</param>
+public sealed record LiveStoreAccessContext(string StoreId, string? UserId, JsonElement? Payload, HttpContext HttpContext);
