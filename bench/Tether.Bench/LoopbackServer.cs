@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tether.LiveStore;
 using Tether.Server;
 
 namespace Tether.Bench;
@@ -35,6 +36,23 @@ internal sealed class LoopbackServer : IAsyncDisposable
         });
         WebApplication app = builder.Build();
         app.MapTether("/sync");
+        app.MapLiveStore("/livestore");
+        // The floor for WebSocket figures: a bare echo through the same Kestrel, no parsing, no storage.
+        app.Map("/echo", async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            byte[] buffer = new byte[64 * 1024];
+            while (true)
+            {
+                System.Net.WebSockets.WebSocketReceiveResult received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", context.RequestAborted);
+                    return;
+                }
+                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+            }
+        });
         await app.StartAsync();
         return new LoopbackServer(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()));
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Tether.Bench;
 
-// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|all] [seconds per push run] [client counts] [bootstrap rows]
+// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|all] [seconds per push run] [client counts] [bootstrap rows]
 string scenario = args.Length > 0 ? args[0] : "all";
 double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 int[] clientCounts = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 8, 32, 64];
@@ -32,6 +32,18 @@ try
         double rowsPerSecond = await ClientBootstrap.RowsPerSecondAsync(directory, bootstrapRows);
         Console.WriteLine();
         Console.WriteLine($"Client eager bootstrap of {bootstrapRows} issues into SQLite: {rowsPerSecond:F0} rows/s = {rowsPerSecond / rawInserts:F3} x raw insert rate");
+    }
+    if (scenario is "livestore" or "all")
+    {
+        Console.WriteLine();
+        Console.WriteLine("LiveStore: one writer pushes batches of 50 events (each waits for its ack) while N live pulls receive them.");
+        Console.WriteLine("| live subscribers | echo round trips/s (floor) | pushes/s | x echo | events pushed/s | events delivered/s (all subscribers) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        foreach (int subscribers in clientCounts)
+        {
+            LiveStoreFigures figures = await LiveStoreLoad.RunAsync(directory, subscribers, duration);
+            Console.WriteLine($"| {subscribers} | {figures.EchoRoundTripsPerSecond:F0} | {figures.PushesPerSecond:F0} | {figures.PushesPerSecond / figures.EchoRoundTripsPerSecond:F3} | {figures.EventsPushedPerSecond:F0} | {figures.EventsDeliveredPerSecond:F0} |");
+        }
     }
 }
 finally
