@@ -12,6 +12,8 @@ public sealed class WireClient : IAsyncDisposable
 {
     private static readonly TimeSpan FrameTimeout = TimeSpan.FromSeconds(20);
     private readonly ClientWebSocket _socket;
+    // Frames read while waiting for another request's answer (an echo can overtake its push's ack).
+    private readonly List<JsonElement> _unclaimed = [];
     private int _nextId;
 
     private WireClient(ClientWebSocket socket) => _socket = socket;
@@ -86,6 +88,17 @@ public sealed class WireClient : IAsyncDisposable
     /// <summary>The next frame (a Pong, Chunk or Exit), or null when the server closed the socket.</summary>
     public async Task<JsonElement?> ReceiveAsync(TimeSpan? timeout = null)
     {
+        if (_unclaimed.Count > 0)
+        {
+            JsonElement first = _unclaimed[0];
+            _unclaimed.RemoveAt(0);
+            return first;
+        }
+        return await ReadFrameAsync(timeout);
+    }
+
+    private async Task<JsonElement?> ReadFrameAsync(TimeSpan? timeout = null)
+    {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         limit.CancelAfter(timeout ?? FrameTimeout);
         using var message = new MemoryStream();
@@ -113,18 +126,30 @@ public sealed class WireClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The next frame that answers <paramref name="requestId"/> (Pongs and other requests' frames are skipped).</summary>
+    /// <summary>The next frame that answers <paramref name="requestId"/>; frames of other requests (and Pongs) are
+    /// kept, in order, for whoever expects them.</summary>
     public async Task<JsonElement> ExpectAsync(string requestId)
     {
+        int kept = _unclaimed.FindIndex(frame => Answers(frame, requestId));
+        if (kept >= 0)
+        {
+            JsonElement frame = _unclaimed[kept];
+            _unclaimed.RemoveAt(kept);
+            return frame;
+        }
         while (true)
         {
-            JsonElement frame = await ReceiveAsync() ?? throw new InvalidOperationException($"The server closed the socket ({CloseStatus}) before answering request {requestId}.");
-            if (frame.TryGetProperty("requestId", out JsonElement id) && id.GetString() == requestId)
+            JsonElement frame = await ReadFrameAsync() ?? throw new InvalidOperationException($"The server closed the socket ({CloseStatus}) before answering request {requestId}.");
+            if (Answers(frame, requestId))
             {
                 return frame;
             }
+            _unclaimed.Add(frame);
         }
     }
+
+    private static bool Answers(JsonElement frame, string requestId)
+        => frame.TryGetProperty("requestId", out JsonElement id) && id.GetString() == requestId;
 
     /// <summary>Reads the pull's chunks until one says NoMore; returns every chunk's response.</summary>
     public async Task<List<JsonElement>> ReadUntilNoMoreAsync(string requestId)
