@@ -1,5 +1,6 @@
 using Tether.LiveStore;
 using Tether.Server;
+using Tether.Server.PostgreSql;
 using Tether.Server.Sqlite;
 
 namespace IssueTracker.Server;
@@ -10,15 +11,15 @@ public static class IssueTrackerHost
     public const string DefaultUrl = "http://localhost:5080";
     public const string DefaultDataPath = "./data/tether.db";
 
-    /// <summary>Adds Tether with the issue tracker's models, mutators, groups and write policy on SQLite at
-    /// <c>--data</c> (or <c>Tether:Data</c>), reading the rest of <see cref="TetherServerOptions"/> from the
-    /// <c>Tether</c> configuration section.</summary>
+    /// <summary>Adds Tether with the issue tracker's models, mutators, groups and write policy, reading the rest of
+    /// <see cref="TetherServerOptions"/> from the <c>Tether</c> configuration section. Storage is SQLite at
+    /// <c>--data</c> (or <c>Tether:Data</c>) unless <c>--storage postgres --connection "Host=…"</c> (or
+    /// <c>Tether:Storage</c> / <c>Tether:Connection</c>) says PostgreSQL, which several nodes can share.</summary>
     public static ITetherServerBuilder AddIssueTracker(this WebApplicationBuilder builder, Action<TetherServerOptions>? configure = null, Action<SqliteStoreOptions>? configureStore = null)
     {
         IConfiguration configuration = builder.Configuration;
-        string dataPath = configuration["data"] ?? configuration["Tether:Data"] ?? DefaultDataPath;
         builder.Services.Configure<TetherServerOptions>(configuration.GetSection("Tether"));
-        return builder.Services
+        ITetherServerBuilder tether = builder.Services
             .AddTether(options =>
             {
                 options.Models.UnionWith(IssueTrackerModels.All);
@@ -28,7 +29,14 @@ public static class IssueTrackerHost
             .AddMutators(IssueTrackerMutators.All)
             .UseSyncGroupResolver<IssueTrackerGroupResolver>()
             .UseWritePolicy<IssueTrackerWritePolicy>()
-            .AddLiveStore(options => options.Authorize = LiveStoreAccess.AuthorizeAsync)
-            .UseSqlite(dataPath, configureStore);
+            .AddLiveStore(options => options.Authorize = LiveStoreAccess.AuthorizeAsync);
+        string storage = configuration["storage"] ?? configuration["Tether:Storage"] ?? "sqlite";
+        return storage.ToLowerInvariant() switch
+        {
+            "sqlite" => tether.UseSqlite(configuration["data"] ?? configuration["Tether:Data"] ?? DefaultDataPath, configureStore),
+            "postgres" or "postgresql" => tether.UsePostgreSql(configuration["connection"] ?? configuration["Tether:Connection"]
+                ?? throw new InvalidOperationException("--storage postgres needs --connection \"Host=…;Database=…;Username=…\" (or Tether:Connection).")),
+            _ => throw new InvalidOperationException($"--storage is 'sqlite' (the default) or 'postgres', not '{storage}'."),
+        };
     }
 }

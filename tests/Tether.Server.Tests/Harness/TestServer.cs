@@ -18,20 +18,33 @@ public sealed record TestServerSettings
     public Action<TetherServerOptions>? Tether { get; init; }
     public Action<SqliteStoreOptions>? Store { get; init; }
     public Action<ITetherServerBuilder>? Builder { get; init; }
+
+    /// <summary>Another node's database (multi-node tests): this server shares it instead of getting its own.</summary>
+    public string? PostgresConnection { get; init; }
 }
 
-/// <summary>The issue tracker server on real Kestrel (127.0.0.1, a free port) and a real SQLite file.</summary>
+/// <summary>Which store the suite runs on: SQLite, or PostgreSQL when the suite is compiled into the PostgreSQL test
+/// project (its module initializer sets this), so one suite checks both stores.</summary>
+public static class TestStorage
+{
+    public static bool UsePostgres { get; set; }
+}
+
+/// <summary>The issue tracker server on real Kestrel (127.0.0.1, a free port) and a real SQLite file, or a fresh
+/// PostgreSQL database (<see cref="TestStorage"/>).</summary>
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly TestServerSettings _settings;
     private readonly TempDirectory? _ownedDirectory;
+    private readonly PostgresDatabase? _ownedDatabase;
 
-    private TestServer(WebApplication app, string dataPath, TestServerSettings settings, TempDirectory? ownedDirectory)
+    private TestServer(WebApplication app, string dataPath, TestServerSettings settings, TempDirectory? ownedDirectory, PostgresDatabase? ownedDatabase)
     {
         _app = app;
         _settings = settings;
         _ownedDirectory = ownedDirectory;
+        _ownedDatabase = ownedDatabase;
         DataPath = dataPath;
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new Uri(address);
@@ -42,10 +55,15 @@ public sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ITetherStore Store => _app.Services.GetRequiredService<ITetherStore>();
 
-    public static Task<TestServer> StartAsync(TestServerSettings? settings = null)
+    /// <summary>The PostgreSQL database this server uses (null on SQLite), for a second node on the same data.</summary>
+    public string? PostgresConnection => _settings.PostgresConnection ?? _ownedDatabase?.ConnectionString;
+
+    public static async Task<TestServer> StartAsync(TestServerSettings? settings = null)
     {
+        settings ??= new TestServerSettings();
         var directory = new TempDirectory();
-        return StartAsync(Path.Combine(directory.Path, "tether.db"), settings ?? new TestServerSettings(), directory, port: 0);
+        PostgresDatabase? database = TestStorage.UsePostgres && settings.PostgresConnection is null ? await PostgresDatabase.CreateAsync() : null;
+        return await StartAsync(Path.Combine(directory.Path, "tether.db"), settings, directory, database, port: 0);
     }
 
     /// <summary>Stops this server and starts a new one on the same file, settings and port, after
@@ -58,10 +76,10 @@ public sealed class TestServer : IAsyncDisposable
         {
             await whileDown();
         }
-        return await StartAsync(DataPath, _settings, _ownedDirectory, BaseAddress.Port);
+        return await StartAsync(DataPath, _settings, _ownedDirectory, _ownedDatabase, BaseAddress.Port);
     }
 
-    private static async Task<TestServer> StartAsync(string dataPath, TestServerSettings settings, TempDirectory? directory, int port)
+    private static async Task<TestServer> StartAsync(string dataPath, TestServerSettings settings, TempDirectory? directory, PostgresDatabase? database, int port)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -69,6 +87,11 @@ public sealed class TestServer : IAsyncDisposable
         builder.Logging.AddSimpleConsole();
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && category != "Tether.Server.Internal.TetherInitializer" || level >= LogLevel.Error);
         builder.Configuration["data"] = dataPath;
+        if ((settings.PostgresConnection ?? database?.ConnectionString) is { } postgres)
+        {
+            builder.Configuration["storage"] = "postgres";
+            builder.Configuration["connection"] = postgres;
+        }
         ITetherServerBuilder tether = builder.AddIssueTracker(options =>
         {
             options.DevelopmentTokens = true;
@@ -79,7 +102,7 @@ public sealed class TestServer : IAsyncDisposable
         app.MapTether("/sync");
         app.MapLiveStore("/livestore");
         await app.StartAsync();
-        return new TestServer(app, dataPath, settings, directory);
+        return new TestServer(app, dataPath, settings, directory, database);
     }
 
     public SyncApi Api(string userId) => new(this, userId);
@@ -89,6 +112,10 @@ public sealed class TestServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _ownedDirectory?.Dispose();
+        if (_ownedDatabase is not null)
+        {
+            await _ownedDatabase.DisposeAsync();
+        }
     }
 }
 

@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using Tether.Mutators;
+using Tether.Server.Storage;
+
+namespace Tether.Server.PostgreSql.Internal;
+
+/// <summary>
+/// A REPEATABLE READ, READ ONLY transaction: every read sees the one committed state of its first statement. Because
+/// writers commit in syncId order, the head read there bounds exactly the actions the snapshot can see.
+/// </summary>
+internal sealed class PgReadSnapshot : ITetherReadSnapshot
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+
+    private PgReadSnapshot(NpgsqlConnection connection, NpgsqlTransaction transaction, long head, long horizon)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        Head = head;
+        Horizon = horizon;
+    }
+
+    public long Head { get; }
+
+    public long Horizon { get; }
+
+    public static async ValueTask<PgReadSnapshot> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await using (NpgsqlCommand readOnly = PgReads.Command(connection, "SET TRANSACTION READ ONLY"))
+            {
+                await readOnly.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            long head = await PgReads.ScalarAsync(connection, PgSql.ReadHead, cancellationToken).ConfigureAwait(false);
+            long horizon = await PgReads.ScalarAsync(connection, PgSql.ReadHorizon, cancellationToken).ConfigureAwait(false);
+            return new PgReadSnapshot(connection, transaction, head, horizon);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
+        => PgReads.GetRecordAsync(_connection, modelName, id, cancellationToken);
+
+    public ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
+        => PgReads.ListRecordsAsync(_connection, modelName, syncGroup, cancellationToken);
+
+    public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
+        => PgReads.GetClientAsync(_connection, clientId, cancellationToken);
+
+    public async IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadRecords, ("models", modelNames.ToArray()), ("groups", syncGroups.ToArray()));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StoredRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2));
+        }
+    }
+
+    public async ValueTask<IReadOnlyList<StoredRecord>> ReadRecordPageAsync(string modelName, string syncGroup, string afterId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadRecordPage, ("model", modelName), ("group", syncGroup), ("after", afterId), ("limit", limit));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var page = new List<StoredRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(new StoredRecord(modelName, reader.GetString(0), reader.GetString(1)));
+        }
+        return page;
+    }
+
+    public async ValueTask<long> CountRecordsAsync(string modelName, string syncGroup, string afterId, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.CountRecordsAfter, ("model", modelName), ("group", syncGroup), ("after", afterId));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public ValueTask<IReadOnlyList<LogEntry>> ReadLogAsync(long afterSyncId, long upToSyncId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadEntriesAsync(PgReads.Command(_connection, PgSql.ReadLog, ("after", afterSyncId), ("upTo", upToSyncId), ("limit", limit)), cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyList<LogEntry>> ReadVisibleLogAsync(long afterSyncId, long upToSyncId, IReadOnlyCollection<string> syncGroups, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return ReadEntriesAsync(PgReads.Command(_connection, PgSql.ReadVisibleLog, ("after", afterSyncId), ("upTo", upToSyncId), ("groups", syncGroups.ToArray()), ("limit", limit)), cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<GroupChange>> ReadGroupChangesAsync(long afterSyncId, long upToSyncId, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadGroupChanges, ("after", afterSyncId), ("upTo", upToSyncId));
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var changes = new List<GroupChange>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            changes.Add(new GroupChange(reader.GetInt64(0), reader.GetString(1)));
+        }
+        return changes;
+    }
+
+    private static async ValueTask<IReadOnlyList<LogEntry>> ReadEntriesAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var entries = new List<LogEntry>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(new LogEntry(
+                    SyncId: reader.GetInt64(0),
+                    Action: reader.GetString(1),
+                    ModelName: reader.GetString(2),
+                    ModelId: reader.GetString(3),
+                    Data: reader.IsDBNull(4) ? null : reader.GetString(4),
+                    SyncGroups: reader.GetFieldValue<string[]>(7),
+                    ClientId: reader.IsDBNull(5) ? null : reader.GetString(5),
+                    MutationId: reader.IsDBNull(6) ? null : reader.GetInt64(6)));
+            }
+            return entries;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

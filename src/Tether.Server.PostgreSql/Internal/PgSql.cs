@@ -1,0 +1,94 @@
+namespace Tether.Server.PostgreSql.Internal;
+
+/// <summary>The statements of the store, shared by the writer and the readers so both read the same shape.</summary>
+internal static class PgSql
+{
+    public const string CommitChannel = "tether_commits";
+
+    public const string ReadHead = "SELECT sync_id FROM tether_head";
+
+    /// <summary>The lock that orders all writers of all nodes: held from the start of a write transaction to its
+    /// commit, so syncIds are assigned and made visible in one order.</summary>
+    public const string LockHead = "SELECT sync_id FROM tether_head FOR UPDATE";
+
+    public const string ReadHorizon = "SELECT value FROM tether_meta WHERE key = 'horizon'";
+
+    // Groups come back sorted by name so a record's or an action's list is stable between reads.
+    private const string RecordGroupsOf =
+        "ARRAY(SELECT g.name FROM tether_record_groups rg JOIN tether_groups g ON g.id = rg.group_id " +
+        "WHERE rg.model = r.model AND rg.id = r.id ORDER BY g.name)";
+
+    public const string GetRecord = "SELECT r.data, " + RecordGroupsOf + " FROM tether_records r WHERE r.model = @model AND r.id = @id";
+
+    public const string ListRecords =
+        "SELECT r.id, r.data, " + RecordGroupsOf + " FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
+        "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model ORDER BY m.id";
+
+    private const string RecordsAfter =
+        "FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
+        "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model AND m.id > @after";
+
+    public const string ReadRecordPage = "SELECT r.id, r.data " + RecordsAfter + " ORDER BY m.id LIMIT @limit";
+
+    public const string CountRecordsAfter = "SELECT count(*) " + RecordsAfter;
+
+    public const string ReadRecords =
+        "SELECT r.model, r.id, r.data FROM tether_records r WHERE r.model = ANY(@models) " +
+        "AND EXISTS (SELECT 1 FROM tether_record_groups m JOIN tether_groups g ON g.id = m.group_id " +
+        "WHERE m.model = r.model AND m.id = r.id AND g.name = ANY(@groups)) ORDER BY r.model, r.id";
+
+    private const string LogColumns =
+        "SELECT a.sync_id, a.action, a.model, a.model_id, a.data, a.client_id, a.mutation_id, " +
+        "ARRAY(SELECT g.name FROM tether_action_groups ag JOIN tether_groups g ON g.id = ag.group_id WHERE ag.sync_id = a.sync_id ORDER BY g.name) " +
+        "FROM tether_actions a WHERE a.sync_id > @after AND a.sync_id <= @upTo ";
+
+    public const string ReadLog = LogColumns + "ORDER BY a.sync_id LIMIT @limit";
+
+    public const string ReadVisibleLog = LogColumns +
+        "AND EXISTS (SELECT 1 FROM tether_action_groups v JOIN tether_groups g ON g.id = v.group_id " +
+        "WHERE v.sync_id = a.sync_id AND g.name = ANY(@groups)) ORDER BY a.sync_id LIMIT @limit";
+
+    public const string ReadGroupChanges =
+        "SELECT sync_id, user_id FROM tether_group_changes WHERE sync_id > @after AND sync_id <= @upTo ORDER BY sync_id, user_id";
+
+    public const string GetClient = "SELECT user_id, last_mutation_id FROM tether_clients WHERE client_id = @client";
+
+    public const string SetLastMutationId =
+        "INSERT INTO tether_clients(client_id, user_id, last_mutation_id) VALUES (@client, @user, @last) " +
+        "ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id";
+
+    public const string AddRejection =
+        "INSERT INTO tether_rejections(client_id, mutation_id, code, message) VALUES (@client, @mutation, @code, @message) " +
+        "ON CONFLICT (client_id, mutation_id) DO UPDATE SET code = excluded.code, message = excluded.message";
+
+    public const string GetRejection = "SELECT code, message FROM tether_rejections WHERE client_id = @client AND mutation_id = @mutation";
+
+    public const string ForgetRejections = "DELETE FROM tether_rejections WHERE client_id = @client AND mutation_id < @mutation";
+
+    private const string EnsureGroups = "INSERT INTO tether_groups(name) SELECT unnest(@groups::text[]) ON CONFLICT (name) DO NOTHING";
+
+    public const string PutRecord =
+        "INSERT INTO tether_records(model, id, data) VALUES (@model, @id, @data) ON CONFLICT (model, id) DO UPDATE SET data = excluded.data; " +
+        "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; " +
+        EnsureGroups + "; " +
+        "INSERT INTO tether_record_groups(model, id, group_id) SELECT @model, @id, id FROM tether_groups WHERE name = ANY(@groups)";
+
+    public const string DeleteRecord =
+        "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; DELETE FROM tether_records WHERE model = @model AND id = @id";
+
+    public const string AppendAction =
+        "INSERT INTO tether_actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
+        "VALUES (@syncId, @action, @model, @modelId, @data, @client, @mutation); " +
+        EnsureGroups + "; " +
+        "INSERT INTO tether_action_groups(sync_id, group_id) SELECT @syncId, id FROM tether_groups WHERE name = ANY(@groups)";
+
+    public const string AddGroupChange =
+        "INSERT INTO tether_group_changes(sync_id, user_id) VALUES (@syncId, @user) ON CONFLICT DO NOTHING";
+
+    /// <summary>Publishes the new head and tells every node (NOTIFY is delivered at commit, and only if it commits).</summary>
+    public const string SetHead = "UPDATE tether_head SET sync_id = @head; SELECT pg_notify('" + CommitChannel + "', @head::text)";
+
+    public const string Compact =
+        "DELETE FROM tether_action_groups WHERE sync_id <= @upTo; DELETE FROM tether_actions WHERE sync_id <= @upTo; " +
+        "DELETE FROM tether_group_changes WHERE sync_id <= @upTo; UPDATE tether_meta SET value = greatest(value, @upTo) WHERE key = 'horizon'";
+}
