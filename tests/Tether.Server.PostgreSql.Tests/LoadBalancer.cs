@@ -37,9 +37,31 @@ public sealed class LoadBalancer : IAsyncDisposable
         }
         foreach ((TcpClient client, TcpClient upstream) in open)
         {
-            client.Client.LingerState = new LingerOption(true, 0);
-            client.Dispose();
-            upstream.Dispose();
+            Cut(client);
+            Cut(upstream);
+        }
+    }
+
+    /// <summary>Resets the connection (RST, as when a machine dies) rather than closing it politely. The pair may be
+    /// closing on its own at the same moment, hence the lock on each client.</summary>
+    private static void Cut(TcpClient connection)
+    {
+        lock (connection)
+        {
+            if (connection.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>A normal end: what was already copied still reaches the other side.</summary>
+    private static void Close(TcpClient connection)
+    {
+        lock (connection)
+        {
+            connection.Dispose();
         }
     }
 
@@ -83,17 +105,22 @@ public sealed class LoadBalancer : IAsyncDisposable
         {
             _pairs.Add((client, upstream));
         }
-        using (client)
-        using (upstream)
+        try
         {
             Task up = Pump(client.GetStream(), upstream.GetStream());
             Task down = Pump(upstream.GetStream(), client.GetStream());
             await Task.WhenAny(up, down);
         }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            // Cut by FailOverTo before the pumps started.
+        }
         lock (_lock)
         {
             _pairs.Remove((client, upstream));
         }
+        Close(client);
+        Close(upstream);
     }
 
     private async Task Pump(NetworkStream from, NetworkStream to)

@@ -151,7 +151,10 @@ public sealed class LiveTests
     {
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
-        await alice.ApplyAsync("c1", 1, "createTeam", new { id = "t1", name = "T" });
+        long created = await alice.ApplyAsync("c1", 1, "createTeam", new { id = "t1", name = "T" });
+        // Connected after the fan-out passed alice's commit, so the next frame can only be the push's answer (on
+        // PostgreSQL the tailer sometimes published it just after the handshake: a position-only sync frame first).
+        await FanoutProbe.WaitForAsync(server, created);
         await using LiveClient mallory = await LiveClient.ConnectAsync(server, "mallory", "m1");
         await mallory.ExpectAsync("handshake");
 
