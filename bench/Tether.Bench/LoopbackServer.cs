@@ -23,12 +23,19 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<LoopbackServer> StartAsync(string dataPath)
+    /// <summary>Starts a node on SQLite at <paramref name="dataPath"/>, or on PostgreSQL when
+    /// <paramref name="postgres"/> is given (several nodes may share one database).</summary>
+    public static async Task<LoopbackServer> StartAsync(string dataPath, string? postgres = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Configuration["data"] = dataPath;
+        if (postgres is not null)
+        {
+            builder.Configuration["storage"] = "postgres";
+            builder.Configuration["connection"] = postgres;
+        }
         builder.AddIssueTracker(options =>
         {
             options.DevelopmentTokens = true;

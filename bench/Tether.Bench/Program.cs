@@ -1,7 +1,7 @@
 using System.Globalization;
 using Tether.Bench;
 
-// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|all] [seconds per push run] [client counts] [bootstrap rows]
+// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
 string scenario = args.Length > 0 ? args[0] : "all";
 double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 int[] clientCounts = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 8, 32, 64];
@@ -43,6 +43,35 @@ try
         {
             LiveStoreFigures figures = await LiveStoreLoad.RunAsync(directory, subscribers, duration);
             Console.WriteLine($"| {subscribers} | {figures.EchoRoundTripsPerSecond:F0} | {figures.PushesPerSecond:F0} | {figures.PushesPerSecond / figures.EchoRoundTripsPerSecond:F3} | {figures.EventsPushedPerSecond:F0} | {figures.EventsDeliveredPerSecond:F0} |");
+        }
+    }
+    if (scenario is "postgres" || scenario == "all" && Environment.GetEnvironmentVariable("TETHER_POSTGRES") is not null)
+    {
+        string server = Environment.GetEnvironmentVariable("TETHER_POSTGRES")
+            ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).");
+        string floorDb = "tether_bench_raw_" + Guid.NewGuid().ToString("N")[..8];
+        double rawPg = await Tether.Bench.PostgresLoad.RawCommitsPerSecondAsync(await Tether.Bench.PostgresLoad.CreateDatabaseAsync(server, floorDb), duration);
+        await Tether.Bench.PostgresLoad.DropDatabaseAsync(server, floorDb);
+        Console.WriteLine();
+        Console.WriteLine($"PostgreSQL floor: raw single-row INSERT commits/s (autocommit, fsync on): {rawPg:F0}");
+        Console.WriteLine("| nodes | clients | durable pushes/s | x raw commit rate | mutations per commit |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|");
+        foreach (int nodes in new[] { 1, 2 })
+        {
+            foreach (int clients in clientCounts)
+            {
+                string db = "tether_bench_" + Guid.NewGuid().ToString("N")[..8];
+                string connection = await Tether.Bench.PostgresLoad.CreateDatabaseAsync(server, db);
+                try
+                {
+                    PushFigures figures = await Tether.Bench.PostgresLoad.PushesAsync(connection, directory, nodes, clients, duration);
+                    Console.WriteLine($"| {nodes} | {clients} | {figures.PushesPerSecond:F0} | {figures.PushesPerSecond / rawPg:F2} | {figures.MutationsPerCommit:F1} |");
+                }
+                finally
+                {
+                    await Tether.Bench.PostgresLoad.DropDatabaseAsync(server, db);
+                }
+            }
         }
     }
 }

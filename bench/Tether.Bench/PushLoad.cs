@@ -20,30 +20,54 @@ internal static class PushLoad
     public static async Task<PushFigures> RunAsync(string directory, int clients, TimeSpan duration)
     {
         await using LoopbackServer server = await LoopbackServer.StartAsync(Path.Combine(directory, $"push-{clients}.db"));
-        Uri address = server.Address;
+        return await RunAsync([server.Address], clients, duration);
+    }
 
+    /// <summary>The clients are spread over the nodes round-robin (all nodes share one store).</summary>
+    public static async Task<PushFigures> RunAsync(IReadOnlyList<Uri> nodes, int clients, TimeSpan duration)
+    {
         using var commits = new CommitCounter();
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients + 1 };
-        using var http = new HttpClient(handler) { BaseAddress = address };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev:bench");
-        await PushAsync(http, "setup", 1, "createTeam", new JsonObject { ["id"] = "t", ["name"] = "Bench" });
-        await PushAsync(http, "setup", 2, "createProject", new JsonObject { ["id"] = "p", ["teamId"] = "t", ["name"] = "Bench" });
-
-        long before = commits.Count;
-        var clock = Stopwatch.StartNew();
-        long[] pushed = new long[clients];
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        var handlers = nodes.Select(_ => new SocketsHttpHandler { MaxConnectionsPerServer = clients + 1 }).ToArray();
+        HttpClient[] https = [.. nodes.Select((node, i) =>
         {
-            long id = 1;
-            while (clock.Elapsed < duration)
+            var http = new HttpClient(handlers[i]) { BaseAddress = node };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev:bench");
+            return http;
+        })];
+        try
+        {
+            string run = Guid.NewGuid().ToString("N")[..8];
+            await PushAsync(https[0], "setup-" + run, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
+            await PushAsync(https[0], "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
+
+            long before = commits.Count;
+            var clock = Stopwatch.StartNew();
+            long[] pushed = new long[clients];
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
             {
-                await PushAsync(http, $"client-{c}", id, "createIssue", new JsonObject { ["id"] = $"i-{c}-{id}", ["projectId"] = "p", ["title"] = "Issue " + id });
-                id++;
+                HttpClient http = https[c % https.Length];
+                long id = 1;
+                while (clock.Elapsed < duration)
+                {
+                    await PushAsync(http, $"client-{run}-{c}", id, "createIssue", new JsonObject { ["id"] = $"i-{run}-{c}-{id}", ["projectId"] = "p-" + run, ["title"] = "Issue " + id });
+                    id++;
+                }
+                pushed[c] = id - 1;
+            }));
+            double seconds = clock.Elapsed.TotalSeconds;
+            return new PushFigures(clients, pushed.Sum(), seconds, commits.Count - before);
+        }
+        finally
+        {
+            foreach (HttpClient http in https)
+            {
+                http.Dispose();
             }
-            pushed[c] = id - 1;
-        }));
-        double seconds = clock.Elapsed.TotalSeconds;
-        return new PushFigures(clients, pushed.Sum(), seconds, commits.Count - before);
+            foreach (SocketsHttpHandler handler in handlers)
+            {
+                handler.Dispose();
+            }
+        }
     }
 
     internal static async Task PushAsync(HttpClient http, string clientId, long id, string name, JsonObject args)

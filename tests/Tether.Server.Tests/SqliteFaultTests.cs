@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Tether.Server.Tests.Harness;
 using static Tether.Server.Tests.Harness.SyncApi;
