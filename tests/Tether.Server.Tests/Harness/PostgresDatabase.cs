@@ -93,6 +93,15 @@ public sealed class PostgresDatabase : IAsyncDisposable
         return (int)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
+    /// <summary>Runs a statement on the server's maintenance database (e.g. <c>ALTER DATABASE</c>).</summary>
+    public static async Task ExecuteAsAdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnection(out _));
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // No cancellation token here: a cancelled or failed test must still drop its database.

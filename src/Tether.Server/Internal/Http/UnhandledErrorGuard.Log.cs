@@ -6,4 +6,7 @@ internal sealed partial class UnhandledErrorGuard
 {
     [LoggerMessage(EventId = 30, Level = LogLevel.Error, Message = "Unhandled error in Tether endpoint {Path}.")]
     private partial void LogUnhandled(Exception exception, string path);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "The store failed during Tether endpoint {Path}; answered 503.")]
+    private partial void LogStoreUnavailable(Exception exception, string path);
 }

@@ -18,10 +18,19 @@ internal sealed partial class UnhandledErrorGuard(ILogger<UnhandledErrorGuard> l
         {
             // The client went away; there is nobody to answer.
         }
+        catch (Exception e) when (IsStoreUnavailable(e))
+        {
+            // The database is restarting, failing over or out of connections: a retry will do, so say so.
+            LogStoreUnavailable(e, http.Request.Path);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; retry later."), TimeSpan.FromSeconds(1));
+        }
         catch (Exception e)
         {
             LogUnhandled(e, http.Request.Path);
             await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Internal, "The server failed to handle this request."));
         }
     };
+
+    private static bool IsStoreUnavailable(Exception e)
+        => e is System.Data.Common.DbException or TimeoutException || e.InnerException is { } inner && IsStoreUnavailable(inner);
 }
