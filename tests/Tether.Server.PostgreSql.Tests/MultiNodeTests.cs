@@ -9,26 +9,24 @@ namespace Tether.Server.PostgreSql.Tests;
 /// <summary>Two Kestrel nodes on two ports sharing one PostgreSQL database.</summary>
 public sealed class MultiNodeTests
 {
-    private static readonly TimeSpan Converge = TimeSpan.FromSeconds(45);
-
     [Fact]
     public async Task Clients_on_different_nodes_converge_and_a_mutation_on_one_node_reaches_a_live_client_on_the_other()
     {
         await using TestServer nodeA = await TestServer.StartAsync();
         await using TestServer nodeB = await SecondNodeAsync(nodeA);
-        await using TetherClient alice = await StartClientAsync(nodeA.BaseAddress, "alice");
-        await using TetherClient bob = await StartClientAsync(nodeB.BaseAddress, "bob");
-        await EventuallyAsync(() => alice.Status == ClientStatus.Live && bob.Status == ClientStatus.Live, "both are live");
+        await using TetherClient alice = await Clients.StartAsync(nodeA.BaseAddress, "alice");
+        await using TetherClient bob = await Clients.StartAsync(nodeB.BaseAddress, "bob");
+        await Clients.EventuallyAsync(() => alice.Status == ClientStatus.Live && bob.Status == ClientStatus.Live, "both are live");
 
-        await (await Mutate(alice, "createTeam", new { id = "t1", name = "Core" })).Confirmed;
-        await (await Mutate(alice, "addMember", new { teamId = "t1", userId = "bob" })).Confirmed;
-        await (await Mutate(alice, "createProject", new { id = "p1", teamId = "t1", name = "Sync" })).Confirmed;
-        await EventuallyAsync(() => bob.Get("project", "p1", JsonContext.Default.JsonElement).ValueKind == JsonValueKind.Object, "bob, on node B, gets the project committed on node A");
-        await (await Mutate(bob, "createIssue", new { id = "i1", projectId = "p1", title = "From B" })).Confirmed;
+        await (await alice.Mutate("createTeam", new { id = "t1", name = "Core" })).Confirmed;
+        await (await alice.Mutate("addMember", new { teamId = "t1", userId = "bob" })).Confirmed;
+        await (await alice.Mutate("createProject", new { id = "p1", teamId = "t1", name = "Sync" })).Confirmed;
+        await Clients.EventuallyAsync(() => bob.Has("project", "p1"), "bob, on node B, gets the project committed on node A");
+        await (await bob.Mutate("createIssue", new { id = "i1", projectId = "p1", title = "From B" })).Confirmed;
 
-        await EventuallyAsync(() => alice.Get("issue", "i1", JsonContext.Default.JsonElement).ValueKind == JsonValueKind.Object, "alice, on node A, gets the issue committed on node B");
-        await EventuallyAsync(() => alice.LastSyncId == bob.LastSyncId, "both reach the same position");
-        Assert.Equal(Snapshot(alice).Where(r => !r.StartsWith("member/", StringComparison.Ordinal)), Snapshot(bob).Where(r => !r.StartsWith("member/", StringComparison.Ordinal)));
+        await Clients.EventuallyAsync(() => alice.Has("issue", "i1"), "alice, on node A, gets the issue committed on node B");
+        await Clients.EventuallyAsync(() => alice.LastSyncId == bob.LastSyncId, "both reach the same position");
+        Assert.Equal(alice.Snapshot().Where(r => !r.StartsWith("member/", StringComparison.Ordinal)), bob.Snapshot().Where(r => !r.StartsWith("member/", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -83,14 +81,14 @@ public sealed class MultiNodeTests
         var handles = new List<MutationHandle>();
         try
         {
-            await using TetherClient alice = await StartClientAsync(balancer.Address, "alice");
-            await using TetherClient observer = await StartClientAsync(nodeB.BaseAddress, "alice");
-            await (await Mutate(alice, "createTeam", new { id = "t1", name = "Core" })).Confirmed;
-            await (await Mutate(alice, "createProject", new { id = "p1", teamId = "t1", name = "Sync" })).Confirmed;
+            await using TetherClient alice = await Clients.StartAsync(balancer.Address, "alice");
+            await using TetherClient observer = await Clients.StartAsync(nodeB.BaseAddress, "alice");
+            await (await alice.Mutate("createTeam", new { id = "t1", name = "Core" })).Confirmed;
+            await (await alice.Mutate("createProject", new { id = "p1", teamId = "t1", name = "Sync" })).Confirmed;
 
             for (int i = 0; i < 60; i++)
             {
-                handles.Add(await Mutate(alice, "createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }));
+                handles.Add(await alice.Mutate("createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }));
                 if (i == 25 && nodeA is not null)
                 {
                     // Node A dies mid-stream: its connections are cut and the balancer sends new ones to node B.
@@ -101,13 +99,13 @@ public sealed class MultiNodeTests
                 await Task.Delay(10);
             }
 
-            await Task.WhenAll(handles.Select(h => h.Confirmed)).WaitAsync(Converge);
+            await Task.WhenAll(handles.Select(h => h.Confirmed)).WaitAsync(Clients.Converge);
             using SyncApi api = nodeB.Api("alice");
             string[] issues = [.. (await api.AllActionsAsync()).Where(a => a.ModelName() == "issue").Select(a => a.ModelId())];
             Assert.Equal(60, issues.Length);
             Assert.Equal(60, issues.Distinct().Count());
-            await EventuallyAsync(() => observer.LastSyncId == alice.LastSyncId && alice.PendingCount == 0, "both clients reach the same position");
-            Assert.Equal(Snapshot(alice), Snapshot(observer));
+            await Clients.EventuallyAsync(() => observer.LastSyncId == alice.LastSyncId && alice.PendingCount == 0, "both clients reach the same position");
+            Assert.Equal(alice.Snapshot(), observer.Snapshot());
         }
         finally
         {
@@ -123,19 +121,19 @@ public sealed class MultiNodeTests
     {
         await using TestServer nodeA = await TestServer.StartAsync();
         await using TestServer nodeB = await SecondNodeAsync(nodeA);
-        await using TetherClient alice = await StartClientAsync(nodeA.BaseAddress, "alice");
-        await using TetherClient bob = await StartClientAsync(nodeB.BaseAddress, "alice");
-        await (await Mutate(alice, "createTeam", new { id = "t1", name = "Core" })).Confirmed;
-        await (await Mutate(alice, "createProject", new { id = "p1", teamId = "t1", name = "Sync" })).Confirmed;
+        await using TetherClient alice = await Clients.StartAsync(nodeA.BaseAddress, "alice");
+        await using TetherClient bob = await Clients.StartAsync(nodeB.BaseAddress, "alice");
+        await (await alice.Mutate("createTeam", new { id = "t1", name = "Core" })).Confirmed;
+        await (await alice.Mutate("createProject", new { id = "p1", teamId = "t1", name = "Sync" })).Confirmed;
         string database = new NpgsqlConnectionStringBuilder(nodeA.PostgresConnection).Database!;
         // Each client writes against its local copy, so bob must have the project before creating issues in it.
-        await EventuallyAsync(() => bob.Get("project", "p1", JsonContext.Default.JsonElement).ValueKind == JsonValueKind.Object, "bob has the project");
+        await Clients.EventuallyAsync(() => bob.Has("project", "p1"), "bob has the project");
 
         var handles = new List<MutationHandle>();
         int dropped = 0;
         for (int i = 0; i < 40; i++)
         {
-            handles.Add(await Mutate(i % 2 == 0 ? alice : bob, "createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }));
+            handles.Add(await (i % 2 == 0 ? alice : bob).Mutate("createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }));
             if (i % 10 == 5)
             {
                 // Every connection of both nodes to the database is killed, as a PostgreSQL restart would.
@@ -144,51 +142,18 @@ public sealed class MultiNodeTests
             await Task.Delay(15);
         }
 
-        await Task.WhenAll(handles.Select(h => h.Confirmed)).WaitAsync(Converge);
+        await Task.WhenAll(handles.Select(h => h.Confirmed)).WaitAsync(Clients.Converge);
         Assert.True(dropped > 0, "connections were dropped");
         using SyncApi api = nodeB.Api("alice");
         string[] issues = [.. (await api.AllActionsAsync()).Where(a => a.ModelName() == "issue").Select(a => a.ModelId())];
         Assert.Equal(40, issues.Length);
         Assert.Equal(40, issues.Distinct().Count());
-        await EventuallyAsync(() => alice.LastSyncId == bob.LastSyncId && alice.PendingCount == 0 && bob.PendingCount == 0, "both clients reach the same position");
-        Assert.Equal(Snapshot(alice), Snapshot(bob));
+        await Clients.EventuallyAsync(() => alice.LastSyncId == bob.LastSyncId && alice.PendingCount == 0 && bob.PendingCount == 0, "both clients reach the same position");
+        Assert.Equal(alice.Snapshot(), bob.Snapshot());
     }
 
     private static Task<TestServer> SecondNodeAsync(TestServer first)
         => TestServer.StartAsync(new TestServerSettings { PostgresConnection = first.PostgresConnection ?? throw new InvalidOperationException("The first node is not on PostgreSQL.") });
 
-    private static Task<TetherClient> StartClientAsync(Uri node, string user) => TetherClient.StartAsync(new TetherClientOptions
-    {
-        ServerUrl = new Uri(node, "/sync/"),
-        UserId = user,
-        TokenProvider = _ => ValueTask.FromResult("dev:" + user),
-        Mutators = IssueTrackerMutators.All,
-        MinRetryDelay = TimeSpan.FromMilliseconds(50),
-        MaxRetryDelay = TimeSpan.FromMilliseconds(500),
-    });
-
-    private static Task<MutationHandle> Mutate(TetherClient client, string name, object args)
-        => client.MutateAsync(name, JsonSerializer.SerializeToElement(args));
-
-    private static string[] Snapshot(TetherClient client)
-        => [.. client.ConfirmedSnapshot().OrderBy(r => r.Key.Model, StringComparer.Ordinal).ThenBy(r => r.Key.Id, StringComparer.Ordinal).Select(r => $"{r.Key.Model}/{r.Key.Id}={r.Value.GetRawText()}")];
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Converge);
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
 }
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonElement))]
-internal sealed partial class JsonContext : System.Text.Json.Serialization.JsonSerializerContext;

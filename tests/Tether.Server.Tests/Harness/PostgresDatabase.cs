@@ -32,9 +32,11 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The base connection string with <c>Database</c> set to this test's database.</summary>
     public string ConnectionString { get; }
 
-    public static async Task<PostgresDatabase> CreateAsync()
+    /// <summary>Creates the database on the tests' server, or on the one <paramref name="serverVariable"/> names
+    /// (the restart test's own cluster).</summary>
+    public static async Task<PostgresDatabase> CreateAsync(string serverVariable = ServerVariable)
     {
-        string admin = AdminConnection(out string source);
+        string admin = AdminConnection(serverVariable, out string source);
         string name = "tether_test_" + Guid.NewGuid().ToString("N");
 
         await using var connection = new NpgsqlConnection(admin);
@@ -54,7 +56,7 @@ public sealed class PostgresDatabase : IAsyncDisposable
         {
             var target = new NpgsqlConnectionStringBuilder(admin);
             string message = $"PostgreSQL is not reachable ({target.Host}:{target.Port} as {target.Username}, from {source}: {problem}); "
-                + $"set {ServerVariable} or run bash .ci/run.";
+                + $"set {serverVariable} or run bash .ci/run.";
             if (Environment.GetEnvironmentVariable("TETHER_REQUIRE_ALL") == "1")
             {
                 Assert.Fail(message + " TETHER_REQUIRE_ALL=1, so the PostgreSQL tests may not be skipped.");
@@ -123,16 +125,18 @@ public sealed class PostgresDatabase : IAsyncDisposable
         }
     }
 
-    private static string AdminConnection(out string source)
+    private static string AdminConnection(out string source) => AdminConnection(ServerVariable, out source);
+
+    private static string AdminConnection(string variable, out string source)
     {
-        string? configured = Environment.GetEnvironmentVariable(ServerVariable);
+        string? configured = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrWhiteSpace(configured))
         {
-            source = $"the default, as {ServerVariable} is not set";
+            source = $"the default, as {variable} is not set";
             return LocalDefault;
         }
 
-        source = ServerVariable;
+        source = variable;
         return configured;
     }
 }
