@@ -17,7 +17,14 @@ public sealed class PostgreSqlTetherStore : ITetherStore
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (connection.MaxAutoPrepare == 0)
+        {
+            // The store runs the same few statements all the time; preparing them saves PostgreSQL a parse and plan
+            // per call. A connection string that sets its own value keeps it.
+            connection.MaxAutoPrepare = 64;
+        }
+        _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
     }
 
     public PostgreSqlStoreOptions Options { get; }
