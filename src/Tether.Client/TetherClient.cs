@@ -57,7 +57,11 @@ public sealed partial class TetherClient : IAsyncDisposable
     public Exception? Failure { get; private set; }
 
     /// <summary>The position the confirmed data reflects.</summary>
-    public long LastSyncId => _metadata.LastSyncId;
+    public long LastSyncId => Volatile.Read(ref _visibleLastSyncId);
+
+    // The position of the data readers can see: moved when the gate is released, after the data was published, so
+    // that a reader who sees the position also sees the data it covers (found by a test that read them in between).
+    private long _visibleLastSyncId;
 
     /// <summary>Mutations not yet confirmed by the server.</summary>
     public int PendingCount => Volatile.Read(ref _pendingCount);
@@ -272,6 +276,7 @@ public sealed partial class TetherClient : IAsyncDisposable
     /// <summary>Releases the gate, then refreshes the live queries of what changed while it was held.</summary>
     private void ReleaseGate()
     {
+        Volatile.Write(ref _visibleLastSyncId, _metadata.LastSyncId);
         HashSet<string> changed = _changedModels;
         _changedModels = new HashSet<string>(StringComparer.Ordinal);
         bool pendingCountChanged = _pendingCountChanged;
