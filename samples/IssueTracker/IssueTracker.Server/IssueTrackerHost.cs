@@ -1,4 +1,5 @@
 using Tether.LiveStore;
+using Tether.Replicache;
 using Tether.Server;
 using Tether.Server.PostgreSql;
 using Tether.Server.Sqlite;
@@ -29,7 +30,8 @@ public static class IssueTrackerHost
             .AddMutators(IssueTrackerMutators.All)
             .UseSyncGroupResolver<IssueTrackerGroupResolver>()
             .UseWritePolicy<IssueTrackerWritePolicy>()
-            .AddLiveStore(options => options.Authorize = LiveStoreAccess.AuthorizeAsync);
+            .AddLiveStore(options => options.Authorize = LiveStoreAccess.AuthorizeAsync)
+            .AddReplicache();
         string storage = configuration["storage"] ?? configuration["Tether:Storage"] ?? "sqlite";
         return storage.ToLowerInvariant() switch
         {

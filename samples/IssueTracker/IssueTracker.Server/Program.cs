@@ -1,5 +1,6 @@
 using IssueTracker.Server;
 using Tether.LiveStore;
+using Tether.Replicache;
 using Tether.Server;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
@@ -16,6 +17,8 @@ WebApplication app = builder.Build();
 app.MapTether("/sync");
 // LiveStore apps sync here too (makeWsSync / makeHttpSync of @livestore/sync-cf pointed at /livestore).
 app.MapLiveStore("/livestore");
+// Replicache apps too: pushURL /replicache/push, pullURL /replicache/pull (keys are <modelName>/<modelId>).
+app.MapReplicache("/replicache");
 // The browser app (IssueTracker.Web) is served from the same origin, so it reaches /sync without CORS. Its files,
 // _framework included, come from the referenced project's static web assets; any other path that is not a file
 // falls back to index.html so that client-side routes (/team/..., /issue/...) survive a reload.

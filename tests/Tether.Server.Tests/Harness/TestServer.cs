@@ -1,4 +1,5 @@
 using Tether.LiveStore;
+using Tether.Replicache;
 using IssueTracker.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -101,6 +102,7 @@ public sealed class TestServer : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapTether("/sync");
         app.MapLiveStore("/livestore");
+        app.MapReplicache("/replicache");
         await app.StartAsync();
         return new TestServer(app, dataPath, settings, directory, database);
     }

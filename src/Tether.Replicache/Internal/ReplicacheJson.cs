@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using Tether.Protocol;
+
+namespace Tether.Replicache.Internal;
+
+[JsonSerializable(typeof(JsonNode))]
+[JsonSerializable(typeof(JsonObject))]
+internal sealed partial class ReplicacheJsonContext : JsonSerializerContext;
+
+/// <summary>Reading and writing Replicache's JSON, which is shaped by the client, not by Tether's protocol types.</summary>
+internal static class ReplicacheJson
+{
+    public static ReplicacheJsonContext Context => ReplicacheJsonContext.Default;
+
+    public static bool TryParseObject(byte[] body, int maxDepth, out JsonObject? value, out string? error)
+    {
+        value = null;
+        error = null;
+        try
+        {
+            value = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth }) as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            error = "The body is not JSON: " + e.Message;
+            return false;
+        }
+        if (value is null)
+        {
+            error = "The body must be a JSON object.";
+            return false;
+        }
+        return true;
+    }
+
+    public static string? String(JsonObject node, string name)
+        => node[name] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+
+    /// <summary>The client's own error answer (HTTP 200, which is the only status it reads a body of) when the
+    /// protocol or schema version is not one this server speaks.</summary>
+    public static JsonObject? VersionProblem(JsonObject request, string versionField, string versionType, VersionRange supportedSchema)
+    {
+        if (request[versionField] is not JsonValue version || !version.TryGetValue(out int number) || number != 1)
+        {
+            return new JsonObject { ["error"] = "VersionNotSupported", ["versionType"] = versionType };
+        }
+        string? schema = String(request, "schemaVersion");
+        if (string.IsNullOrEmpty(schema))
+        {
+            return null;
+        }
+        return int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out int schemaNumber) && supportedSchema.Contains(schemaNumber)
+            ? null
+            : new JsonObject { ["error"] = "VersionNotSupported", ["versionType"] = "schema" };
+    }
+
+    public static async Task WriteAsync(HttpContext http, JsonNode body)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, body, Context.JsonNode, http.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Replicache.Internal;
+using Tether.Server;
+using Tether.Server.Internal.Http;
+
+namespace Tether.Replicache;
+
+public static class ReplicacheExtensions
+{
+    /// <summary>Serves Replicache clients (push/pull protocol v1) from this Tether server's mutators, log and groups.</summary>
+    public static ITetherServerBuilder AddReplicache(this ITetherServerBuilder builder)
+    {
+        builder.Services.AddSingleton<ReplicachePush>();
+        builder.Services.AddSingleton<ReplicachePull>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>POST {prefix}/push</c> and <c>POST {prefix}/pull</c>: the client's <c>pushURL</c> and
+    /// <c>pullURL</c>. Keys are <c>&lt;modelName&gt;/&lt;modelId&gt;</c>.</summary>
+    public static RouteGroupBuilder MapReplicache(this IEndpointRouteBuilder endpoints, string prefix = "/replicache")
+    {
+        RouteGroupBuilder group = endpoints.MapGroup(prefix);
+        ReplicachePush push = endpoints.ServiceProvider.GetRequiredService<ReplicachePush>();
+        ReplicachePull pull = endpoints.ServiceProvider.GetRequiredService<ReplicachePull>();
+        UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
+        group.MapPost("/push", errors.Wrap(push.HandleAsync));
+        group.MapPost("/pull", errors.Wrap(pull.HandleAsync));
+        return group;
+    }
+}
