@@ -14,11 +14,13 @@ public static class ReplicacheExtensions
     {
         builder.Services.AddSingleton<ReplicachePush>();
         builder.Services.AddSingleton<ReplicachePull>();
+        builder.Services.AddSingleton<ReplicachePoke>();
         return builder;
     }
 
-    /// <summary>Maps <c>POST {prefix}/push</c> and <c>POST {prefix}/pull</c>: the client's <c>pushURL</c> and
-    /// <c>pullURL</c>. Keys are <c>&lt;modelName&gt;/&lt;modelId&gt;</c>.</summary>
+    /// <summary>Maps <c>POST {prefix}/push</c> and <c>POST {prefix}/pull</c> (the client's <c>pushURL</c> and
+    /// <c>pullURL</c>; keys are <c>&lt;modelName&gt;/&lt;modelId&gt;</c>) and <c>GET {prefix}/poke?clientGroupID=…</c>,
+    /// Server-Sent Events that say when to pull.</summary>
     public static RouteGroupBuilder MapReplicache(this IEndpointRouteBuilder endpoints, string prefix = "/replicache")
     {
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
@@ -27,6 +29,7 @@ public static class ReplicacheExtensions
         UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
         group.MapPost("/push", errors.Wrap(push.HandleAsync));
         group.MapPost("/pull", errors.Wrap(pull.HandleAsync));
+        group.MapGet("/poke", errors.Wrap(endpoints.ServiceProvider.GetRequiredService<ReplicachePoke>().HandleAsync));
         return group;
     }
 }

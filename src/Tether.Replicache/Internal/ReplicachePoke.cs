@@ -1,0 +1,106 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Tether.Mutators;
+using Tether.Protocol;
+using Tether.Server;
+using Tether.Server.Internal;
+using Tether.Server.Internal.Fanout;
+using Tether.Server.Internal.Http;
+using Tether.Server.Storage;
+
+namespace Tether.Replicache.Internal;
+
+/// <summary>
+/// <c>GET /replicache/poke?clientGroupID=…</c>: Server-Sent Events whose only message is <c>poke</c>, sent when a
+/// commit touched something the client group may read (its user's groups, or its own clients' records); the app
+/// answers with <c>rep.pull()</c>. It carries no data, so a missed poke costs only latency (the next one, or the
+/// client's periodic pull, brings everything).
+/// </summary>
+internal sealed class ReplicachePoke(RequestGuard guard, ITetherStore store, FanoutHub hub, GroupResolution groups, IOptions<TetherServerOptions> options)
+{
+    private static readonly byte[] Poke = Encoding.UTF8.GetBytes("data: poke\n\n");
+    private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        string? userId = await guard.AdmitAsync(http).ConfigureAwait(false);
+        if (userId is null)
+        {
+            return;
+        }
+        string? clientGroupId = http.Request.Query["clientGroupID"];
+        if (string.IsNullOrEmpty(clientGroupId))
+        {
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The clientGroupID query parameter is required.")).ConfigureAwait(false);
+            return;
+        }
+        CancellationToken aborted = http.RequestAborted;
+        await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(aborted).ConfigureAwait(false))
+        {
+            Record? owner = await snapshot.GetRecordAsync(ReplicacheRecords.GroupModel, clientGroupId, aborted).ConfigureAwait(false);
+            if (owner is not null && owner.Data["userId"]?.GetValue<string>() != userId)
+            {
+                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")).ConfigureAwait(false);
+                return;
+            }
+        }
+        using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
+        HashSet<string> readable = await ReadableAsync(userId, clientGroupId, aborted).ConfigureAwait(false);
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        // A first poke: whatever committed before this stream opened is pulled too.
+        await WriteAsync(http, Poke, aborted).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut);
+        try
+        {
+            while (true)
+            {
+                using var beat = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                beat.CancelAfter(options.Value.HeartbeatInterval);
+                FanoutBatch batch;
+                try
+                {
+                    if (!await subscription.Batches.WaitToReadAsync(beat.Token).ConfigureAwait(false) || !subscription.Batches.TryRead(out batch!))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    await WriteAsync(http, Heartbeat, stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+                if (batch.GroupChanges.Any(change => change.UserId == userId))
+                {
+                    readable = await ReadableAsync(userId, clientGroupId, stop.Token).ConfigureAwait(false);
+                    await WriteAsync(http, Poke, stop.Token).ConfigureAwait(false);
+                }
+                else if (batch.Entries.Any(entry => entry.SyncGroups.Any(readable.Contains)))
+                {
+                    await WriteAsync(http, Poke, stop.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The client left, or the stream was cut for being slow: it reconnects and pulls.
+        }
+    }
+
+    private async Task<HashSet<string>> ReadableAsync(string userId, string clientGroupId, CancellationToken cancellationToken)
+    {
+        var readable = new HashSet<string>(await groups.ResolveAsync(userId, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal)
+        {
+            ReplicacheRecords.SyncGroup(clientGroupId),
+        };
+        return readable;
+    }
+
+    private static async Task WriteAsync(HttpContext http, byte[] message, CancellationToken cancellationToken)
+    {
+        await http.Response.Body.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,422 @@
+// One real Replicache 15.3.0 instance per process (kvStore 'mem'), driven by JSON lines on stdin and answering JSON lines
+// on stdout, so that the Tether interop tests (xunit, ReplicacheNodeClient.cs) can run several real clients against the
+// issue tracker's Replicache push/pull v1 endpoints.
+//
+//   node client.mjs --url http://127.0.0.1:PORT --user alice --name alice-1
+//        [--auth "Bearer dev:alice"] [--schema-version 1] [--pull-interval-ms MS] [--push-delay-ms MS]
+//        [--log-level error|info]
+//
+// --url is the server's base address: the client pushes to <url>/replicache/push and pulls from <url>/replicache/pull.
+// --auth defaults to "Bearer dev:<user>" (Replicache sends it verbatim as the Authorization header). --name is the
+// Replicache name; with kvStore 'mem' every process is its own client group whatever the name.
+// --pull-interval-ms defaults to none (no periodic pull: the tests pull explicitly); --push-delay-ms defaults to 0.
+//
+// Protocol (stdout carries nothing but these lines; every log goes to stderr). Commands run one at a time, in order:
+//   in : {"id":1,"cmd":"mutate","name":"createIssue","args":{...}}     out: {"id":1,"ok":true}
+//   in : {"id":2,"cmd":"mutateMany","name":"createIssue","argsList":[...]}
+//                                                                       out: {"id":2,"ok":true,"count":N}
+//   in : {"id":3,"cmd":"push"}                                          out: {"id":3,"ok":true,"online":bool,"pending":N,"errors":[...]}
+//   in : {"id":4,"cmd":"pull"}                                          out: {"id":4,"ok":true,"online":bool,"pending":N,"errors":[...]}
+//   in : {"id":5,"cmd":"sync","timeoutMs":30000}                        out: {"id":5,"ok":true,"pending":0,"rounds":N,"errors":[...]}
+//        (push + pull until no mutation is pending; a timeout answers ok:false with the pending count and the errors)
+//   in : {"id":6,"cmd":"scan","prefix":"issue/"}                        out: {"id":6,"ok":true,"entries":[{"key","value"}...]}
+//   in : {"id":7,"cmd":"pending"}                                       out: {"id":7,"ok":true,"pending":N,"mutations":[...]}
+//   in : {"id":8,"cmd":"close"}                                         out: {"id":8,"ok":true}, then exit 0
+//   unsolicited: {"event":"ready","clientID":...,"clientGroupID":...,"profileID":...} once the instance exists;
+//   {"event":"clientStateNotFound"} and {"event":"updateNeeded","reason":{...}} from Replicache's handlers;
+//   {"event":"fatal","error":"..."} just before a non-zero exit.
+// Failures answer {"id":..,"ok":false,"error":"..."} (a local mutator that throws fails its mutate this way).
+// "errors" lists the last few messages Replicache logged at level error while the command ran (push and pull promises
+// resolve even when the request failed, so this and "online" are how a failure shows). End of stdin closes the
+// instance as "close" does.
+
+import readline from 'node:readline'
+import { parseArgs } from 'node:util'
+
+// Only send() may reach stdout: anything a library prints with console.log would corrupt the line protocol.
+const writeProtocolLine = process.stdout.write.bind(process.stdout)
+process.stdout.write = process.stderr.write.bind(process.stderr)
+
+const send = (message) => {
+  writeProtocolLine(`${JSON.stringify(message)}\n`)
+}
+
+const log = (...parts) => {
+  process.stderr.write(`[client.mjs ${new Date().toISOString()}] ${parts.join(' ')}\n`)
+}
+
+const errorText = (error) => {
+  if (error instanceof Error) return error.message || String(error)
+  if (typeof error === 'string') return error
+  try {
+    return JSON.stringify(error)
+  } catch {
+    return String(error)
+  }
+}
+
+const fatal = (message, error) => {
+  log('FATAL:', message, error === undefined ? '' : error instanceof Error ? (error.stack ?? errorText(error)) : errorText(error))
+  send({ event: 'fatal', error: error === undefined ? message : `${message}: ${errorText(error)}` })
+  process.exit(1)
+}
+
+process.on('uncaughtException', (error) => fatal('uncaught exception', error))
+process.on('unhandledRejection', (error) => fatal('unhandled promise rejection', error))
+
+// ---- arguments ------------------------------------------------------------------------------------------------------
+
+let args
+try {
+  args = parseArgs({
+    strict: true,
+    allowPositionals: false,
+    options: {
+      url: { type: 'string' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      auth: { type: 'string' },
+      'schema-version': { type: 'string', default: '1' },
+      'pull-interval-ms': { type: 'string' },
+      'push-delay-ms': { type: 'string', default: '0' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  }).values
+} catch (error) {
+  fatal('bad arguments', error)
+}
+
+for (const required of ['url', 'user', 'name']) {
+  if (args[required] === undefined || args[required] === '') fatal(`missing --${required}`)
+}
+
+const nonNegativeInt = (name) => {
+  const raw = args[name]
+  if (raw === undefined) return undefined
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) fatal(`--${name} must be an integer >= 0, not ${raw}`)
+  return value
+}
+const pullInterval = nonNegativeInt('pull-interval-ms') ?? null
+const pushDelay = nonNegativeInt('push-delay-ms')
+if (!['error', 'info'].includes(args['log-level'])) {
+  // 'debug' is left out on purpose: it floods stderr, and crashes with @rocicorp/logger 5.5.0 (pinned to 5.2.2 here).
+  fatal(`--log-level must be error or info, not ${args['log-level']}`)
+}
+
+const baseUrl = (() => {
+  let parsed
+  try {
+    parsed = new URL(args.url)
+  } catch (error) {
+    fatal(`--url is not an absolute URL: ${args.url}`, error)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') fatal(`--url must be http(s): ${args.url}`)
+  if (parsed.search !== '' || parsed.hash !== '') fatal(`--url must have no query or fragment: ${args.url}`)
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`
+})()
+const pushURL = `${baseUrl}/replicache/push`
+const pullURL = `${baseUrl}/replicache/pull`
+const auth = args.auth ?? `Bearer dev:${args.user}`
+
+// ---- Replicache -------------------------------------------------------------------------------------------------------
+
+// Imported only now so that the stdout guard above is in place before any Replicache module runs.
+const { Replicache } = await import('replicache')
+
+/** The last messages Replicache logged at level error, each with a sequence number so a command can take its own. */
+const errorLog = []
+let errorSeq = 0
+const ErrorsKept = 50
+
+const formatLogArg = (arg) => {
+  if (arg instanceof Error) {
+    const cause = arg.causedBy ?? arg.cause
+    return cause !== undefined ? `${arg.name}: ${arg.message} (caused by ${formatLogArg(cause)})` : `${arg.name}: ${arg.message}`
+  }
+  if (typeof arg === 'string') return arg
+  try {
+    return JSON.stringify(arg)
+  } catch {
+    return String(arg)
+  }
+}
+
+const logSink = {
+  log(level, context, ...parts) {
+    const contextText = context === undefined ? '' : Object.entries(context).map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join(' ')
+    const text = parts.map(formatLogArg).join(' ')
+    log(`replicache ${level}${contextText === '' ? '' : ` [${contextText}]`}:`, text)
+    if (level === 'error') {
+      errorLog.push({ seq: ++errorSeq, text })
+      if (errorLog.length > ErrorsKept) errorLog.shift()
+    }
+  },
+}
+
+/** The errors logged after sequence number `since` (the last `max` of them). */
+const errorsSince = (since, max = 5) => errorLog.filter((e) => e.seq > since).slice(-max).map((e) => e.text)
+
+// The optimistic halves of the issue tracker's mutators: the same keys (<modelName>/<modelId>) and the fields the client
+// can know. The server's results replace these once a pull confirms the mutation (createdAt, for one, is the server's).
+// A mutator the server refuses still runs here; its effect disappears with the pull that confirms it.
+const mutators = {
+  async createTeam(tx, { id, name }) {
+    await tx.set(`team/${id}`, { id, name })
+  },
+  async addMember(tx, { teamId, userId }) {
+    const id = `${teamId}:${userId}`
+    await tx.set(`member/${id}`, { id, teamId, userId })
+  },
+  async removeMember(tx, { teamId, userId }) {
+    await tx.del(`member/${teamId}:${userId}`)
+  },
+  async createProject(tx, { id, teamId, name }) {
+    await tx.set(`project/${id}`, { id, teamId, name })
+  },
+  async createIssue(tx, { id, projectId, title, description, status }) {
+    const project = await tx.get(`project/${projectId}`)
+    const issue = { id, projectId }
+    // A project this client has not pulled yet leaves teamId out; the server fills it in (or refuses the mutation).
+    if (project !== undefined && typeof project.teamId === 'string') issue.teamId = project.teamId
+    Object.assign(issue, { title, description: description ?? '', status: status ?? 'todo', createdBy: args.user })
+    await tx.set(`issue/${id}`, issue)
+  },
+  async updateIssue(tx, { id, title, description, status }) {
+    const issue = await tx.get(`issue/${id}`)
+    // The server refuses an update of an issue it does not have; nothing to show optimistically either.
+    if (issue === undefined) return
+    const next = { ...issue }
+    // As on the server, a field left out or null stays as it is.
+    if (title !== undefined && title !== null) next.title = title
+    if (description !== undefined && description !== null) next.description = description
+    if (status !== undefined && status !== null) next.status = status
+    await tx.set(`issue/${id}`, next)
+  },
+  async deleteIssue(tx, { id }) {
+    await tx.del(`issue/${id}`)
+  },
+  async addComment(tx, { id, issueId, body }) {
+    const issue = await tx.get(`issue/${issueId}`)
+    const comment = { id, issueId }
+    if (issue !== undefined && typeof issue.teamId === 'string') comment.teamId = issue.teamId
+    Object.assign(comment, { body, createdBy: args.user })
+    await tx.set(`comment/${id}`, comment)
+  },
+}
+
+let rep
+try {
+  rep = new Replicache({
+    name: args.name,
+    kvStore: 'mem',
+    schemaVersion: args['schema-version'],
+    pushURL,
+    pullURL,
+    auth,
+    pullInterval,
+    pushDelay,
+    logLevel: args['log-level'],
+    logSinks: [logSink],
+    mutators,
+  })
+} catch (error) {
+  fatal('new Replicache failed', error)
+}
+
+// Node has no `location`, so the browser defaults (reload) would throw; the driver is told instead.
+rep.onClientStateNotFound = () => {
+  log('onClientStateNotFound: the client group is disabled from now on')
+  send({ event: 'clientStateNotFound' })
+}
+rep.onUpdateNeeded = (reason) => {
+  log('onUpdateNeeded:', JSON.stringify(reason))
+  send({ event: 'updateNeeded', reason })
+}
+rep.onOnlineChange = (online) => log(`online: ${online}`)
+
+const pendingMutations = async () => (await rep.experimentalPendingMutations()).map(({ clientID, id, name }) => ({ clientID, id, name }))
+
+const integerField = (command, name, { min, fallback }) => {
+  const value = command[name] ?? fallback
+  if (!Number.isInteger(value) || value < min) throw new Error(`"${name}" must be an integer >= ${min}, not ${JSON.stringify(command[name])}`)
+  return value
+}
+
+const mutatorOf = (command) => {
+  const name = command.name
+  if (typeof name !== 'string' || !Object.hasOwn(mutators, name)) {
+    throw new Error(`"name" must be one of ${Object.keys(mutators).join(', ')}, not ${JSON.stringify(name)}`)
+  }
+  return rep.mutate[name]
+}
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** rep.push / rep.pull resolve in every error case tried, but the docs say the first error may reject: keep both. */
+const runRequest = async (what, since) => {
+  let rejected
+  try {
+    await (what === 'push' ? rep.push({ now: true }) : rep.pull({ now: true }))
+  } catch (error) {
+    rejected = errorText(error)
+    log(`${what} rejected:`, error?.stack ?? rejected)
+  }
+  return rejected
+}
+
+const handlers = {
+  async mutate(command) {
+    const mutate = mutatorOf(command)
+    await mutate(command.args ?? null)
+    return {}
+  },
+
+  async mutateMany(command) {
+    const mutate = mutatorOf(command)
+    if (!Array.isArray(command.argsList)) throw new Error('"argsList" must be an array')
+    for (let i = 0; i < command.argsList.length; i++) {
+      try {
+        await mutate(command.argsList[i] ?? null)
+      } catch (error) {
+        throw new Error(`argsList[${i}] failed after ${i} mutations ran: ${errorText(error)}`)
+      }
+    }
+    return { count: command.argsList.length }
+  },
+
+  async push() {
+    const since = errorSeq
+    const rejected = await runRequest('push', since)
+    return { online: rep.online, pending: (await pendingMutations()).length, errors: errorsSince(since), ...(rejected ? { rejected } : {}) }
+  },
+
+  async pull() {
+    const since = errorSeq
+    const rejected = await runRequest('pull', since)
+    return { online: rep.online, pending: (await pendingMutations()).length, errors: errorsSince(since), ...(rejected ? { rejected } : {}) }
+  },
+
+  async sync(command) {
+    const timeoutMs = integerField(command, 'timeoutMs', { min: 1, fallback: 30_000 })
+    const since = errorSeq
+    const deadline = Date.now() + timeoutMs
+    let rounds = 0
+    let pause = 50
+    let pending
+    // At least one round even when nothing is pending, so the scan after a sync sees the other clients' changes.
+    for (;;) {
+      rounds++
+      // Both promises also resolve when the request failed (server down, non-200); pending tells whether it worked.
+      await Promise.race([runRequest('push', since), delay(Math.max(0, deadline - Date.now()))])
+      await Promise.race([runRequest('pull', since), delay(Math.max(0, deadline - Date.now()))])
+      pending = (await pendingMutations()).length
+      if (pending === 0) return { pending, rounds, online: rep.online, errors: errorsSince(since) }
+      if (Date.now() >= deadline) break
+      await delay(Math.min(pause, Math.max(0, deadline - Date.now())))
+      pause = Math.min(pause * 2, 1000)
+    }
+    return {
+      ok: false,
+      error: `timeout: ${pending} mutations still pending after ${timeoutMs} ms (${rounds} rounds)`,
+      pending,
+      rounds,
+      online: rep.online,
+      errors: errorsSince(since),
+    }
+  },
+
+  async scan(command) {
+    const prefix = command.prefix ?? ''
+    if (typeof prefix !== 'string') throw new Error('"prefix" must be a string')
+    const entries = await rep.query(async (tx) => {
+      const rows = []
+      for await (const [key, value] of tx.scan({ prefix }).entries()) rows.push({ key, value })
+      return rows
+    })
+    // Compared by UTF-16 code unit, as C#'s string.CompareOrdinal does.
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    return { entries }
+  },
+
+  async pending() {
+    const mutations = await pendingMutations()
+    return { pending: mutations.length, mutations }
+  },
+}
+
+let closing
+const closeReplicache = () => {
+  closing ??= (async () => {
+    const timeout = new Promise((_, reject) => {
+      setTimeout(() => reject(new Error('rep.close() did not finish within 15 s')), 15_000).unref()
+    })
+    await Promise.race([rep.close(), timeout])
+  })()
+  return closing
+}
+
+const handleLine = async (line) => {
+  if (line.trim() === '') return
+  let command
+  try {
+    command = JSON.parse(line)
+  } catch (error) {
+    send({ id: null, ok: false, error: `not JSON: ${errorText(error)}` })
+    return
+  }
+  const id = command?.id ?? null
+  if (command?.cmd === 'close') {
+    try {
+      await closeReplicache()
+    } catch (error) {
+      log('close failed:', error?.stack ?? errorText(error))
+      send({ id, ok: false, error: errorText(error) })
+      process.exit(1)
+    }
+    send({ id, ok: true })
+    process.exit(0)
+  }
+  const handler = Object.hasOwn(handlers, command?.cmd) ? handlers[command.cmd] : undefined
+  if (handler === undefined) {
+    send({ id, ok: false, error: `unknown cmd ${JSON.stringify(command?.cmd)}` })
+    return
+  }
+  if (closing !== undefined) {
+    send({ id, ok: false, error: 'the Replicache instance is closing' })
+    return
+  }
+  try {
+    const result = await handler(command)
+    send({ id, ok: true, ...result })
+  } catch (error) {
+    log(`${command.cmd} failed:`, error?.stack ?? errorText(error))
+    send({ id, ok: false, error: errorText(error), errors: errorsSince(0, 3) })
+  }
+}
+
+// Commands run one after another in arrival order, so a scan sent behind a mutate sees it.
+let queue = Promise.resolve()
+const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
+input.on('line', (line) => {
+  queue = queue.then(() => handleLine(line)).catch((error) => fatal('command handling failed', error))
+})
+input.on('close', () => {
+  // The driver went away (or closed stdin on purpose): finish what was sent, close, then go.
+  queue
+    .then(() => closeReplicache())
+    .then(
+      () => process.exit(0),
+      (error) => fatal('close after end of input failed', error),
+    )
+})
+
+let clientGroupID
+let profileID
+try {
+  ;[clientGroupID, profileID] = await Promise.all([rep.clientGroupID, rep.profileID])
+} catch (error) {
+  fatal('the Replicache instance did not open', error)
+}
+log(`replicache ${args.name} ready as user ${args.user}: clientID ${rep.clientID}, clientGroupID ${clientGroupID}, push ${pushURL}, pull ${pullURL}`)
+send({ event: 'ready', clientID: rep.clientID, clientGroupID, profileID, name: args.name, user: args.user, pid: process.pid })
