@@ -98,6 +98,19 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task A_client_whose_first_mutations_the_server_never_saw_gets_ClientStateNotFound()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using var alice = new ReplicacheApi(server, "alice");
+
+        using HttpResponseMessage response = await alice.PushRawAsync("g1", [Mutation("restored", 7, "createTeam", new { id = "t1", name = "Core" })]);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ClientStateNotFound", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetValue<string>());
+        Assert.DoesNotContain("put team/t1", (await alice.PullAsync("g1", null)).Ops());
+    }
+
+    [Fact]
     public async Task Other_protocol_or_schema_versions_get_VersionNotSupported_with_status_200()
     {
         await using TestServer server = await TestServer.StartAsync();

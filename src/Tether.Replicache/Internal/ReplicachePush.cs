@@ -70,7 +70,13 @@ internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeli
                 PushOutcome outcome = await pipeline.PushAsync(userId, new PushRequest(ReplicacheRecords.TetherClientId(clientId), chunk)).ConfigureAwait(false);
                 if (outcome.Error is { } error)
                 {
-                    if (error.Code == ErrorCodes.Unavailable)
+                    if (error.Code == ErrorCodes.MutationGap && error.Expected == 1)
+                    {
+                        // The client has mutations this server never saw the start of: its state here is lost (a
+                        // restored database, say). Replicache then disables the group and starts a new one.
+                        await ReplicacheJson.WriteAsync(http, new JsonObject { ["error"] = "ClientStateNotFound" }).ConfigureAwait(false);
+                    }
+                    else if (error.Code == ErrorCodes.Unavailable)
                     {
                         await WriteUnavailableAsync(http).ConfigureAwait(false);
                     }
