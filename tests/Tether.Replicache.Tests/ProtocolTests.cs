@@ -78,6 +78,27 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task A_cookie_older_than_the_kept_log_gets_clear_and_every_record()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using var alice = new ReplicacheApi(server, "alice");
+        await alice.PushAsync("g1", Mutation("c1", 1, "createTeam", new { id = "t1", name = "Core" }));
+        JsonObject first = await alice.PullAsync("g1", null);
+        await alice.PushAsync("g1", Mutation("c1", 2, "createProject", new { id = "p1", teamId = "t1", name = "Sync" }));
+        await using (var snapshot = await server.Store.BeginReadAsync(TestContext.Current.CancellationToken))
+        {
+            await server.Store.CompactAsync(snapshot.Head, TestContext.Current.CancellationToken);
+        }
+
+        JsonObject after = await alice.PullAsync("g1", first["cookie"]);
+
+        Assert.Equal("clear", after.Ops()[0]);
+        Assert.Contains("put team/t1", after.Ops());
+        Assert.Contains("put project/p1", after.Ops());
+        Assert.True(after.Order() > first.Order());
+    }
+
+    [Fact]
     public async Task A_user_reads_only_their_groups_and_cannot_use_another_users_client_group()
     {
         await using TestServer server = await TestServer.StartAsync();

@@ -4,7 +4,7 @@
 //
 //   node client.mjs --url http://127.0.0.1:PORT --user alice --name alice-1
 //        [--auth "Bearer dev:alice"] [--schema-version 1] [--pull-interval-ms MS] [--push-delay-ms MS]
-//        [--log-level error|info]
+//        [--log-level error|info|debug]
 //
 // --url is the server's base address: the client pushes to <url>/replicache/push and pulls from <url>/replicache/pull.
 // --auth defaults to "Bearer dev:<user>" (Replicache sends it verbatim as the Authorization header). --name is the
@@ -16,19 +16,25 @@
 //   in : {"id":2,"cmd":"mutateMany","name":"createIssue","argsList":[...]}
 //                                                                       out: {"id":2,"ok":true,"count":N}
 //   in : {"id":3,"cmd":"push"}                                          out: {"id":3,"ok":true,"online":bool,"pending":N,"errors":[...]}
-//   in : {"id":4,"cmd":"pull"}                                          out: {"id":4,"ok":true,"online":bool,"pending":N,"errors":[...]}
+//   in : {"id":4,"cmd":"pull"}                                          out: {"id":4,"ok":true,"online":bool,"taken":bool,"pending":N,"errors":[...]}
 //   in : {"id":5,"cmd":"sync","timeoutMs":30000}                        out: {"id":5,"ok":true,"pending":0,"rounds":N,"errors":[...]}
-//        (push + pull until no mutation is pending; a timeout answers ok:false with the pending count and the errors)
+//        (push + pull, at least once, until no mutation is pending and the round's pull was answered with 200 and taken
+//        by Replicache; a timeout answers ok:false with "pending", "pulled", "online" and the errors)
 //   in : {"id":6,"cmd":"scan","prefix":"issue/"}                        out: {"id":6,"ok":true,"entries":[{"key","value"}...]}
-//   in : {"id":7,"cmd":"pending"}                                       out: {"id":7,"ok":true,"pending":N,"mutations":[...]}
-//   in : {"id":8,"cmd":"close"}                                         out: {"id":8,"ok":true}, then exit 0
+//        (sorted by key, UTF-16 code unit order like C#'s ordinal comparison)
+//   in : {"id":7,"cmd":"pending"}                     out: {"id":7,"ok":true,"pending":N,"mutations":[{"clientID","id","name"}...]}
+//   in : {"id":8,"cmd":"status"}                      out: {"id":8,"ok":true,"clientID","clientGroupID","online","pending",
+//                                                           "requests":{"push","pull","failedPush","failedPull"},"errors":[...]}
+//   in : {"id":9,"cmd":"close"}                                         out: {"id":9,"ok":true}, then exit 0
 //   unsolicited: {"event":"ready","clientID":...,"clientGroupID":...,"profileID":...} once the instance exists;
 //   {"event":"clientStateNotFound"} and {"event":"updateNeeded","reason":{...}} from Replicache's handlers;
 //   {"event":"fatal","error":"..."} just before a non-zero exit.
 // Failures answer {"id":..,"ok":false,"error":"..."} (a local mutator that throws fails its mutate this way).
-// "errors" lists the last few messages Replicache logged at level error while the command ran (push and pull promises
-// resolve even when the request failed, so this and "online" are how a failure shows). End of stdin closes the
-// instance as "close" does.
+// "errors" lists the last few failures while the command ran: requests that got no answer, what Replicache logged at
+// level error (a non-200 answer, with its body), "Pull threw"/"Push threw" (an answer Replicache refused, e.g. a cookie
+// going back), and ClientStateNotFound / VersionNotSupported answers. rep.push and rep.pull resolve even when the
+// request failed, and rep.online stays true through non-200 answers, so "errors" and "taken" are how a failure shows.
+// End of stdin closes the instance as "close" does.
 
 import readline from 'node:readline'
 import { parseArgs } from 'node:util'
@@ -99,9 +105,9 @@ const nonNegativeInt = (name) => {
 }
 const pullInterval = nonNegativeInt('pull-interval-ms') ?? null
 const pushDelay = nonNegativeInt('push-delay-ms')
-if (!['error', 'info'].includes(args['log-level'])) {
-  // 'debug' is left out on purpose: it floods stderr, and crashes with @rocicorp/logger 5.5.0 (pinned to 5.2.2 here).
-  fatal(`--log-level must be error or info, not ${args['log-level']}`)
+// 'debug' floods stderr; it works only because package.json pins @rocicorp/logger to 5.2.2 (5.5.0 crashes on it).
+if (!['error', 'info', 'debug'].includes(args['log-level'])) {
+  fatal(`--log-level must be error, info or debug, not ${args['log-level']}`)
 }
 
 const baseUrl = (() => {
@@ -142,16 +148,54 @@ const formatLogArg = (arg) => {
   }
 }
 
+const levelRank = { debug: 0, info: 1, error: 2 }
+const printRank = levelRank[args['log-level']]
+
 const logSink = {
   log(level, context, ...parts) {
-    const contextText = context === undefined ? '' : Object.entries(context).map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join(' ')
-    const text = parts.map(formatLogArg).join(' ')
-    log(`replicache ${level}${contextText === '' ? '' : ` [${contextText}]`}:`, text)
-    if (level === 'error') {
-      errorLog.push({ seq: ++errorSeq, text })
-      if (errorLog.length > ErrorsKept) errorLog.shift()
+    const text = parts.map(formatLogArg).join(' ').replace(/\s+/g, ' ').trim()
+    if ((levelRank[level] ?? 2) >= printRank) {
+      const contextText = context === undefined ? '' : Object.entries(context).map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join(' ')
+      log(`replicache ${level}${contextText === '' ? '' : ` [${contextText}]`}:`, text)
     }
+    // A pull response Replicache refuses (a cookie or lastMutationID going back, a malformed body) is logged as
+    // "Pull threw: …" at level info, not error; the same for pushes. (A request that got no answer is logged so at
+    // level debug, and is recorded by the fetch hook instead.)
+    if (level === 'error' || (level === 'info' && /^(Pull|Push) threw/.test(text))) recordError(text)
   },
+}
+
+/** Pushes and pulls sent, and how many of them failed (not HTTP 200, or no answer at all). */
+const requests = { push: 0, pull: 0, failedPush: 0, failedPull: 0 }
+/** The HTTP status of the last pull, 0 when it got no answer. */
+let lastPullStatus
+
+const recordError = (text) => {
+  errorLog.push({ seq: ++errorSeq, text })
+  if (errorLog.length > ErrorsKept) errorLog.shift()
+}
+
+// Replicache logs a request that got no answer (server down) only at level debug, so the requests are watched here
+// too (Replicache calls the global fetch for both endpoints); a non-200 answer it logs itself, with the body.
+const realFetch = globalThis.fetch
+globalThis.fetch = async (input, init) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+  const kind = url === pushURL ? 'push' : url === pullURL ? 'pull' : undefined
+  if (kind === undefined) return realFetch(input, init)
+  requests[kind]++
+  let response
+  try {
+    response = await realFetch(input, init)
+  } catch (error) {
+    requests[kind === 'push' ? 'failedPush' : 'failedPull']++
+    if (kind === 'pull') lastPullStatus = 0
+    recordError(`${kind} got no answer: ${formatLogArg(error)}`)
+    log(`${kind} got no answer: ${formatLogArg(error)}`)
+    throw error
+  }
+  if (response.status !== 200) requests[kind === 'push' ? 'failedPush' : 'failedPull']++
+  if (kind === 'pull') lastPullStatus = response.status
+  return response
 }
 
 /** The errors logged after sequence number `since` (the last `max` of them). */
@@ -216,7 +260,8 @@ try {
     auth,
     pullInterval,
     pushDelay,
-    logLevel: args['log-level'],
+    // At least info: "Pull threw" (a refused pull response) is logged at info; logSink prints only --log-level up.
+    logLevel: args['log-level'] === 'debug' ? 'debug' : 'info',
     logSinks: [logSink],
     mutators,
   })
@@ -227,10 +272,12 @@ try {
 // Node has no `location`, so the browser defaults (reload) would throw; the driver is told instead.
 rep.onClientStateNotFound = () => {
   log('onClientStateNotFound: the client group is disabled from now on')
+  recordError('the server answered ClientStateNotFound')
   send({ event: 'clientStateNotFound' })
 }
 rep.onUpdateNeeded = (reason) => {
   log('onUpdateNeeded:', JSON.stringify(reason))
+  recordError(`update needed: ${JSON.stringify(reason)}`)
   send({ event: 'updateNeeded', reason })
 }
 rep.onOnlineChange = (online) => log(`online: ${online}`)
@@ -254,7 +301,7 @@ const mutatorOf = (command) => {
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** rep.push / rep.pull resolve in every error case tried, but the docs say the first error may reject: keep both. */
-const runRequest = async (what, since) => {
+const runRequest = async (what) => {
   let rejected
   try {
     await (what === 'push' ? rep.push({ now: true }) : rep.pull({ now: true }))
@@ -287,14 +334,17 @@ const handlers = {
 
   async push() {
     const since = errorSeq
-    const rejected = await runRequest('push', since)
+    const rejected = await runRequest('push')
     return { online: rep.online, pending: (await pendingMutations()).length, errors: errorsSince(since), ...(rejected ? { rejected } : {}) }
   },
 
   async pull() {
     const since = errorSeq
-    const rejected = await runRequest('pull', since)
-    return { online: rep.online, pending: (await pendingMutations()).length, errors: errorsSince(since), ...(rejected ? { rejected } : {}) }
+    const pullsBefore = requests.pull
+    const rejected = await runRequest('pull')
+    // taken: a pull was answered with 200 and Replicache accepted the answer (nothing went wrong while it ran).
+    const taken = requests.pull > pullsBefore && lastPullStatus === 200 && errorSeq === since
+    return { online: rep.online, taken, pending: (await pendingMutations()).length, errors: errorsSince(since), ...(rejected ? { rejected } : {}) }
   },
 
   async sync(command) {
@@ -304,22 +354,29 @@ const handlers = {
     let rounds = 0
     let pause = 50
     let pending
+    let pulled = false
     // At least one round even when nothing is pending, so the scan after a sync sees the other clients' changes.
     for (;;) {
       rounds++
       // Both promises also resolve when the request failed (server down, non-200); pending tells whether it worked.
-      await Promise.race([runRequest('push', since), delay(Math.max(0, deadline - Date.now()))])
-      await Promise.race([runRequest('pull', since), delay(Math.max(0, deadline - Date.now()))])
+      await Promise.race([runRequest('push'), delay(Math.max(0, deadline - Date.now()))])
+      const pullsBefore = requests.pull
+      const errorsBefore = errorSeq
+      const pullDone = await Promise.race([runRequest('pull').then(() => true), delay(Math.max(0, deadline - Date.now())).then(() => false)])
       pending = (await pendingMutations()).length
-      if (pending === 0) return { pending, rounds, online: rep.online, errors: errorsSince(since) }
+      // The pull of this round was answered with 200 and Replicache took it (no error while it ran), so the data the
+      // server had is in. rep.online is no help: it stays true through 401s and refused responses.
+      pulled = pullDone && requests.pull > pullsBefore && lastPullStatus === 200 && errorSeq === errorsBefore
+      if (pending === 0 && pulled) return { pending, rounds, online: rep.online, errors: errorsSince(since) }
       if (Date.now() >= deadline) break
       await delay(Math.min(pause, Math.max(0, deadline - Date.now())))
       pause = Math.min(pause * 2, 1000)
     }
     return {
       ok: false,
-      error: `timeout: ${pending} mutations still pending after ${timeoutMs} ms (${rounds} rounds)`,
+      error: `timeout after ${timeoutMs} ms (${rounds} rounds): ${pending} mutations pending, last pull ${pulled ? 'taken' : 'failed'}`,
       pending,
+      pulled,
       rounds,
       online: rep.online,
       errors: errorsSince(since),
@@ -337,6 +394,17 @@ const handlers = {
     // Compared by UTF-16 code unit, as C#'s string.CompareOrdinal does.
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     return { entries }
+  },
+
+  async status() {
+    return {
+      clientID: rep.clientID,
+      clientGroupID: await rep.clientGroupID,
+      online: rep.online,
+      pending: (await pendingMutations()).length,
+      requests: { ...requests },
+      errors: errorsSince(0, 10),
+    }
   },
 
   async pending() {
