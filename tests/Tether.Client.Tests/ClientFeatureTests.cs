@@ -74,12 +74,8 @@ public sealed class ClientFeatureTests
         using ILiveQuery<Issue> issues = alice.Query("issue", TestJson.Default.Issue);
         var seen = new List<int>();
         using IDisposable subscription = issues.Subscribe(new Observer(list => { lock (seen) { seen.Add(list.Count); } }));
-        await ClientHarness.EventuallyAsync(() => issues.Current.Count == 50, "all issues arrive");
-
-        lock (seen)
-        {
-            Assert.Equal(50, seen[^1]);
-        }
+        // Current changes before observers are called: wait for the observer too, not only for the data.
+        await ClientHarness.EventuallyAsync(() => issues.Current.Count == 50 && LastSeen(seen) == 50, "all issues arrive and are observed");
         lock (progress)
         {
             // Team, member, project and 50 issues, in pages of 10: the count grows to 53.
@@ -103,6 +99,14 @@ public sealed class ClientFeatureTests
         lock (counts)
         {
             Assert.Equal([1, 0], counts);
+        }
+    }
+
+    private static int LastSeen(List<int> seen)
+    {
+        lock (seen)
+        {
+            return seen.Count == 0 ? -1 : seen[^1];
         }
     }
 

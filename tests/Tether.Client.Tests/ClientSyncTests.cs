@@ -122,6 +122,14 @@ public sealed class ClientSyncTests
         Assert.Equal(["B"], todo.Current.Select(i => i.Title));
     }
 
+    private static int Count(List<int> results)
+    {
+        lock (results)
+        {
+            return results.Count;
+        }
+    }
+
     [Fact]
     public async Task A_frame_of_many_actions_notifies_a_live_query_once()
     {
@@ -143,7 +151,8 @@ public sealed class ClientSyncTests
         // Fifty mutations in one push: one commit, one sync frame.
         await api.PushAsync("bulk", [.. Enumerable.Range(1, 50).Select(i => SyncApi.M(i, "createIssue", new { id = $"i{i}", projectId = "p1", title = $"Issue {i}" }))]);
 
-        await ClientHarness.EventuallyAsync(() => issues.Current.Count == 50, "all fifty issues arrive");
+        // Current changes before Changed is raised: wait for the notification too, not only for the data.
+        await ClientHarness.EventuallyAsync(() => issues.Current.Count == 50 && Count(results) > 0, "all fifty issues arrive and are notified");
         lock (results)
         {
             Assert.Equal([50], results);
