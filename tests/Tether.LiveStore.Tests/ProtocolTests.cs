@@ -212,15 +212,21 @@ public sealed class ProtocolTests
     public async Task A_socket_that_sends_no_request_is_closed_with_4001_so_a_stuck_client_pulls_again()
     {
         await using TestServer server = await TestServer.StartAsync(Settings(firstRequestTimeout: TimeSpan.FromMilliseconds(300)));
-        await using WireClient idle = await WireClient.ConnectAsync(server, "s");
         await using WireClient busy = await WireClient.ConnectAsync(server, "s");
         string pull = await busy.PullAsync("s");
         await busy.ReadUntilNoMoreAsync(pull);
+        await using WireClient idle = await WireClient.ConnectAsync(server, "s");
 
+        // A ping is not a request: the socket that only pings is closed all the same (its Pong may or may not come
+        // first, depending on how fast the machine is; on a loaded one the close can win).
         await idle.SendAsync(new JsonObject { ["_tag"] = "Ping" });
-        Assert.Equal("Pong", (await idle.ReceiveAsync())!.Value.Tag());
-        Assert.Null(await idle.ReceiveAsync());
+        var beforeClose = new List<string>();
+        while (await idle.ReceiveAsync() is { } frame)
+        {
+            beforeClose.Add(frame.Tag());
+        }
 
+        Assert.All(beforeClose, tag => Assert.Equal("Pong", tag));
         Assert.Equal((WebSocketCloseStatus)4001, idle.CloseStatus);
         await busy.SendAsync(new JsonObject { ["_tag"] = "Ping" });
         Assert.Equal("Pong", (await busy.ReceiveAsync())!.Value.Tag());
