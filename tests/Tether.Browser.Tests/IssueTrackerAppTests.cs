@@ -7,8 +7,6 @@ namespace Tether.Browser.Tests;
 /// <summary>The issue tracker in Chromium against the real server: collaboration, isolation, offline and rejection.</summary>
 public sealed class IssueTrackerAppTests
 {
-    private const float Wait = 30_000;
-
     [Fact]
     public async Task An_issue_created_by_one_member_appears_live_for_another_and_never_for_another_team()
     {
@@ -17,8 +15,8 @@ public sealed class IssueTrackerAppTests
         await session.RunAsync(async () =>
         {
             IPage alice = session.Page;
-            IPage bob = await NewPageAsync(session);
-            IPage carol = await NewPageAsync(session);
+            IPage bob = await session.NewPageAsync();
+            IPage carol = await session.NewPageAsync();
             await SignInAsync(alice, server, "alice");
             string projectId = await CreateTeamWithProjectAsync(alice, "Core", "Sync", member: "bob");
             await SignInAsync(bob, server, "bob");
@@ -29,10 +27,10 @@ public sealed class IssueTrackerAppTests
             await CreateIssueAsync(alice, "Hello from alice");
 
             // Bob sees it without a reload; Carol, in another team, never gets it.
-            await Card(bob, "Hello from alice").WaitForAsync(new() { Timeout = Wait });
+            await Card(bob, "Hello from alice").WaitForAsync();
             await Expect(alice, "status", "Live");
             await CreateIssueAsync(carol, "Carol's own");
-            await Card(carol, "Carol's own").WaitForAsync(new() { Timeout = Wait });
+            await Card(carol, "Carol's own").WaitForAsync();
             Assert.Equal(0, await carol.Locator("[data-testid=issue-card]", new() { HasText = "Hello from alice" }).CountAsync());
             Assert.Equal(0, await carol.Locator("[data-testid=team-link]", new() { HasText = "Core" }).CountAsync());
             await session.ScreenshotAsync("board-alice");
@@ -49,30 +47,30 @@ public sealed class IssueTrackerAppTests
         {
             (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
             await CreateIssueAsync(alice, "Written online");
-            await Card(bob, "Written online").WaitForAsync(new() { Timeout = Wait });
+            await Card(bob, "Written online").WaitForAsync();
 
             // The browser itself goes offline: the page is then served by the service worker, the data by IndexedDB.
             await alice.Context.SetOfflineAsync(true);
             await Expect(alice, "status", "Offline");
             await CreateIssueAsync(alice, "Written offline");
             await Card(alice, "Written offline").Locator("[data-testid=move-issue][data-status=doing]").ClickAsync();
-            await Column(alice, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
+            await Column(alice, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync();
             await RenameAsync(alice, "Written online", "Renamed offline");
             await alice.ReloadAsync();
             // After the reload the unsent edits come back from IndexedDB, still offline.
             await Expect(alice, "status", "Offline");
-            await alice.Locator("[data-testid=issue-title-input]").WaitForAsync(new() { Timeout = Wait });
+            await alice.Locator("[data-testid=issue-title-input]").WaitForAsync();
             Assert.Equal("Renamed offline", await alice.Locator("[data-testid=issue-title-input]").InputValueAsync());
             await alice.GoBackAsync();
-            await Column(alice, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
+            await Column(alice, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync();
             await session.ScreenshotAsync("offline-alice");
             Assert.Equal(0, await Card(bob, "Written offline").CountAsync());
             Assert.Equal(1, await Card(bob, "Written online").CountAsync());
 
             await alice.Context.SetOfflineAsync(false);
 
-            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync(new() { Timeout = Wait });
-            await Card(bob, "Renamed offline").WaitForAsync(new() { Timeout = Wait });
+            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Written offline" }).WaitForAsync();
+            await Card(bob, "Renamed offline").WaitForAsync();
             await Expect(alice, "status", "Live");
             foreach (IPage page in new[] { alice, bob })
             {
@@ -127,7 +125,7 @@ public sealed class IssueTrackerAppTests
             Assert.All(counts, count => Assert.InRange(count, 1, issueCount + 4));
             Assert.Equal(counts.Order(), counts);
             await OpenProjectAsync(session.Page, "backlog");
-            await Card(session.Page, $"Imported issue {issueCount - 1}").WaitForAsync(new() { Timeout = Wait });
+            await Card(session.Page, $"Imported issue {issueCount - 1}").WaitForAsync();
             Assert.Equal(issueCount, await session.Page.Locator("[data-testid=issue-card]").CountAsync());
             await session.ScreenshotAsync("large-board");
         });
@@ -142,20 +140,20 @@ public sealed class IssueTrackerAppTests
         {
             (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
             await CreateIssueAsync(alice, "Doomed");
-            await Card(bob, "Doomed").WaitForAsync(new() { Timeout = Wait });
+            await Card(bob, "Doomed").WaitForAsync();
 
             // Bob moves the issue while offline; meanwhile Alice deletes it, so the server refuses Bob's move.
             await bob.Context.SetOfflineAsync(true);
             await Expect(bob, "status", "Offline");
             await Card(bob, "Doomed").Locator("[data-testid=move-issue][data-status=doing]").ClickAsync();
-            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Doomed" }).WaitForAsync(new() { Timeout = Wait });
+            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Doomed" }).WaitForAsync();
             await Card(alice, "Doomed").Locator("a").ClickAsync();
             await alice.Locator("[data-testid=delete-issue]").ClickAsync();
-            await alice.Locator("[data-testid=issue-card]", new() { HasText = "Doomed" }).WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await alice.Locator("[data-testid=issue-card]", new() { HasText = "Doomed" }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
             await bob.Context.SetOfflineAsync(false);
 
-            await bob.Locator("[data-testid=rejection-notice]").WaitForAsync(new() { Timeout = Wait });
-            await Card(bob, "Doomed").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await bob.Locator("[data-testid=rejection-notice]").WaitForAsync();
+            await Card(bob, "Doomed").WaitForAsync(new() { State = WaitForSelectorState.Detached });
             await ScreenshotAsync(bob, "rejected-bob");
         });
     }
@@ -169,20 +167,20 @@ public sealed class IssueTrackerAppTests
         {
             (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
             await CreateIssueAsync(alice, "Shared");
-            await Card(bob, "Shared").WaitForAsync(new() { Timeout = Wait });
+            await Card(bob, "Shared").WaitForAsync();
 
             await bob.Context.SetOfflineAsync(true);
             await Expect(bob, "status", "Offline");
             await Card(bob, "Shared").Locator("[data-testid=move-issue][data-status=doing]").ClickAsync();
-            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Shared" }).WaitForAsync(new() { Timeout = Wait });
+            await Column(bob, "doing").Locator("[data-testid=issue-card]", new() { HasText = "Shared" }).WaitForAsync();
             await alice.Locator("[data-testid=team-link]", new() { HasText = "Core" }).ClickAsync();
-            await alice.Locator("[data-testid=remove-member][data-user-id=bob]").ClickAsync(new() { Timeout = Wait });
-            await alice.Locator("[data-testid=remove-member][data-user-id=bob]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await alice.Locator("[data-testid=remove-member][data-user-id=bob]").ClickAsync();
+            await alice.Locator("[data-testid=remove-member][data-user-id=bob]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
             await Expect(alice, "status", "Live");
             await bob.Context.SetOfflineAsync(false);
 
             await Expect(bob, "rejection-notice", "forbidden");
-            await Card(bob, "Shared").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await Card(bob, "Shared").WaitForAsync(new() { State = WaitForSelectorState.Detached });
             Assert.Equal(0, await bob.Locator("[data-testid=team-link]", new() { HasText = "Core" }).CountAsync());
             await ScreenshotAsync(bob, "removed-bob");
             using var http = new ServerHttp(server, "alice");
@@ -195,7 +193,7 @@ public sealed class IssueTrackerAppTests
     private static async Task<(IPage Alice, IPage Bob)> AliceAndBobOnOneBoardAsync(BrowserSession session, BrowserServer server)
     {
         IPage alice = session.Page;
-        IPage bob = await NewPageAsync(session);
+        IPage bob = await session.NewPageAsync();
         await SignInAsync(alice, server, "alice");
         string projectId = await CreateTeamWithProjectAsync(alice, "Core", "Sync", member: "bob");
         await SignInAsync(bob, server, "bob");
@@ -203,13 +201,10 @@ public sealed class IssueTrackerAppTests
         return (alice, bob);
     }
 
-    private static async Task<IPage> NewPageAsync(BrowserSession session)
-        => await (await session.Browser.NewContextAsync()).NewPageAsync();
-
     private static async Task SignInAsync(IPage page, BrowserServer server, string user)
     {
         await page.GotoAsync(server.BaseAddress.ToString());
-        await page.Locator("[data-testid=user-input]").FillAsync(user, new() { Timeout = Wait });
+        await page.Locator("[data-testid=user-input]").FillAsync(user);
         await page.Locator("[data-testid=sign-in]").ClickAsync();
         await Expect(page, "status", "Live");
     }
@@ -221,30 +216,29 @@ public sealed class IssueTrackerAppTests
         await page.Locator("[data-testid=create-team]").ClickAsync();
         if (member is not null)
         {
-            await page.Locator("[data-testid=member-input]").FillAsync(member, new() { Timeout = Wait });
+            await page.Locator("[data-testid=member-input]").FillAsync(member);
             await page.Locator("[data-testid=add-member]").ClickAsync();
-            await page.Locator($"[data-testid=remove-member][data-user-id={member}]").WaitForAsync(new() { Timeout = Wait });
+            await page.Locator($"[data-testid=remove-member][data-user-id={member}]").WaitForAsync();
         }
-        await page.Locator("[data-testid=new-project-name]").FillAsync(project, new() { Timeout = Wait });
+        await page.Locator("[data-testid=new-project-name]").FillAsync(project);
         await page.Locator("[data-testid=create-project]").ClickAsync();
         ILocator link = page.Locator("[data-testid=project-link]", new() { HasText = project });
-        await link.ClickAsync(new() { Timeout = Wait });
-        await page.Locator("[data-testid=column-todo]").WaitForAsync(new() { Timeout = Wait });
+        await link.ClickAsync();
+        await page.Locator("[data-testid=column-todo]").WaitForAsync();
         return (await link.GetAttributeAsync("data-project-id"))!;
     }
 
     private static async Task OpenProjectAsync(IPage page, string projectId)
     {
-        await page.Locator($"[data-testid=project-link][data-project-id='{projectId}']").ClickAsync(new() { Timeout = Wait });
-        await page.Locator("[data-testid=column-todo]").WaitForAsync(new() { Timeout = Wait });
+        await page.Locator($"[data-testid=project-link][data-project-id='{projectId}']").ClickAsync();
+        await page.Locator("[data-testid=column-todo]").WaitForAsync();
     }
 
     private static async Task CreateIssueAsync(IPage page, string title)
     {
         await page.Locator("[data-testid=new-issue-title]").FillAsync(title);
         await page.Locator("[data-testid=create-issue]").ClickAsync();
-        // Optimistic: the card is there at once, before any server answer.
-        await Card(page, title).WaitForAsync(new() { Timeout = 5_000 });
+        await Card(page, title).WaitForAsync();
     }
 
     /// <summary>Opens the issue, renames it, saves, and stays on its page.</summary>
@@ -252,9 +246,9 @@ public sealed class IssueTrackerAppTests
     {
         await Card(page, title).Locator("a").ClickAsync();
         ILocator input = page.Locator("[data-testid=issue-title-input]");
-        await input.FillAsync(newTitle, new() { Timeout = Wait });
+        await input.FillAsync(newTitle);
         await page.Locator("[data-testid=save-issue]").ClickAsync();
-        await page.Locator("[data-testid=save-issue]").And(page.Locator("[disabled]")).WaitForAsync(new() { Timeout = Wait });
+        await page.Locator("[data-testid=save-issue]").And(page.Locator("[disabled]")).WaitForAsync();
     }
 
     private static ILocator Card(IPage page, string title) => page.Locator("[data-testid=issue-card]", new() { HasText = title });
@@ -262,7 +256,7 @@ public sealed class IssueTrackerAppTests
     private static ILocator Column(IPage page, string status) => page.Locator($"[data-testid=column-{status}]");
 
     private static async Task Expect(IPage page, string testId, string text)
-        => await page.Locator($"[data-testid={testId}]", new() { HasText = text }).WaitForAsync(new() { Timeout = Wait });
+        => await page.Locator($"[data-testid={testId}]", new() { HasText = text }).WaitForAsync();
 
     private static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -8,7 +8,6 @@ namespace Tether.Browser.Tests;
 /// trimmed app that still syncs and still opens offline.</summary>
 public sealed class PublishedAppTests
 {
-    private const float Wait = 30_000;
 
     [Fact]
     public async Task The_published_server_serves_the_trimmed_app_compressed_and_it_syncs_and_opens_offline()
@@ -33,19 +32,19 @@ public sealed class PublishedAppTests
             // The trimmed app signs in, writes and goes live; then it opens again with the browser offline.
             IPage page = session.Page;
             await page.GotoAsync(server.BaseAddress.ToString());
-            await page.Locator("[data-testid=user-input]").FillAsync("alice", new() { Timeout = Wait });
+            await page.Locator("[data-testid=user-input]").FillAsync("alice");
             await page.Locator("[data-testid=sign-in]").ClickAsync();
-            await page.Locator("[data-testid=new-team-name]").FillAsync("Shipped", new() { Timeout = Wait });
+            await page.Locator("[data-testid=new-team-name]").FillAsync("Shipped");
             await page.Locator("[data-testid=create-team]").ClickAsync();
-            await page.Locator("[data-testid=status]", new() { HasText = "Live" }).WaitForAsync(new() { Timeout = Wait });
-            await page.Locator("[data-testid=status]", new() { HasText = "pending" }).WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = Wait });
+            await page.Locator("[data-testid=status]", new() { HasText = "Live" }).WaitForAsync();
+            await page.Locator("[data-testid=status]", new() { HasText = "pending" }).WaitForAsync(new() { State = WaitForSelectorState.Detached });
             await page.EvaluateAsync("async () => { await navigator.serviceWorker.ready; }");
 
             await session.Context.SetOfflineAsync(true);
             await page.ReloadAsync();
 
-            await page.Locator("[data-testid=status]", new() { HasText = "Offline" }).WaitForAsync(new() { Timeout = Wait });
-            await page.Locator("[data-testid=team-link]", new() { HasText = "Shipped" }).WaitForAsync(new() { Timeout = Wait });
+            await page.Locator("[data-testid=status]", new() { HasText = "Offline" }).WaitForAsync();
+            await page.Locator("[data-testid=team-link]", new() { HasText = "Shipped" }).WaitForAsync();
             await session.ScreenshotAsync("published-offline");
         });
     }

@@ -11,6 +11,14 @@ public static class Browsers
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>
+    /// How long any page action or wait may take before the test fails (Playwright's default for every context).
+    /// Only a failing test waits this long. It is far above what the slowest step needs on a loaded 2-core machine:
+    /// booting the Debug build of the app (37 MB of framework files, fetched twice while the service worker
+    /// precaches) took over 30 s in CI while every other test project ran beside it.
+    /// </summary>
+    public const float Deadline = 120_000;
+
     private static readonly string[] ChromiumArgs =
     [
         "--no-sandbox",
@@ -51,9 +59,8 @@ public static class Browsers
                 Args = ChromiumArgs,
                 Timeout = 60_000,
             });
-            IBrowserContext context = await browser.NewContextAsync();
-            IPage page = await context.NewPageAsync();
-            return new BrowserSession(playwright, browser, context, page);
+            IPage page = await NewPageAsync(browser);
+            return new BrowserSession(playwright, browser, page.Context, page);
         }
         catch
         {
@@ -61,12 +68,23 @@ public static class Browsers
             throw;
         }
     }
+
+    /// <summary>A page in a context of its own (another user: its own storage and service worker).</summary>
+    internal static async Task<IPage> NewPageAsync(IBrowser browser)
+    {
+        IBrowserContext context = await browser.NewContextAsync();
+        context.SetDefaultTimeout(Deadline);
+        context.SetDefaultNavigationTimeout(Deadline);
+        return await context.NewPageAsync();
+    }
 }
 
 /// <summary>One browser, context and page; screenshots go to the test's attachments and TestResults/screenshots.</summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
     private readonly IPlaywright _playwright;
+    private readonly List<string> _console = [];
+    private readonly DateTime _started = DateTime.UtcNow;
 
     internal BrowserSession(IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page)
     {
@@ -74,8 +92,8 @@ public sealed class BrowserSession : IAsyncDisposable
         Browser = browser;
         Context = context;
         Page = page;
-        Page.Console += (_, message) => Console.Add($"{message.Type}: {message.Text}");
-        Page.PageError += (_, error) => Console.Add($"pageerror: {error}");
+        Page.Console += (_, message) => Log($"{message.Type}: {message.Text}");
+        Page.PageError += (_, error) => Log($"pageerror: {error}");
     }
 
     public IBrowser Browser { get; }
@@ -83,7 +101,27 @@ public sealed class BrowserSession : IAsyncDisposable
     public IPage Page { get; }
 
     /// <summary>The page's console messages and uncaught errors so far.</summary>
-    public List<string> Console { get; } = [];
+    public IReadOnlyList<string> Console
+    {
+        get
+        {
+            lock (_console)
+            {
+                return [.. _console];
+            }
+        }
+    }
+
+    private void Log(string line)
+    {
+        lock (_console)
+        {
+            _console.Add(line);
+        }
+    }
+
+    /// <summary>Another user: a page in a new context of the same browser.</summary>
+    public Task<IPage> NewPageAsync() => Browsers.NewPageAsync(Browser);
 
     /// <summary>Screenshots the page as a test attachment and as <c>TestResults/screenshots/&lt;test&gt;-&lt;name&gt;.png</c>.</summary>
     public async Task ScreenshotAsync(string name)
@@ -97,7 +135,10 @@ public sealed class BrowserSession : IAsyncDisposable
         TestContext.Current.AddAttachment(name, png, "image/png");
     }
 
-    /// <summary>Runs <paramref name="test"/>; on failure screenshots the page and adds the console to the message.</summary>
+    /// <summary>
+    /// Runs <paramref name="test"/>; on failure screenshots the page and fails with the original message, the time
+    /// since the browser started and the end of the page's console, so a CI log alone tells what the page was doing.
+    /// </summary>
     public async Task RunAsync(Func<Task> test)
     {
         try
@@ -115,8 +156,12 @@ public sealed class BrowserSession : IAsyncDisposable
                 // The page may be gone; the original failure matters more.
             }
 
-            TestContext.Current.AddAttachment("console", string.Join('\n', Console));
-            throw;
+            IReadOnlyList<string> console = Console;
+            TestContext.Current.AddAttachment("console", string.Join('\n', console));
+            string tail = string.Join('\n', console.TakeLast(30).Select(line => "  " + line));
+            throw new BrowserTestFailedException(
+                $"{e.GetType().Name}: {e.Message}\n{(DateTime.UtcNow - _started).TotalSeconds:F0} s after the browser started; " +
+                $"the page's console ({console.Count} lines, the last 30):\n{tail}", e);
         }
     }
 
@@ -127,3 +172,6 @@ public sealed class BrowserSession : IAsyncDisposable
         _playwright.Dispose();
     }
 }
+
+/// <summary>A browser test's failure, carrying what the page showed in its console.</summary>
+public sealed class BrowserTestFailedException(string message, Exception inner) : Exception(message, inner);

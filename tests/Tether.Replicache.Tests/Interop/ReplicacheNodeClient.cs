@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tether.Tests.Interop;
 
 namespace Tether.Replicache.Tests.Interop;
 
@@ -31,29 +29,13 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
 
     public static readonly TimeSpan DefaultSyncTimeout = TimeSpan.FromSeconds(30);
 
-    private const string InstallHint = "run `npm install --no-audit --no-fund` in tests/interop/replicache";
-    private const int StderrLinesKept = 400;
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
+    private const string Harness = "replicache";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly Lazy<string?> Root = new(FindRepositoryRoot);
 
-    private readonly Process _process;
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _pending = new();
-    private readonly TaskCompletionSource<JsonElement> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _clientStateNotFound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<JsonElement> _updateNeeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _stdinLock = new(1, 1);
-    private readonly Queue<string> _stderr = new();
-    private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _nextId;
-    private int _updateNeededCount;
-    private string? _fatal;
-    private int _disposed;
+    private NodeLineProcess _node = null!;
 
-    private ReplicacheNodeClient(Process process, string userId, string name)
+    private ReplicacheNodeClient(string userId, string name)
     {
-        _process = process;
         UserId = userId;
         Name = name;
     }
@@ -64,58 +46,12 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
     /// <summary>The Replicache <c>name</c>.</summary>
     public string Name { get; }
 
-    /// <summary>Replicache's clientID, the <c>mutations[].clientID</c> of this client's pushes.</summary>
-    public string ClientId => ReadyField("clientID");
-
-    /// <summary>Replicache's clientGroupID, the <c>clientGroupID</c> of this client's pushes and pulls.</summary>
-    public string ClientGroupId => ReadyField("clientGroupID");
-
-    /// <summary>The Node process's id, e.g. to kill it abruptly in a crash test.</summary>
-    public int ProcessId => _process.Id;
-
-    /// <summary>The <c>ready</c> line: the instance exists (it does not mean the server has been reached).</summary>
-    public Task<JsonElement> Ready => _ready.Task;
-
-    /// <summary>Completes when Replicache's <c>onClientStateNotFound</c> fired (the server answered
-    /// <c>{"error":"ClientStateNotFound"}</c>); the client group pushes and pulls no more after that. Faults if the
-    /// process ends first.</summary>
-    public Task ClientStateNotFound => _clientStateNotFound.Task;
-
-    /// <summary>Completes with the reason (e.g. <c>{"type":"VersionNotSupported","versionType":"schema"}</c>) the first
-    /// time Replicache's <c>onUpdateNeeded</c> fired. Faults if the process ends first.</summary>
-    public Task<JsonElement> UpdateNeeded => _updateNeeded.Task;
-
-    /// <summary>How many times <c>onUpdateNeeded</c> fired so far (Replicache calls it on every refused request).</summary>
-    public int UpdateNeededCount => Volatile.Read(ref _updateNeededCount);
-
-    /// <summary>Completes with the exit code once the process has ended and its output has been read.</summary>
-    public Task<int> Exited => _exited.Task;
-
-    /// <summary>The directory holding <c>client.mjs</c> and its <c>node_modules</c>.</summary>
-    public static string HarnessDirectory
-        => Root.Value is { } root
-            ? Path.Combine(root, "tests", "interop", "replicache")
-            : throw new InvalidOperationException($"No Tether.slnx above {AppContext.BaseDirectory}; the Replicache interop tests run from the repository's build output.");
-
     /// <summary>
     /// Skips the calling test when Node or the harness's packages are missing, or fails it when
     /// <c>TETHER_REQUIRE_ALL=1</c> (CI) so that nothing passes there by skipping.
     /// </summary>
     public static void RequireHarness()
-    {
-        string? problem = HarnessProblem();
-        if (problem is null)
-        {
-            return;
-        }
-
-        if (Environment.GetEnvironmentVariable("TETHER_REQUIRE_ALL") == "1")
-        {
-            Assert.Fail(problem + " TETHER_REQUIRE_ALL=1, so the Replicache interop tests may not be skipped.");
-        }
-
-        Assert.Skip(problem + " Skipping the Replicache interop test.");
-    }
+        => NodeLineProcess.RequireHarness(Harness, Path.Combine("replicache", "package.json"), "Replicache interop tests");
 
     /// <summary>
     /// Starts a client process and waits for its Replicache instance to exist. <paramref name="baseUrl"/> is the
@@ -140,73 +76,37 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(name);
         RequireHarness();
 
-        var info = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = HarnessDirectory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            // A byte order mark in front of the first command would make it invalid JSON for the client.
-            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("client.mjs");
-        AddFlag(info, "--url", baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'));
-        AddFlag(info, "--user", userId);
-        AddFlag(info, "--name", name);
+        List<string> arguments =
+        [
+            "client.mjs",
+            "--url", baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'),
+            "--user", userId,
+            "--name", name,
+        ];
         if (pullInterval is { } interval)
         {
-            AddFlag(info, "--pull-interval-ms", Milliseconds(interval, nameof(pullInterval)));
+            arguments.AddRange(["--pull-interval-ms", Milliseconds(interval, nameof(pullInterval))]);
         }
 
         if (pushDelay is { } delay)
         {
-            AddFlag(info, "--push-delay-ms", Milliseconds(delay, nameof(pushDelay)));
+            arguments.AddRange(["--push-delay-ms", Milliseconds(delay, nameof(pushDelay))]);
         }
 
         if (auth is not null)
         {
             // "--auth=" keeps an empty value a value (parseArgs would otherwise take the next flag for it).
-            info.ArgumentList.Add("--auth=" + auth);
+            arguments.Add("--auth=" + auth);
         }
 
         if (schemaVersion is not null)
         {
-            info.ArgumentList.Add("--schema-version=" + schemaVersion);
+            arguments.Add("--schema-version=" + schemaVersion);
         }
 
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var client = new ReplicacheNodeClient(process, userId, name);
-        process.OutputDataReceived += (_, e) => client.OnStdout(e.Data);
-        process.ErrorDataReceived += (_, e) => client.OnStderr(e.Data);
-        if (!process.Start())
-        {
-            process.Dispose();
-            throw new InvalidOperationException("node did not start.");
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        TimeSpan timeout = readyTimeout ?? DefaultReadyTimeout;
-        try
-        {
-            await client._ready.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            await client.DisposeAsync();
-            throw new TimeoutException($"{client.Describe()} was not ready within {timeout.TotalSeconds:0.###} s.{client.StderrSection()}");
-        }
-        catch (Exception)
-        {
-            await client.DisposeAsync();
-            throw;
-        }
-
+        var client = new ReplicacheNodeClient(userId, name);
+        client._node = await NodeLineProcess.StartAsync(
+            Harness, arguments, environment: null, client.Describe(), name, onEvent: null, onFailure: null, readyTimeout ?? DefaultReadyTimeout);
         return client;
     }
 
@@ -344,114 +244,11 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
     {
         JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "close" }, DefaultCommandTimeout);
         EnsureOk(answer, "close");
-        int code;
-        try
-        {
-            code = await _exited.Task.WaitAsync(ExitTimeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"{Describe()} answered close but did not exit within {ExitTimeout.TotalSeconds:0.###} s.{StderrSection()}");
-        }
-
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"{Describe()} exited with {code} after close.{StderrSection()}");
-        }
-    }
-
-    /// <summary>The last <paramref name="lines"/> lines the process wrote to stderr (its logs).</summary>
-    public string StderrTail(int lines = 60)
-    {
-        lock (_stderr)
-        {
-            return string.Join('\n', _stderr.Skip(Math.Max(0, _stderr.Count - lines)));
-        }
+        await _node.WaitForCleanExitAsync("close");
     }
 
     /// <summary>Kills the process and everything it started.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException) when (_process.HasExited)
-        {
-            // It exited between the check and the kill: the goal is reached.
-        }
-
-        try
-        {
-            // _exited completes only after the output has been drained and the exit code read, so the process object
-            // is no longer needed once it has.
-            await _exited.Task.WaitAsync(ExitTimeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"{Describe()} did not end within {ExitTimeout.TotalSeconds:0.###} s of being killed.{StderrSection()}");
-        }
-        finally
-        {
-            _process.Dispose();
-            _stdinLock.Dispose();
-        }
-    }
-
-    private static string? HarnessProblem()
-    {
-        if (Root.Value is null)
-        {
-            return $"No Tether.slnx above {AppContext.BaseDirectory}, so the Replicache harness (tests/interop/replicache) cannot be found.";
-        }
-
-        if (!IsOnPath("node"))
-        {
-            return $"node is not on PATH (Node 20 or newer is needed); then {InstallHint}.";
-        }
-
-        if (!File.Exists(Path.Combine(HarnessDirectory, "node_modules", "replicache", "package.json")))
-        {
-            return $"The Replicache harness's packages are not installed ({Path.Combine(HarnessDirectory, "node_modules")} is missing or incomplete): {InstallHint}.";
-        }
-
-        return null;
-    }
-
-    private static bool IsOnPath(string command)
-    {
-        string[] names = OperatingSystem.IsWindows() ? [command + ".exe", command + ".cmd"] : [command];
-        return (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => names.Any(name => File.Exists(Path.Combine(dir, name))));
-    }
-
-    private static string? FindRepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Tether.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
-
-    private static void AddFlag(ProcessStartInfo info, string name, string value)
-    {
-        info.ArgumentList.Add(name);
-        info.ArgumentList.Add(value);
-    }
+    public ValueTask DisposeAsync() => _node.DisposeAsync();
 
     private static string Milliseconds(TimeSpan value, string parameter)
     {
@@ -471,200 +268,11 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
             _ => JsonSerializer.SerializeToNode(args, args.GetType(), Json),
         };
 
-    private string ReadyField(string name)
-        => _ready.Task.IsCompletedSuccessfully && _ready.Task.Result.TryGetProperty(name, out JsonElement value)
-            ? value.GetString() ?? ""
-            : throw new InvalidOperationException($"{Describe()} is not ready.");
-
-    private async Task<JsonElement> SendAsync(JsonObject command, TimeSpan timeout)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
-        long id = Interlocked.Increment(ref _nextId);
-        command["id"] = id;
-        string name = command["cmd"]!.GetValue<string>();
-        var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[id] = answer;
-        if (_exited.Task.IsCompleted || _fatal is not null)
-        {
-            _pending.TryRemove(id, out _);
-            throw new InvalidOperationException($"{Describe()} cannot take \"{name}\": {ExitReason()}.{StderrSection()}");
-        }
-
-        await _stdinLock.WaitAsync();
-        try
-        {
-            await _process.StandardInput.WriteLineAsync(command.ToJsonString());
-            await _process.StandardInput.FlushAsync();
-        }
-        catch (IOException e)
-        {
-            _pending.TryRemove(id, out _);
-            throw new InvalidOperationException($"{Describe()} could not be sent \"{name}\" (its stdin is closed).{StderrSection()}", e);
-        }
-        finally
-        {
-            _stdinLock.Release();
-        }
-
-        try
-        {
-            return await answer.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            _pending.TryRemove(id, out _);
-            throw new TimeoutException($"{Describe()} did not answer \"{name}\" (id {id}) within {timeout.TotalSeconds:0.###} s.{StderrSection()}");
-        }
-    }
-
-    private void OnStdout(string? line)
-    {
-        if (line is null)
-        {
-            // End of stdout: the process is gone (or going); nothing more will be answered.
-            _ = CompleteExitAsync();
-            return;
-        }
-
-        if (line.Length == 0)
-        {
-            return;
-        }
-
-        JsonElement message;
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(line);
-            message = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            // client.mjs keeps every log off stdout, so anything else there is a harness bug worth failing loudly on.
-            Fail($"wrote a line that is not JSON to stdout ({e.Message}): {line}");
-            return;
-        }
-
-        if (message.TryGetProperty("event", out JsonElement kind))
-        {
-            switch (kind.GetString())
-            {
-                case "ready":
-                    _ready.TrySetResult(message);
-                    break;
-                case "clientStateNotFound":
-                    _clientStateNotFound.TrySetResult();
-                    break;
-                case "updateNeeded":
-                    Interlocked.Increment(ref _updateNeededCount);
-                    _updateNeeded.TrySetResult(message.TryGetProperty("reason", out JsonElement reason) ? reason.Clone() : default);
-                    break;
-                case "fatal":
-                    Fail($"failed: {ErrorOf(message)}");
-                    break;
-                default:
-                    Fail($"sent an unknown event: {line}");
-                    break;
-            }
-
-            return;
-        }
-
-        if (message.TryGetProperty("id", out JsonElement idElement) && idElement.ValueKind == JsonValueKind.Number
-            && _pending.TryRemove(idElement.GetInt64(), out TaskCompletionSource<JsonElement>? pending))
-        {
-            pending.TrySetResult(message);
-            return;
-        }
-
-        // An answer nobody waits for is one that came after its command timed out (already reported), or an answer to
-        // a line the client could not read (id null), which no command of this class sends.
-        if (message.TryGetProperty("id", out idElement) && idElement.ValueKind == JsonValueKind.Null)
-        {
-            Fail($"could not read a command: {line}");
-        }
-    }
-
-    private void OnStderr(string? line)
-    {
-        if (line is null)
-        {
-            _stderrClosed.TrySetResult();
-            return;
-        }
-
-        lock (_stderr)
-        {
-            _stderr.Enqueue(line);
-            while (_stderr.Count > StderrLinesKept)
-            {
-                _stderr.Dequeue();
-            }
-        }
-    }
-
-    private async Task CompleteExitAsync()
-    {
-        try
-        {
-            await _process.WaitForExitAsync();
-            // The last stderr lines usually say why the process ended; wait briefly so failures include them.
-            await Task.WhenAny(_stderrClosed.Task, Task.Delay(TimeSpan.FromSeconds(2)));
-            _exited.TrySetResult(_process.ExitCode);
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            // Nobody awaits this method, so its failure goes where everything else waits: the exit result.
-            _exited.TrySetException(e);
-        }
-
-        FailPending(new InvalidOperationException($"{Describe()} {ExitReason()}.{StderrSection()}"));
-    }
-
-    private void Fail(string problem)
-    {
-        _fatal ??= problem;
-        FailPending(new InvalidOperationException($"{Describe()} {problem}{StderrSection()}"));
-    }
-
-    private void FailPending(Exception error)
-    {
-        foreach (long id in _pending.Keys)
-        {
-            if (_pending.TryRemove(id, out TaskCompletionSource<JsonElement>? pending))
-            {
-                pending.TrySetException(error);
-            }
-        }
-
-        // Marked observed (by reading Exception) so a test that never awaits these does not get unobserved-task noise.
-        if (_ready.TrySetException(error))
-        {
-            _ = _ready.Task.Exception;
-        }
-
-        if (_clientStateNotFound.TrySetException(error))
-        {
-            _ = _clientStateNotFound.Task.Exception;
-        }
-
-        if (_updateNeeded.TrySetException(error))
-        {
-            _ = _updateNeeded.Task.Exception;
-        }
-    }
-
-    private string ExitReason()
-        => _fatal is not null ? _fatal
-            : _exited.Task.IsCompletedSuccessfully ? $"exited with code {_exited.Task.Result}"
-            : "has ended";
+    private Task<JsonElement> SendAsync(JsonObject command, TimeSpan timeout) => _node.SendAsync(command, timeout);
 
     private string Describe() => $"Replicache client {Name} (user {UserId})";
 
-    private string StderrSection()
-    {
-        string tail = StderrTail();
-        return tail.Length == 0 ? " (nothing on stderr)" : $"\n--- stderr tail of {Name} ---\n{tail}\n--- end of stderr ---";
-    }
+    private string StderrSection() => _node.StderrSection();
 
     private void EnsureOk(JsonElement answer, string command)
     {
@@ -686,11 +294,9 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
             answer.GetProperty("pending").GetInt32(),
             Errors(answer));
 
-    private static bool IsOk(JsonElement answer)
-        => answer.TryGetProperty("ok", out JsonElement ok) && ok.ValueKind == JsonValueKind.True;
+    private static bool IsOk(JsonElement answer) => NodeLineProcess.IsOk(answer);
 
-    private static string ErrorOf(JsonElement answer)
-        => answer.TryGetProperty("error", out JsonElement error) ? error.ToString() : "(no error given)";
+    private static string ErrorOf(JsonElement answer) => NodeLineProcess.ErrorOf(answer);
 
     private static int? OptionalInt(JsonElement answer, string name)
         => answer.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : null;

@@ -16,41 +16,9 @@
 //   itself down; {"event":"fatal","error":"..."} just before a non-zero exit.
 // Failures answer {"id":..,"ok":false,"error":"..."}. End of stdin shuts the store down as "shutdown" does.
 
-import readline from 'node:readline'
+// The shared line protocol comes first: its stdout guard must be in place before any library module runs.
+import { errorText, fatal, log, readCommands, send } from '../shared/line-protocol.mjs'
 import { parseArgs } from 'node:util'
-
-// LiveStore and Effect log through console.log, which would corrupt the line protocol; only send() may reach stdout.
-const writeProtocolLine = process.stdout.write.bind(process.stdout)
-process.stdout.write = process.stderr.write.bind(process.stderr)
-
-const send = (message) => {
-  writeProtocolLine(`${JSON.stringify(message)}\n`)
-}
-
-const log = (...parts) => {
-  process.stderr.write(`[client.mjs ${new Date().toISOString()}] ${parts.join(' ')}\n`)
-}
-
-const errorText = (error) => {
-  if (error instanceof Error) return error.message || String(error)
-  if (typeof error === 'string') return error
-  try {
-    return JSON.stringify(error)
-  } catch {
-    return String(error)
-  }
-}
-
-// Exits on purpose with the reason both on stderr (for people) and as a line on stdout (so the driver fails at once
-// instead of waiting for an answer that will never come).
-const fatal = (message, error) => {
-  log('FATAL:', message, error === undefined ? '' : error instanceof Error ? (error.stack ?? errorText(error)) : errorText(error))
-  send({ event: 'fatal', error: error === undefined ? message : `${message}: ${errorText(error)}` })
-  process.exit(1)
-}
-
-process.on('uncaughtException', (error) => fatal('uncaught exception', error))
-process.on('unhandledRejection', (error) => fatal('unhandled promise rejection', error))
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
 
@@ -443,18 +411,19 @@ const handleLine = async (line) => {
   }
 }
 
-const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
 // Commands run concurrently so that a long waitFor does not hold up a commit or a status sent after it.
-input.on('line', (line) => {
-  handleLine(line).catch((error) => fatal('command handling failed', error))
-})
-input.on('close', () => {
-  // The driver went away (or closed stdin on purpose): leave the data files consistent, then go.
-  shutdownStore().then(
-    () => process.exit(0),
-    (error) => fatal('shutdown after end of input failed', error),
-  )
-})
+readCommands(
+  (line) => {
+    handleLine(line).catch((error) => fatal('command handling failed', error))
+  },
+  () => {
+    // The driver went away (or closed stdin on purpose): leave the data files consistent, then go.
+    shutdownStore().then(
+      () => process.exit(0),
+      (error) => fatal('shutdown after end of input failed', error),
+    )
+  },
+)
 
 log(`store ${args.store} ready as client ${args.client} over ${args.transport} at ${syncUrl}`)
 send({ event: 'ready', storeId: args.store, clientId: args.client, transport: args.transport, url: syncUrl, pid: process.pid })

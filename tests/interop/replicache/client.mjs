@@ -27,7 +27,8 @@
 //                                                           "requests":{"push","pull","failedPush","failedPull"},"errors":[...]}
 //   in : {"id":9,"cmd":"close"}                                         out: {"id":9,"ok":true}, then exit 0
 //   unsolicited: {"event":"ready","clientID":...,"clientGroupID":...,"profileID":...} once the instance exists;
-//   {"event":"clientStateNotFound"} and {"event":"updateNeeded","reason":{...}} from Replicache's handlers;
+//   {"event":"clientStateNotFound"} and {"event":"updateNeeded","reason":{...}} from Replicache's handlers (no test expects
+//   them, so the driver fails on them with the event in the message);
 //   {"event":"fatal","error":"..."} just before a non-zero exit.
 // Failures answer {"id":..,"ok":false,"error":"..."} (a local mutator that throws fails its mutate this way).
 // "errors" lists the last few failures while the command ran: requests that got no answer, what Replicache logged at
@@ -36,39 +37,9 @@
 // request failed, and rep.online stays true through non-200 answers, so "errors" and "taken" are how a failure shows.
 // End of stdin closes the instance as "close" does.
 
-import readline from 'node:readline'
+// The shared line protocol comes first: its stdout guard must be in place before any library module runs.
+import { errorText, fatal, log, readCommands, send } from '../shared/line-protocol.mjs'
 import { parseArgs } from 'node:util'
-
-// Only send() may reach stdout: anything a library prints with console.log would corrupt the line protocol.
-const writeProtocolLine = process.stdout.write.bind(process.stdout)
-process.stdout.write = process.stderr.write.bind(process.stderr)
-
-const send = (message) => {
-  writeProtocolLine(`${JSON.stringify(message)}\n`)
-}
-
-const log = (...parts) => {
-  process.stderr.write(`[client.mjs ${new Date().toISOString()}] ${parts.join(' ')}\n`)
-}
-
-const errorText = (error) => {
-  if (error instanceof Error) return error.message || String(error)
-  if (typeof error === 'string') return error
-  try {
-    return JSON.stringify(error)
-  } catch {
-    return String(error)
-  }
-}
-
-const fatal = (message, error) => {
-  log('FATAL:', message, error === undefined ? '' : error instanceof Error ? (error.stack ?? errorText(error)) : errorText(error))
-  send({ event: 'fatal', error: error === undefined ? message : `${message}: ${errorText(error)}` })
-  process.exit(1)
-}
-
-process.on('uncaughtException', (error) => fatal('uncaught exception', error))
-process.on('unhandledRejection', (error) => fatal('unhandled promise rejection', error))
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
 
@@ -465,19 +436,20 @@ const handleLine = async (line) => {
 
 // Commands run one after another in arrival order, so a scan sent behind a mutate sees it.
 let queue = Promise.resolve()
-const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })
-input.on('line', (line) => {
-  queue = queue.then(() => handleLine(line)).catch((error) => fatal('command handling failed', error))
-})
-input.on('close', () => {
-  // The driver went away (or closed stdin on purpose): finish what was sent, close, then go.
-  queue
-    .then(() => closeReplicache())
-    .then(
-      () => process.exit(0),
-      (error) => fatal('close after end of input failed', error),
-    )
-})
+readCommands(
+  (line) => {
+    queue = queue.then(() => handleLine(line)).catch((error) => fatal('command handling failed', error))
+  },
+  () => {
+    // The driver went away (or closed stdin on purpose): finish what was sent, close, then go.
+    queue
+      .then(() => closeReplicache())
+      .then(
+        () => process.exit(0),
+        (error) => fatal('close after end of input failed', error),
+      )
+  },
+)
 
 let clientGroupID
 let profileID
