@@ -111,6 +111,11 @@ public sealed partial class TetherClient
     /// longer catch up means an eager bootstrap instead.</summary>
     private async Task CatchUpAsync(long head, CancellationToken cancellationToken)
     {
+        if (_metadata.LastSyncId > head)
+        {
+            await CheckPositionAsync(cancellationToken);
+            return;
+        }
         while (_metadata.LastSyncId < head)
         {
             DeltaResponse page;
@@ -128,6 +133,24 @@ public sealed partial class TetherClient
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The stream starts before the data held here. Either this node's fan-out trails the latest commit (it catches
+    /// up, and the frames this client already has are skipped), or the database lost commits this client holds: it
+    /// was restored from a backup or failed over to a replica that lagged. The store knows which: it answers a delta
+    /// from beyond its head with resync_required, and the data is then bootstrapped again.
+    /// </summary>
+    private async Task CheckPositionAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _api.DeltaAsync(_metadata.LastSyncId, _metadata.LastSyncId, cancellationToken);
+        }
+        catch (ServerErrorException e) when (e.IsResyncRequired)
+        {
+            await EagerBootstrapAsync(cancellationToken);
         }
     }
 

@@ -134,7 +134,8 @@ internal sealed class FanoutHub(TetherMetrics metrics)
     }
 
     /// <summary>Ends every subscription and moves the position without publishing (the actions in between were
-    /// compacted away): connections close, and their clients find out by delta that they must bootstrap again.</summary>
+    /// compacted away, or the database's head moved back): connections close, and their clients find out by delta
+    /// that they must bootstrap again.</summary>
     public void Skip(long position)
     {
         Subscription[] cut;

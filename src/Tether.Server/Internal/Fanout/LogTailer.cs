@@ -67,7 +67,17 @@ internal sealed partial class LogTailer(
         long position = hub.Position;
         await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
         long head = snapshot.Head;
-        if (head <= position)
+        if (head < position)
+        {
+            // The database lost commits this node already published: it was restored from a backup, or failed over to
+            // a replica that had not received them. Waiting for the head to pass the old position would withhold
+            // every commit until then, so fan-out restarts at the database's head. Live connections end; their
+            // clients resume from positions beyond the head and are told to bootstrap again.
+            LogHeadMovedBack(position, head);
+            hub.Skip(head);
+            return;
+        }
+        if (head == position)
         {
             return;
         }

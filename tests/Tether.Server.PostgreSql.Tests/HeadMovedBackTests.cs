@@ -1,0 +1,62 @@
+using System.Globalization;
+using Npgsql;
+using Tether.Client;
+using Tether.Server.Tests.Harness;
+
+namespace Tether.Server.PostgreSql.Tests;
+
+/// <summary>
+/// A database restored from a backup, or failed over to a replica that lagged, has a head behind what a node already
+/// published. The node must not wait for the head to pass its old position (withholding every commit until then).
+/// </summary>
+public sealed class HeadMovedBackTests
+{
+    [Fact]
+    public async Task Live_clients_past_a_head_that_moved_back_bootstrap_again_and_new_commits_still_reach_them_live()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        long backupHead = await new Seed(alice, "seed").TeamWithProjectAsync("t1", "p1");
+        await alice.ApplyAsync("lost", 1, "createIssue", new { id = "lost-1", projectId = "p1", title = "Lost 1" });
+        long lostHead = await alice.ApplyAsync("lost", 2, "createIssue", new { id = "lost-2", projectId = "p1", title = "Lost 2" });
+        await using TetherClient client = await Clients.StartAsync(server.BaseAddress, "alice");
+        await Clients.EventuallyAsync(
+            () => client.Status == ClientStatus.Live && client.LastSyncId == lostHead && client.Has("issue", "lost-2"),
+            "the client is live at the head with both issues");
+
+        await RestoreBackupAsync(server.PostgresConnection!, backupHead, lostClientId: "lost");
+        long afterId = await alice.ApplyAsync("after", 1, "createIssue", new { id = "after", projectId = "p1", title = "After the restore" });
+        Assert.Equal(backupHead + 1, afterId);
+
+        await Clients.EventuallyAsync(
+            () => client.Has("issue", "after") && !client.Has("issue", "lost-1") && !client.Has("issue", "lost-2"),
+            "the client holds the restored database's data and the commit after it");
+        long nextId = await alice.ApplyAsync("after", 2, "createIssue", new { id = "after-2", projectId = "p1", title = "Live again" });
+        await Clients.EventuallyAsync(() => client.Has("issue", "after-2") && client.LastSyncId == nextId, "the next commit arrives live");
+        await using TetherClient fresh = await Clients.StartAsync(server.BaseAddress, "alice");
+        await Clients.EventuallyAsync(() => fresh.LastSyncId == nextId, "a new client bootstraps at the head");
+        Assert.Equal(fresh.Snapshot(), client.Snapshot());
+    }
+
+    /// <summary>Leaves the database as a backup taken at <paramref name="head"/> would have it: the actions after it,
+    /// the issues they created and the mutation ids of the client that pushed them are gone.</summary>
+    private static async Task RestoreBackupAsync(string connectionString, long head, string lostClientId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        string after = head.ToString(CultureInfo.InvariantCulture);
+        await using var command = new NpgsqlCommand(
+            $"""
+            DELETE FROM tether_record_groups WHERE (model, id) IN (SELECT model, model_id FROM tether_actions WHERE sync_id > {after});
+            DELETE FROM tether_records WHERE (model, id) IN (SELECT model, model_id FROM tether_actions WHERE sync_id > {after});
+            DELETE FROM tether_action_groups WHERE sync_id > {after};
+            DELETE FROM tether_group_changes WHERE sync_id > {after};
+            DELETE FROM tether_actions WHERE sync_id > {after};
+            DELETE FROM tether_clients WHERE client_id = @client;
+            UPDATE tether_head SET sync_id = {after};
+            """,
+            connection);
+        command.Parameters.AddWithValue("client", lostClientId);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+}
