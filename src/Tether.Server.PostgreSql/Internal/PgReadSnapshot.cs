@@ -48,13 +48,13 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot
     }
 
     public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
-        => PgReads.GetRecordAsync(_connection, modelName, id, cancellationToken);
+        => PgReads.GetRecordAsync(_connection, pending: null, modelName, id, cancellationToken);
 
     public ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
-        => PgReads.ListRecordsAsync(_connection, modelName, syncGroup, cancellationToken);
+        => PgReads.ListRecordsAsync(_connection, pending: null, modelName, syncGroup, cancellationToken);
 
     public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
-        => PgReads.GetClientAsync(_connection, clientId, cancellationToken);
+        => PgReads.GetClientAsync(_connection, pending: null, clientId, cancellationToken);
 
     public async IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -10,12 +10,14 @@ namespace Tether.Server.PostgreSql.Internal;
 /// committed before it (mutators on two nodes cannot lose each other's updates), and syncIds are assigned, in this
 /// order, from the head it locked. A later writer can only start after this one committed, so syncId order is commit
 /// order, and a reader never sees a hole that closes behind it (the late-commit bug of timestamp or sequence ids).
+/// Writes and savepoints wait in <see cref="PgPendingWrites"/> and go out with the next read or the commit.
 /// </summary>
 internal sealed class PgWriteTransaction : ITetherWriteTransaction
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
     private readonly long _lockedHead;
+    private readonly PgPendingWrites _pending = new();
     // Head at each open savepoint, innermost on top, so a rollback restores exactly that level's head.
     private readonly Stack<long> _savepointHeads = new();
     private bool _committed;
@@ -38,11 +40,20 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
             string timeout = ((long)lockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await using (NpgsqlCommand setTimeout = PgReads.Command(connection, $"SET LOCAL lock_timeout = {timeout}"))
+            // BEGIN, the lock timeout and the lock itself in one round trip.
+            await using var begin = new NpgsqlBatch(connection, transaction)
             {
-                await setTimeout.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                BatchCommands = { new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {timeout}"), new NpgsqlBatchCommand(PgSql.LockHead) },
+            };
+            long head;
+            await using (NpgsqlDataReader reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
+                }
+                head = reader.GetInt64(0);
             }
-            long head = await PgReads.ScalarAsync(connection, PgSql.LockHead, cancellationToken).ConfigureAwait(false);
             return new PgWriteTransaction(connection, transaction, head);
         }
         catch
@@ -55,19 +66,19 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
     public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.GetRecordAsync(_connection, modelName, id, cancellationToken);
+        return PgReads.GetRecordAsync(_connection, _pending, modelName, id, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.ListRecordsAsync(_connection, modelName, syncGroup, cancellationToken);
+        return PgReads.ListRecordsAsync(_connection, _pending, modelName, syncGroup, cancellationToken);
     }
 
     public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.GetClientAsync(_connection, clientId, cancellationToken);
+        return PgReads.GetClientAsync(_connection, _pending, clientId, cancellationToken);
     }
 
     public ValueTask SetLastMutationIdAsync(string clientId, string userId, long lastMutationId, CancellationToken cancellationToken)
@@ -76,12 +87,10 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
     public ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken)
         => ExecuteAsync(PgSql.AddRejection, cancellationToken, ("client", clientId), ("mutation", mutationId), ("code", rejection.Code), ("message", rejection.Message));
 
-    public async ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
+    public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.GetRejection, ("client", clientId), ("mutation", mutationId));
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new StoredRejection(reader.GetString(0), reader.GetString(1)) : null;
+        return PgReads.GetRejectionAsync(_connection, _pending, clientId, mutationId, cancellationToken);
     }
 
     public ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken)
@@ -110,27 +119,30 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
     public ValueTask CompactAsync(long upToSyncId, CancellationToken cancellationToken)
         => ExecuteAsync(PgSql.Compact, cancellationToken, ("upTo", upToSyncId));
 
-    public async ValueTask SavepointAsync(CancellationToken cancellationToken)
+    public ValueTask SavepointAsync(CancellationToken cancellationToken)
     {
         EnsureOpen();
-        await _transaction.SaveAsync("m", cancellationToken).ConfigureAwait(false);
+        _pending.Savepoint();
         _savepointHeads.Push(Head);
+        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask ReleaseSavepointAsync(CancellationToken cancellationToken)
+    public ValueTask ReleaseSavepointAsync(CancellationToken cancellationToken)
     {
         EnsureOpen();
         EnsureSavepoint();
-        await _transaction.ReleaseAsync("m", cancellationToken).ConfigureAwait(false);
+        _pending.ReleaseSavepoint();
         _savepointHeads.Pop();
+        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask RollbackToSavepointAsync(CancellationToken cancellationToken)
+    public ValueTask RollbackToSavepointAsync(CancellationToken cancellationToken)
     {
         EnsureOpen();
         EnsureSavepoint();
-        await _transaction.RollbackAsync("m", cancellationToken).ConfigureAwait(false);
+        _pending.RollbackToSavepoint();
         Head = _savepointHeads.Pop();
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
@@ -142,8 +154,9 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
         }
         if (Head != _lockedHead)
         {
-            await ExecuteAsync(PgSql.SetHead, cancellationToken, ("head", Head)).ConfigureAwait(false);
+            _pending.Add(PgSql.SetHead, ("head", Head));
         }
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _committed = true;
     }
@@ -166,11 +179,19 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
         }
     }
 
-    private async ValueTask ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    /// <summary>Queues a write; it reaches the server with the next read or the commit.</summary>
+    private ValueTask ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         EnsureOpen();
-        await using NpgsqlCommand command = PgReads.Command(_connection, sql, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        _pending.Add(sql, parameters);
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        return _pending.FlushAsync(_connection, cancellationToken);
     }
 
     private void EnsureOpen()
