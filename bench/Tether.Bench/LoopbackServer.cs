@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Tether.LiveStore;
 using Tether.Server;
 
 namespace Tether.Bench;
@@ -42,8 +41,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
             options.Limits.RequestsPerSecond = 0;
         });
         WebApplication app = builder.Build();
-        app.MapTether("/sync");
-        app.MapLiveStore("/livestore");
+        app.MapIssueTrackerSync();
         // The floor for WebSocket figures: a bare echo through the same Kestrel, no parsing, no storage.
         app.Map("/echo", async context =>
         {

@@ -22,10 +22,15 @@ public sealed class LiveStoreAdmin
     /// <summary>Deletes the store's events and gives it a new backendId. Connected clients get
     /// <c>BackendIdMismatchError</c> at once, wipe their local copy and start again from the empty store.</summary>
     public async Task<LiveStoreInfo> ResetStoreAsync(string storeId, CancellationToken cancellationToken = default)
+        => await TryResetStoreAsync(storeId, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("The store is unavailable; the reset was not made.");
+
+    /// <summary>The reset, or null when the store could not make it (nothing changed then).</summary>
+    internal async Task<LiveStoreInfo?> TryResetStoreAsync(string storeId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(storeId);
-        (StoreState state, _) = await _log.ResetAsync(storeId).WaitAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("The store is unavailable; the reset was not made.");
-        return new LiveStoreInfo(state.StoreId, state.BackendId, state.Head);
+        return await _log.ResetAsync(storeId).WaitAsync(cancellationToken).ConfigureAwait(false) is ({ } state, _)
+            ? new LiveStoreInfo(state.StoreId, state.BackendId, state.Head)
+            : null;
     }
 }

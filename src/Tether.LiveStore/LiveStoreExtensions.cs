@@ -19,6 +19,7 @@ public static class LiveStoreExtensions
         services.AddSingleton<RpcHandler>();
         services.AddSingleton<LiveStoreEndpoint>();
         services.AddSingleton(provider => new LiveStoreAdmin(provider.GetRequiredService<EventLog>()));
+        services.AddSingleton<LiveStoreAdminEndpoint>();
         return builder;
     }
 
@@ -32,5 +33,18 @@ public static class LiveStoreExtensions
         }
         LiveStoreEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreEndpoint>();
         return endpoints.MapMethods(pattern, ["GET", "POST"], endpoint.HandleAsync);
+    }
+
+    /// <summary>Serves the admin operations at <paramref name="pattern"/>: <c>GET {pattern}/stores</c> lists the
+    /// stores and <c>POST {pattern}/reset?storeId=…</c> resets one (its events deleted, a new backendId; connected
+    /// clients wipe their copy and start again). Callers send a Tether bearer token, and
+    /// <see cref="LiveStoreOptions.AuthorizeAdmin"/> must admit their user.</summary>
+    public static RouteGroupBuilder MapLiveStoreAdmin(this IEndpointRouteBuilder endpoints, string pattern = "/livestore/admin")
+    {
+        LiveStoreAdminEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreAdminEndpoint>();
+        RouteGroupBuilder group = endpoints.MapGroup(pattern);
+        group.MapGet("/stores", endpoint.ListAsync);
+        group.MapPost("/reset", endpoint.ResetAsync);
+        return group;
     }
 }

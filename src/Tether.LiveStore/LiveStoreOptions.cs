@@ -10,6 +10,10 @@ public sealed class LiveStoreOptions
     /// store's <c>syncPayload</c>) is a valid Tether token, to any store; refuse what your app must keep apart.</summary>
     public Func<LiveStoreAccessContext, ValueTask<bool>> Authorize { get; set; } = static context => ValueTask.FromResult(context.UserId is not null);
 
+    /// <summary>Decides whether a signed-in user may list and reset stores through the endpoints of
+    /// <see cref="LiveStoreExtensions.MapLiveStoreAdmin"/>. The default refuses everyone.</summary>
+    public Func<LiveStoreAdminContext, ValueTask<bool>> AuthorizeAdmin { get; set; } = static _ => ValueTask.FromResult(false);
+
     /// <summary>The largest message a client may send (a push of big events); larger ones close the connection
     /// with 1009. LiveStore's own client sends at most about 900 KB per push.</summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
@@ -29,3 +33,8 @@ public sealed class LiveStoreOptions
 /// <param name="Payload">The store's <c>syncPayload</c> as the client sent it, if any.</param>
 /// <param name="HttpContext">The request (WebSocket upgrade or HTTP POST).</param>
 public sealed record LiveStoreAccessContext(string StoreId, string? UserId, JsonElement? Payload, HttpContext HttpContext);
+
+/// <summary>What <see cref="LiveStoreOptions.AuthorizeAdmin"/> decides on.</summary>
+/// <param name="UserId">The user of the request's bearer token.</param>
+/// <param name="HttpContext">The request.</param>
+public sealed record LiveStoreAdminContext(string UserId, HttpContext HttpContext);

@@ -30,7 +30,11 @@ public static class IssueTrackerHost
             .AddMutators(IssueTrackerMutators.All)
             .UseSyncGroupResolver<IssueTrackerGroupResolver>()
             .UseWritePolicy<IssueTrackerWritePolicy>()
-            .AddLiveStore(options => options.Authorize = LiveStoreAccess.AuthorizeAsync)
+            .AddLiveStore(options =>
+            {
+                options.Authorize = LiveStoreAccess.AuthorizeAsync;
+                options.AuthorizeAdmin = LiveStoreAccess.AdminsFrom(configuration);
+            })
             .AddReplicache();
         string storage = configuration["storage"] ?? configuration["Tether:Storage"] ?? "sqlite";
         return storage.ToLowerInvariant() switch
@@ -40,5 +44,17 @@ public static class IssueTrackerHost
                 ?? throw new InvalidOperationException("--storage postgres needs --connection \"Host=…;Database=…;Username=…\" (or Tether:Connection).")),
             _ => throw new InvalidOperationException($"--storage is 'sqlite' (the default) or 'postgres', not '{storage}'."),
         };
+    }
+
+    /// <summary>Maps the sync endpoints: Tether's at <c>/sync</c>, LiveStore's at <c>/livestore</c> (its admin
+    /// operations at <c>/livestore/admin</c>) and Replicache's at <c>/replicache</c>.</summary>
+    public static void MapIssueTrackerSync(this WebApplication app)
+    {
+        app.MapTether("/sync");
+        // LiveStore apps sync here too (makeWsSync / makeHttpSync of @livestore/sync-cf pointed at /livestore).
+        app.MapLiveStore("/livestore");
+        app.MapLiveStoreAdmin("/livestore/admin");
+        // Replicache apps too: pushURL /replicache/push, pullURL /replicache/pull (keys are <modelName>/<modelId>).
+        app.MapReplicache("/replicache");
     }
 }

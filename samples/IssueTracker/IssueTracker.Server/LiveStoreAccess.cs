@@ -3,7 +3,8 @@ using Tether.LiveStore;
 namespace IssueTracker.Server;
 
 /// <summary>Who may use which LiveStore store: any signed-in user may use a shared store; a store named
-/// <c>user-&lt;id&gt;</c> or <c>user-&lt;id&gt;-…</c> belongs to that user alone.</summary>
+/// <c>user-&lt;id&gt;</c> or <c>user-&lt;id&gt;-…</c> belongs to that user alone. The users named by <c>--admins</c>
+/// (or <c>Tether:Admins</c>), comma-separated, may list and reset stores; nobody may by default.</summary>
 public static class LiveStoreAccess
 {
     private const string PrivatePrefix = "user-";
@@ -20,5 +21,12 @@ public static class LiveStoreAccess
         }
         string owner = PrivatePrefix + userId;
         return ValueTask.FromResult(context.StoreId == owner || context.StoreId.StartsWith(owner + "-", StringComparison.Ordinal));
+    }
+
+    public static Func<LiveStoreAdminContext, ValueTask<bool>> AdminsFrom(IConfiguration configuration)
+    {
+        string list = configuration["admins"] ?? configuration["Tether:Admins"] ?? "";
+        HashSet<string> admins = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        return context => ValueTask.FromResult(admins.Contains(context.UserId));
     }
 }

@@ -1,7 +1,4 @@
 using IssueTracker.Server;
-using Tether.LiveStore;
-using Tether.Replicache;
-using Tether.Server;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))
@@ -14,11 +11,7 @@ builder.AddIssueTracker();
 builder.WebHost.UseStaticWebAssets();
 
 WebApplication app = builder.Build();
-app.MapTether("/sync");
-// LiveStore apps sync here too (makeWsSync / makeHttpSync of @livestore/sync-cf pointed at /livestore).
-app.MapLiveStore("/livestore");
-// Replicache apps too: pushURL /replicache/push, pullURL /replicache/pull (keys are <modelName>/<modelId>).
-app.MapReplicache("/replicache");
+app.MapIssueTrackerSync();
 // The browser app (IssueTracker.Web) is served from the same origin, so it reaches /sync without CORS. Its files,
 // _framework included, come from the referenced project's static web assets; any other path that is not a file
 // falls back to index.html so that client-side routes (/team/..., /issue/...) survive a reload.

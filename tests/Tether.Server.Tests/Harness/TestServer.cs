@@ -1,5 +1,3 @@
-using Tether.LiveStore;
-using Tether.Replicache;
 using IssueTracker.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -100,9 +98,7 @@ public sealed class TestServer : IAsyncDisposable
         }, settings.Store);
         settings.Builder?.Invoke(tether);
         WebApplication app = builder.Build();
-        app.MapTether("/sync");
-        app.MapLiveStore("/livestore");
-        app.MapReplicache("/replicache");
+        app.MapIssueTrackerSync();
         await app.StartAsync();
         return new TestServer(app, dataPath, settings, directory, database);
     }
