@@ -6,8 +6,8 @@ namespace Tether.Server.PostgreSql.Internal;
 
 /// <summary>
 /// The statements of a write transaction that nothing has to wait for (writes, savepoints), held back and sent in one
-/// round trip with the transaction's next read or with its commit. Every writer holds the head lock until it commits, so each
-/// round trip saved is time every other writer of every node stops waiting.
+/// round trip with the transaction's next read or with its commit. Every writer holds the head lock until it commits,
+/// so each round trip saved is time every other writer of every node no longer waits.
 /// </summary>
 /// <remarks>
 /// A statement that fails is reported by the flush that sends it. The pipeline treats any failure of the store as the
