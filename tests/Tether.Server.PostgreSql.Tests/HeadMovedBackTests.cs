@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Tether.Client;
 using Tether.Server.Tests.Harness;
@@ -15,6 +17,7 @@ public sealed class HeadMovedBackTests
     public async Task Live_clients_past_a_head_that_moved_back_bootstrap_again_and_new_commits_still_reach_them_live()
     {
         await using TestServer server = await TestServer.StartAsync();
+        using FanoutRestarts restarts = new(server);
         using SyncApi alice = server.Api("alice");
         long backupHead = await new Seed(alice, "seed").TeamWithProjectAsync("t1", "p1");
         await alice.ApplyAsync("lost", 1, "createIssue", new { id = "lost-1", projectId = "p1", title = "Lost 1" });
@@ -36,6 +39,54 @@ public sealed class HeadMovedBackTests
         await using TetherClient fresh = await Clients.StartAsync(server.BaseAddress, "alice");
         await Clients.EventuallyAsync(() => fresh.LastSyncId == nextId, "a new client bootstraps at the head");
         Assert.Equal(fresh.Snapshot(), client.Snapshot());
+        Assert.Equal(["head_moved_back"], restarts.Reasons);
+    }
+
+    /// <summary>The reasons of the <c>tether.server.fanout.restarts</c> counter of one server (its meters are
+    /// created by its own meter factory, so other servers of the test process are not counted).</summary>
+    private sealed class FanoutRestarts : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<string> _reasons = [];
+
+        public FanoutRestarts(TestServer server)
+        {
+            IMeterFactory factory = server.Services.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "tether.server.fanout.restarts")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    if (tag.Key == "reason")
+                    {
+                        lock (_reasons)
+                        {
+                            _reasons.Add((string)tag.Value!);
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public string[] Reasons
+        {
+            get
+            {
+                lock (_reasons)
+                {
+                    return [.. _reasons];
+                }
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>Leaves the database as a backup taken at <paramref name="head"/> would have it: the actions after it,

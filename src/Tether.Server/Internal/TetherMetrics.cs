@@ -19,6 +19,7 @@ internal sealed class TetherMetrics : IDisposable
         FanoutLatency = _meter.CreateHistogram<double>("tether.server.fanout.latency", unit: "ms", description: "Time from a commit to its actions being handed to connections.");
         Connections = _meter.CreateUpDownCounter<long>("tether.server.connections", description: "Open live connections, by transport.");
         SlowReadersDropped = _meter.CreateCounter<long>("tether.server.slow_readers", description: "Connections dropped because their queue was full.");
+        FanoutRestarts = _meter.CreateCounter<long>("tether.server.fanout.restarts", description: "Times the fan-out closed every live connection and moved to the store's head, by reason: compacted (the log it had not delivered was compacted) or head_moved_back (the database lost commits already published).");
     }
 
     public Counter<long> Pushes { get; }
@@ -28,6 +29,7 @@ internal sealed class TetherMetrics : IDisposable
     public Histogram<double> FanoutLatency { get; }
     public UpDownCounter<long> Connections { get; }
     public Counter<long> SlowReadersDropped { get; }
+    public Counter<long> FanoutRestarts { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -74,6 +74,7 @@ internal sealed partial class LogTailer(
             // every commit until then, so fan-out restarts at the database's head. Live connections end; their
             // clients resume from positions beyond the head and are told to bootstrap again.
             LogHeadMovedBack(position, head);
+            metrics.FanoutRestarts.Add(1, new KeyValuePair<string, object?>("reason", "head_moved_back"));
             hub.Skip(head);
             return;
         }
@@ -86,6 +87,7 @@ internal sealed partial class LogTailer(
             // Actions the connections have not been handed were compacted: they cannot be delivered, so nobody may
             // be told the stream covers them.
             LogCompactedPastTailer(position, snapshot.Horizon);
+            metrics.FanoutRestarts.Add(1, new KeyValuePair<string, object?>("reason", "compacted"));
             hub.Skip(head);
             return;
         }
