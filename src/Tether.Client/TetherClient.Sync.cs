@@ -83,7 +83,17 @@ public sealed partial class TetherClient
                     break;
                 case FrameTypes.Error:
                     ErrorBody error = frame.GetProperty("error").Deserialize(TetherJsonContext.Default.ErrorBody)!;
-                    throw new ServerErrorException(error.Code == ErrorCodes.ResyncRequired ? System.Net.HttpStatusCode.Gone : System.Net.HttpStatusCode.ServiceUnavailable, error, null);
+                    if (error.Code == ErrorCodes.Unauthorized)
+                    {
+                        // The connection's token expired: the next connection asks the token provider for a new one.
+                        await _api.TokenAsync(refresh: true, cancellationToken);
+                    }
+                    throw new ServerErrorException(error.Code switch
+                    {
+                        ErrorCodes.ResyncRequired => System.Net.HttpStatusCode.Gone,
+                        ErrorCodes.Unauthorized => System.Net.HttpStatusCode.Unauthorized,
+                        _ => System.Net.HttpStatusCode.ServiceUnavailable,
+                    }, error, null);
             }
         }
     }

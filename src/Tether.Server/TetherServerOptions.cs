@@ -37,6 +37,10 @@ public sealed class TetherJwtOptions
     public string? Key { get; set; }
     public string? Issuer { get; set; }
     public string? Audience { get; set; }
+
+    /// <summary>How long after its <c>exp</c> a token is still accepted (clocks differ). Live and SSE connections end
+    /// this long after their token's <c>exp</c>.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Limits on what one request may ask for. Exceeding one is answered with the protocol's error shape.</summary>

@@ -31,6 +31,26 @@ public sealed class PokeTests
         Assert.Equal(HttpStatusCode.Forbidden, stolen.StatusCode);
     }
 
+    [Fact]
+    public async Task The_poke_stream_ends_when_its_token_expires()
+    {
+        await using TestServer server = await TestServer.StartAsync(Tokens.JwtOnlyServer());
+        DateTimeOffset expires = DateTimeOffset.UtcNow.AddSeconds(6);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Jwt("alice", expires));
+        using HttpResponseMessage stream = await http.GetAsync("/replicache/poke?clientGroupID=tab-1", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("poke", await NextDataAsync(reader));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+
+        Assert.True(DateTimeOffset.UtcNow >= Tokens.ExpOf(expires) - TimeSpan.FromMilliseconds(50), "the stream ended before its token expired");
+    }
+
     private static async Task<string> NextDataAsync(StreamReader reader)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));

@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using Tether.Server.Tests.Harness;
 using static Tether.Server.Tests.Harness.SyncApi;
 
@@ -45,21 +43,21 @@ public sealed class ErrorTests
     [Fact]
     public async Task Signed_JWT_identifies_the_user_and_a_wrongly_signed_one_is_refused()
     {
-        const string key = "a-test-signing-key-of-at-least-32-bytes!";
+        const string key = Tokens.Key;
         await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => { o.DevelopmentTokens = false; o.Jwt.Key = key; o.Jwt.Issuer = "tests"; } });
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
 
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Jwt("carol", key, "tests"));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Jwt("carol", DateTimeOffset.UtcNow.AddMinutes(5), key, "tests"));
         using HttpResponseMessage pushed = await http.PostAsync("/sync/push", Json(new JsonObject { ["clientId"] = "c1", ["mutations"] = new JsonArray(M(1, "createTeam", new { id = "t1", name = "T" })) }));
         Assert.Equal(HttpStatusCode.OK, pushed.StatusCode);
         using HttpResponseMessage delta = await http.GetAsync("/sync/delta?from=0");
         JsonElement team = JsonDocument.Parse(await delta.Content.ReadAsStringAsync()).RootElement.GetProperty("sync")[0];
         Assert.Equal("carol", team.GetProperty("data").GetProperty("createdBy").GetString());
 
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Jwt("carol", "another-key-that-is-also-32-bytes-long!!", "tests"));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Jwt("carol", DateTimeOffset.UtcNow.AddMinutes(5), "another-key-that-is-also-32-bytes-long!!", "tests"));
         using HttpResponseMessage forged = await http.GetAsync("/sync/delta?from=0");
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Jwt("carol", key, "someone-else"));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Jwt("carol", DateTimeOffset.UtcNow.AddMinutes(5), key, "someone-else"));
         using HttpResponseMessage wrongIssuer = await http.GetAsync("/sync/delta?from=0");
         Assert.Equal(HttpStatusCode.Unauthorized, wrongIssuer.StatusCode);
     }
@@ -215,13 +213,4 @@ public sealed class ErrorTests
     }
 
     private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
-
-    private static string Jwt(string userId, string key, string issuer)
-        => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Claims = new Dictionary<string, object> { ["sub"] = userId },
-            Expires = DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
-        });
 }

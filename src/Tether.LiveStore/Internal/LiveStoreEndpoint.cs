@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Protocol;
+using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Http;
 
 namespace Tether.LiveStore.Internal;
@@ -31,7 +32,8 @@ internal sealed partial class LiveStoreEndpoint(
             metrics.Connections.Add(1);
             try
             {
-                await new LiveStoreSocket(socket, admission, handler, options.Value, logger).RunAsync(http.RequestAborted).ConfigureAwait(false);
+                using CancellationTokenSource expired = TokenDeadline.Watch(http);
+                await new LiveStoreSocket(socket, admission, handler, options.Value, logger).RunAsync(http.RequestAborted, expired.Token).ConfigureAwait(false);
             }
             finally
             {

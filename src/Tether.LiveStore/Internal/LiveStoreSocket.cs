@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Tether.Server.Internal.Auth;
 
 namespace Tether.LiveStore.Internal;
 
@@ -31,8 +32,11 @@ internal sealed partial class LiveStoreSocket(
     private string _closeReason = "";
     private bool _sawRequest;
 
-    public async Task RunAsync(CancellationToken aborted)
+    /// <summary>Serves the socket until the client leaves, the server stops, or <paramref name="tokenExpired"/> fires
+    /// (the token of its payload expired: it is closed with 1008 and the reason).</summary>
+    public async Task RunAsync(CancellationToken aborted, CancellationToken tokenExpired)
     {
+        using CancellationTokenRegistration expiry = tokenExpired.Register(() => Close(WebSocketCloseStatus.PolicyViolation, TokenDeadline.Expired.Message));
         Task sending = SendLoopAsync(aborted);
         Task orphan = CloseIfNoRequestAsync(_stopping.Token);
         try

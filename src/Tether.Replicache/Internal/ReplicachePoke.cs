@@ -5,6 +5,7 @@ using Tether.Mutators;
 using Tether.Protocol;
 using Tether.Server;
 using Tether.Server.Internal;
+using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Storage;
@@ -52,7 +53,9 @@ internal sealed class ReplicachePoke(RequestGuard guard, ITetherStore store, Fan
         http.Response.Headers["X-Accel-Buffering"] = "no";
         // A first poke: whatever committed before this stream opened is pulled too.
         await WriteAsync(http, Poke, aborted).ConfigureAwait(false);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut);
+        // The stream ends when the token expires; the client reconnects with a new one.
+        using CancellationTokenSource expired = TokenDeadline.Watch(http);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut, expired.Token);
         try
         {
             while (true)
@@ -85,7 +88,7 @@ internal sealed class ReplicachePoke(RequestGuard guard, ITetherStore store, Fan
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The client left, or the stream was cut for being slow: it reconnects and pulls.
+            // The client left, the stream was cut for being slow, or its token expired: it reconnects and pulls.
         }
     }
 

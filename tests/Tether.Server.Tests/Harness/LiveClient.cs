@@ -16,11 +16,12 @@ public sealed class LiveClient : IAsyncDisposable
 
     public WebSocket Socket => _socket;
 
-    public static async Task<LiveClient> ConnectAsync(TestServer server, string userId, string? clientId = null, string? query = null)
+    /// <summary>Connects as <paramref name="userId"/> with a development token, or with <paramref name="token"/>.</summary>
+    public static async Task<LiveClient> ConnectAsync(TestServer server, string userId, string? clientId = null, string? query = null, string? token = null)
     {
         var client = new LiveClient();
         client._socket.Options.AddSubProtocol(ProtocolHeaders.WebSocketSubProtocol);
-        client._socket.Options.SetRequestHeader("Authorization", "Bearer dev:" + userId);
+        client._socket.Options.SetRequestHeader("Authorization", "Bearer " + (token ?? "dev:" + userId));
         var uri = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = "/sync/live", Query = (clientId is null ? "" : "clientId=" + clientId) + (query ?? "") };
         await client._socket.ConnectAsync(uri.Uri, CancellationToken.None);
         return client;

@@ -48,6 +48,20 @@ public sealed class SseClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the server ends the stream (within 20 s) with no further event.</summary>
+    public async Task<bool> EndsAsync()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (await _reader.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (line.Length > 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public ValueTask DisposeAsync()
     {
         _reader.Dispose();

@@ -25,6 +25,7 @@ internal sealed class JwtBearerSetup(IOptions<TetherServerOptions> tether) : ICo
             ValidateAudience = jwt.Audience is not null,
             ValidAudience = jwt.Audience,
             ValidateLifetime = true,
+            ClockSkew = jwt.ClockSkew,
             NameClaimType = TetherAuthSchemes.UserIdClaim,
         };
         options.Events = new JwtBearerEvents

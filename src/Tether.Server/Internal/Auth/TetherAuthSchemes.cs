@@ -6,6 +6,7 @@ internal static class TetherAuthSchemes
     public const string Jwt = "Tether.Jwt";
     public const string DevelopmentTokenPrefix = "dev:";
     public const string UserIdClaim = "sub";
+    public const string ExpiresClaim = "exp";
     public const string AccessTokenQuery = "access_token";
 
     /// <summary>The bearer token of a request: the Authorization header, or <c>?access_token=</c> for the

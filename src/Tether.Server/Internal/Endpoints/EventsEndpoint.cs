@@ -3,6 +3,7 @@ using System.Text;
 using Tether.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Internal.Live;
@@ -73,8 +74,14 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
             {
                 return;
             }
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut);
+            // The stream ends when the token expires; the client reconnects with a new one.
+            using CancellationTokenSource expired = TokenDeadline.Watch(http);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut, expired.Token);
             await LiveLoop.RunAsync(subscription, session, frame => SendAsync(http, frame, stop.Token), options.Value.HeartbeatInterval, stop.Token);
+            if (expired.IsCancellationRequested && !aborted.IsCancellationRequested)
+            {
+                await SendAsync(http, new OutgoingFrame(FrameJson.Error(TokenDeadline.Expired), session.LastSyncId), aborted);
+            }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested || subscription.Cut.IsCancellationRequested)
         {

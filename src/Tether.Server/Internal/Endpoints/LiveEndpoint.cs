@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Protocol;
+using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Internal.Live;
@@ -76,7 +77,8 @@ internal sealed partial class LiveEndpoint(
         // Sends end only when the client is gone or too slow (the cut); the outgoing loop's waiting ends earlier, when
         // the client closes its half, so that a frame being sent is never cut off halfway.
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Cut);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(sending.Token);
+        using CancellationTokenSource expired = TokenDeadline.Watch(http);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(sending.Token, expired.Token);
         var sendLock = new SemaphoreSlim(1, 1);
         async Task Send(byte[] frame)
         {
@@ -103,8 +105,13 @@ internal sealed partial class LiveEndpoint(
             {
                 LiveEnd.SlowReader => (WebSocketCloseStatus.PolicyViolation, "slow reader: resume with delta"),
                 LiveEnd.ServerStopping => (WebSocketCloseStatus.EndpointUnavailable, "server stopping"),
+                _ when expired.IsCancellationRequested => (WebSocketCloseStatus.PolicyViolation, TokenExpiredReason),
                 _ => (WebSocketCloseStatus.NormalClosure, ""),
             };
+            if (expired.IsCancellationRequested)
+            {
+                await Send(FrameJson.Error(TokenDeadline.Expired));
+            }
             await CloseAsync(socket, status, reason);
             // The client answers the close; its receive half then ends by itself.
             await Task.WhenAny(incoming, Task.Delay(CloseTimeout));
@@ -121,6 +128,9 @@ internal sealed partial class LiveEndpoint(
     }
 
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The close reason when the connection's token expired: the client reconnects with a new one.</summary>
+    public const string TokenExpiredReason = "token expired: reconnect with a new token";
 
     private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
     {

@@ -95,7 +95,16 @@ internal sealed class RequestGuard : IDisposable
         }
         AuthenticateResult result = await http.AuthenticateAsync(development ? TetherAuthSchemes.Development : TetherAuthSchemes.Jwt);
         string? userId = result.Succeeded ? result.Principal.FindFirst(TetherAuthSchemes.UserIdClaim)?.Value : null;
-        return UserIds.IsValid(userId) ? userId : null;
+        if (!UserIds.IsValid(userId))
+        {
+            return null;
+        }
+        if (result.Principal!.FindFirst(TetherAuthSchemes.ExpiresClaim)?.Value is { } exp
+            && long.TryParse(exp, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
+        {
+            http.Features.Set(new TokenDeadline(DateTimeOffset.FromUnixTimeSeconds(seconds) + _options.Jwt.ClockSkew));
+        }
+        return userId;
     }
 
     private ErrorBody? CheckVersions(HttpRequest request)
