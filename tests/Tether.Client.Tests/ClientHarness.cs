@@ -39,21 +39,8 @@ internal static class ClientHarness
 
     /// <summary>Waits until <paramref name="condition"/> holds, checking it after every change the client reports
     /// and at short intervals; fails with <paramref name="what"/> after the deadline.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string what, int seconds = 20)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
+    public static Task EventuallyAsync(Func<bool> condition, string what, int seconds = 20)
+        => Eventually.HoldsAsync(condition, what, TimeSpan.FromSeconds(seconds));
 
     public static Issue? Issue(this TetherClient client, string id) => client.Get("issue", id, TestJson.Default.Issue);
 }

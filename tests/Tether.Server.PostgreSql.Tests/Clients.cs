@@ -29,21 +29,7 @@ internal static class Clients
     public static string[] Snapshot(this TetherClient client)
         => [.. client.ConfirmedSnapshot().OrderBy(r => r.Key.Model, StringComparer.Ordinal).ThenBy(r => r.Key.Id, StringComparer.Ordinal).Select(r => $"{r.Key.Model}/{r.Key.Id}={r.Value.GetRawText()}")];
 
-    public static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Converge);
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
+    public static Task EventuallyAsync(Func<bool> condition, string what) => Eventually.HoldsAsync(condition, what, Converge);
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonElement))]

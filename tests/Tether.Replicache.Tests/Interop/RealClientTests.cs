@@ -101,21 +101,7 @@ public sealed class RealClientTests
         Assert.Empty(await alice.ScanAsync("project/"));
     }
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Converge);
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(20, deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
+    private static Task WaitAsync(Func<bool> condition, string what) => Eventually.HoldsAsync(condition, what, Converge);
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(JsonElement))]

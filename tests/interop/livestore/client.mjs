@@ -17,7 +17,7 @@
 // Failures answer {"id":..,"ok":false,"error":"..."}. End of stdin shuts the store down as "shutdown" does.
 
 // The shared line protocol comes first: its stdout guard must be in place before any library module runs.
-import { errorText, fatal, log, readCommands, send } from '../shared/line-protocol.mjs'
+import { errorText, fatal, finishAndExit, handlerFor, log, parseCommand, readCommands, send } from '../shared/line-protocol.mjs'
 import { parseArgs } from 'node:util'
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
@@ -363,31 +363,14 @@ const shutdownStore = async () => {
 }
 
 const handleLine = async (line) => {
-  if (line.trim() === '') return
-  let command
-  try {
-    command = JSON.parse(line)
-  } catch (error) {
-    send({ id: null, ok: false, error: `not JSON: ${errorText(error)}` })
-    return
-  }
-  const id = command?.id ?? null
+  const parsed = parseCommand(line)
+  if (parsed === undefined) return
+  const { command, id } = parsed
   if (command?.cmd === 'shutdown') {
-    try {
-      await shutdownStore()
-    } catch (error) {
-      log('shutdown failed:', error?.stack ?? errorText(error))
-      send({ id, ok: false, error: errorText(error) })
-      process.exit(1)
-    }
-    send({ id, ok: true })
-    process.exit(0)
+    await finishAndExit(id, 'shutdown', shutdownStore)
   }
-  const handler = Object.hasOwn(handlers, command?.cmd) ? handlers[command.cmd] : undefined
-  if (handler === undefined) {
-    send({ id, ok: false, error: `unknown cmd ${JSON.stringify(command?.cmd)}` })
-    return
-  }
+  const handler = handlerFor(handlers, command, id)
+  if (handler === undefined) return
   const running = handler(command)
   if (command.cmd !== 'waitFor') {
     inFlight.add(running)

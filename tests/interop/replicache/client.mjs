@@ -38,7 +38,7 @@
 // End of stdin closes the instance as "close" does.
 
 // The shared line protocol comes first: its stdout guard must be in place before any library module runs.
-import { errorText, fatal, log, readCommands, send } from '../shared/line-protocol.mjs'
+import { errorText, fatal, finishAndExit, handlerFor, log, parseCommand, readCommands, send } from '../shared/line-protocol.mjs'
 import { parseArgs } from 'node:util'
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
@@ -396,31 +396,14 @@ const closeReplicache = () => {
 }
 
 const handleLine = async (line) => {
-  if (line.trim() === '') return
-  let command
-  try {
-    command = JSON.parse(line)
-  } catch (error) {
-    send({ id: null, ok: false, error: `not JSON: ${errorText(error)}` })
-    return
-  }
-  const id = command?.id ?? null
+  const parsed = parseCommand(line)
+  if (parsed === undefined) return
+  const { command, id } = parsed
   if (command?.cmd === 'close') {
-    try {
-      await closeReplicache()
-    } catch (error) {
-      log('close failed:', error?.stack ?? errorText(error))
-      send({ id, ok: false, error: errorText(error) })
-      process.exit(1)
-    }
-    send({ id, ok: true })
-    process.exit(0)
+    await finishAndExit(id, 'close', closeReplicache)
   }
-  const handler = Object.hasOwn(handlers, command?.cmd) ? handlers[command.cmd] : undefined
-  if (handler === undefined) {
-    send({ id, ok: false, error: `unknown cmd ${JSON.stringify(command?.cmd)}` })
-    return
-  }
+  const handler = handlerFor(handlers, command, id)
+  if (handler === undefined) return
   if (closing !== undefined) {
     send({ id, ok: false, error: 'the Replicache instance is closing' })
     return

@@ -48,3 +48,39 @@ export const readCommands = (onLine, onEnd) => {
   input.on('line', onLine)
   input.on('close', onEnd)
 }
+
+/**
+ * Reads one command line. Blank lines and lines that are not JSON give undefined (the latter answered with id null,
+ * which the driver reports); otherwise the command and its id (null when it has none).
+ */
+export const parseCommand = (line) => {
+  if (line.trim() === '') return undefined
+  let command
+  try {
+    command = JSON.parse(line)
+  } catch (error) {
+    send({ id: null, ok: false, error: `not JSON: ${errorText(error)}` })
+    return undefined
+  }
+  return { command, id: command?.id ?? null }
+}
+
+/** The command that ends the process: runs finish, answers, and exits with 0, or with 1 after answering the failure. */
+export const finishAndExit = async (id, name, finish) => {
+  try {
+    await finish()
+  } catch (error) {
+    log(`${name} failed:`, error?.stack ?? errorText(error))
+    send({ id, ok: false, error: errorText(error) })
+    process.exit(1)
+  }
+  send({ id, ok: true })
+  process.exit(0)
+}
+
+/** The handler of a command, or undefined after answering that the command is unknown. */
+export const handlerFor = (handlers, command, id) => {
+  if (Object.hasOwn(handlers, command?.cmd)) return handlers[command.cmd]
+  send({ id, ok: false, error: `unknown cmd ${JSON.stringify(command?.cmd)}` })
+  return undefined
+}
