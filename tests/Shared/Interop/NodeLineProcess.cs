@@ -22,7 +22,7 @@ namespace Tether.Tests.Interop;
 public sealed class NodeLineProcess : IAsyncDisposable
 {
     /// <summary>How long a process may take to exit after it was asked to, or killed.</summary>
-    public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
 
     private const int StderrLinesKept = 400;
     private static readonly Lazy<string?> Root = new(FindRepositoryRoot);
@@ -50,15 +50,6 @@ public sealed class NodeLineProcess : IAsyncDisposable
         _onEvent = onEvent;
         _onFailure = onFailure;
     }
-
-    /// <summary>The Node process's id, e.g. to kill it abruptly in a crash test.</summary>
-    public int ProcessId => _process.Id;
-
-    /// <summary>The <c>ready</c> event line; faults if the process fails or ends first.</summary>
-    public Task<JsonElement> Ready => _ready.Task;
-
-    /// <summary>Completes with the exit code once the process has ended and its output has been read.</summary>
-    public Task<int> Exited => _exited.Task;
 
     /// <summary>The directory of a harness (<c>tests/interop/&lt;harness&gt;</c>), holding its script and node_modules.</summary>
     public static string HarnessDirectory(string harness)
@@ -226,7 +217,7 @@ public sealed class NodeLineProcess : IAsyncDisposable
         => answer.TryGetProperty("error", out JsonElement error) ? error.ToString() : "(no error given)";
 
     /// <summary>The last <paramref name="lines"/> lines the process wrote to stderr (its logs).</summary>
-    public string StderrTail(int lines = 60)
+    private string StderrTail(int lines = 60)
     {
         lock (_stderr)
         {

@@ -101,14 +101,11 @@ public sealed class BrowserSession : IAsyncDisposable
     public IPage Page { get; }
 
     /// <summary>The page's console messages and uncaught errors so far.</summary>
-    public IReadOnlyList<string> Console
+    private string[] ConsoleLines()
     {
-        get
+        lock (_console)
         {
-            lock (_console)
-            {
-                return [.. _console];
-            }
+            return [.. _console];
         }
     }
 
@@ -156,12 +153,12 @@ public sealed class BrowserSession : IAsyncDisposable
                 // The page may be gone; the original failure matters more.
             }
 
-            IReadOnlyList<string> console = Console;
+            string[] console = ConsoleLines();
             TestContext.Current.AddAttachment("console", string.Join('\n', console));
             string tail = string.Join('\n', console.TakeLast(30).Select(line => "  " + line));
             throw new BrowserTestFailedException(
                 $"{e.GetType().Name}: {e.Message}\n{(DateTime.UtcNow - _started).TotalSeconds:F0} s after the browser started; " +
-                $"the page's console ({console.Count} lines, the last 30):\n{tail}", e);
+                $"the page's console ({console.Length} lines, the last 30):\n{tail}", e);
         }
     }
 

@@ -175,20 +175,6 @@ public sealed class LiveStoreNodeClient : IAsyncDisposable
         return new LiveStoreWaitResult(true, ReadRows(answer));
     }
 
-    /// <summary>What the client knows about its sync state; see <see cref="LiveStoreStatus"/>.</summary>
-    public async Task<LiveStoreStatus> StatusAsync()
-    {
-        JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "status" }, DefaultCommandTimeout);
-        EnsureOk(answer, "status");
-        return new LiveStoreStatus(
-            answer.GetProperty("connected").GetBoolean(),
-            OptionalInt64(answer, "upstreamHead"),
-            OptionalInt64(answer, "localHead"),
-            OptionalInt64(answer, "pendingCount") is { } pending ? checked((int)pending) : null,
-            answer.TryGetProperty("shutdown", out JsonElement shutdown) && shutdown.ValueKind == JsonValueKind.String ? shutdown.GetString() : null,
-            answer);
-    }
-
     /// <summary>Shuts the store down cleanly (its files stay consistent for a later process on the same directory) and
     /// waits for the process to exit with 0.</summary>
     public async Task ShutdownAsync()
@@ -197,9 +183,6 @@ public sealed class LiveStoreNodeClient : IAsyncDisposable
         EnsureOk(answer, "shutdown");
         await _node.WaitForCleanExitAsync("shutdown");
     }
-
-    /// <summary>The last <paramref name="lines"/> lines the process wrote to stderr (its logs).</summary>
-    public string StderrTail(int lines = 60) => _node.StderrTail(lines);
 
     /// <summary>Kills the process and everything it started; a store that should keep its data intact is shut down
     /// with <see cref="ShutdownAsync"/> first.</summary>
@@ -243,9 +226,6 @@ public sealed class LiveStoreNodeClient : IAsyncDisposable
 
     private static string ErrorOf(JsonElement answer) => NodeLineProcess.ErrorOf(answer);
 
-    private static long? OptionalInt64(JsonElement answer, string name)
-        => answer.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
-
     private static List<LiveStoreRow> ReadRows(JsonElement answer)
         => answer.TryGetProperty("rows", out JsonElement rows)
             ? rows.Deserialize<List<LiveStoreRow>>(Json) ?? []
@@ -257,13 +237,3 @@ public sealed record LiveStoreRow(string Id, string Text);
 
 /// <summary>The rows when a wait ended, and whether the count was reached.</summary>
 public sealed record LiveStoreWaitResult(bool Reached, IReadOnlyList<LiveStoreRow> Rows);
-
-/// <summary>
-/// A client's sync state. <see cref="Connected"/> is LiveStore's <c>store.networkStatus.isConnected</c>: for ws, a Ping
-/// answered on an open socket; for http, the last Ping RPC succeeded (it stays true while the server is down until a
-/// ping times out). <see cref="UpstreamHead"/> is the leader's upstream head: the highest global sequence number that
-/// came back from the server on the pull stream. <see cref="LocalHead"/> counts the leader's pending local events too,
-/// and <see cref="PendingCount"/> is how many the server has not confirmed yet. The heads and count are null once the
-/// store is shut down, and <see cref="Shutdown"/> then carries the reason. <see cref="Raw"/> is the whole answer.
-/// </summary>
-public sealed record LiveStoreStatus(bool Connected, long? UpstreamHead, long? LocalHead, int? PendingCount, string? Shutdown, JsonElement Raw);

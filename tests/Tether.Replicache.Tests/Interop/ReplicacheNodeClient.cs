@@ -17,7 +17,7 @@ namespace Tether.Replicache.Tests.Interop;
 /// <c>Bearer dev:{userId}</c>. Its mutators are the optimistic halves of the issue tracker's (createTeam, addMember,
 /// removeMember, createProject, createIssue, updateIssue, deleteIssue, addComment) on keys
 /// <c>&lt;modelName&gt;/&lt;modelId&gt;</c>. There is no periodic pull unless asked for: tests call
-/// <see cref="PullAsync"/> or <see cref="SyncAsync"/>. Commands run one at a time in the client, in the order sent.
+/// <see cref="SyncAsync"/>. Commands run one at a time in the client, in the order sent.
 /// </remarks>
 public sealed class ReplicacheNodeClient : IAsyncDisposable
 {
@@ -139,23 +139,6 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
         EnsureOk(answer, "mutateMany " + name);
     }
 
-    /// <summary><c>rep.push({now: true})</c>. It resolves even when the push failed; the result says how it went.</summary>
-    public async Task<ReplicacheRequestResult> PushAsync()
-    {
-        JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "push" }, DefaultCommandTimeout);
-        EnsureOk(answer, "push");
-        return RequestResult(answer);
-    }
-
-    /// <summary><c>rep.pull({now: true})</c>. It resolves even when the pull failed; see
-    /// <see cref="ReplicacheRequestResult.Taken"/>.</summary>
-    public async Task<ReplicacheRequestResult> PullAsync()
-    {
-        JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "pull" }, DefaultCommandTimeout);
-        EnsureOk(answer, "pull");
-        return RequestResult(answer);
-    }
-
     /// <summary>Pushes and pulls until no mutation is pending and the last pull was answered with 200 and taken by
     /// Replicache (at least one round, so the data of other clients is in afterwards); throws a
     /// <see cref="TimeoutException"/> with the client's recent errors when <paramref name="timeout"/> (30 s by
@@ -221,32 +204,6 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
         return answer.GetProperty("mutations").Deserialize<List<ReplicachePendingMutation>>(Json) ?? [];
     }
 
-    /// <summary>Whether the client is online, how many mutations are pending, how many pushes and pulls it sent and
-    /// how many failed, and its last errors.</summary>
-    public async Task<ReplicacheStatus> StatusAsync()
-    {
-        JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "status" }, DefaultCommandTimeout);
-        EnsureOk(answer, "status");
-        JsonElement requests = answer.GetProperty("requests");
-        return new ReplicacheStatus(
-            answer.GetProperty("online").GetBoolean(),
-            answer.GetProperty("pending").GetInt32(),
-            requests.GetProperty("push").GetInt32(),
-            requests.GetProperty("pull").GetInt32(),
-            requests.GetProperty("failedPush").GetInt32(),
-            requests.GetProperty("failedPull").GetInt32(),
-            Errors(answer));
-    }
-
-    /// <summary><c>rep.close()</c>, then waits for the process to exit with 0. The data is gone with it (kvStore
-    /// 'mem').</summary>
-    public async Task CloseAsync()
-    {
-        JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "close" }, DefaultCommandTimeout);
-        EnsureOk(answer, "close");
-        await _node.WaitForCleanExitAsync("close");
-    }
-
     /// <summary>Kills the process and everything it started.</summary>
     public ValueTask DisposeAsync() => _node.DisposeAsync();
 
@@ -287,13 +244,6 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
         }
     }
 
-    private static ReplicacheRequestResult RequestResult(JsonElement answer)
-        => new(
-            answer.GetProperty("online").GetBoolean(),
-            answer.TryGetProperty("taken", out JsonElement taken) ? taken.ValueKind == JsonValueKind.True : null,
-            answer.GetProperty("pending").GetInt32(),
-            Errors(answer));
-
     private static bool IsOk(JsonElement answer) => NodeLineProcess.IsOk(answer);
 
     private static string ErrorOf(JsonElement answer) => NodeLineProcess.ErrorOf(answer);
@@ -316,13 +266,6 @@ public sealed class ReplicacheCommandException(string message, string clientErro
     public JsonElement Answer { get; } = answer;
 }
 
-/// <summary>
-/// After <c>rep.push</c> or <c>rep.pull</c>: <see cref="Online"/> is Replicache's <c>rep.online</c> (false only when a
-/// request got no answer at all; it stays true through non-200 answers). <see cref="Taken"/> (pulls only) is whether a
-/// pull was answered with 200 and accepted by Replicache. <see cref="Errors"/> are the failures logged meanwhile.
-/// </summary>
-public sealed record ReplicacheRequestResult(bool Online, bool? Taken, int Pending, IReadOnlyList<string> Errors);
-
 /// <summary>The end of a sync: <see cref="Synced"/> when nothing is pending and the last pull was taken, otherwise
 /// <see cref="Error"/> says why it timed out. <see cref="Errors"/> are the failures logged while it ran (a sync that
 /// succeeded after a server restart lists the failures before it).</summary>
@@ -330,6 +273,3 @@ public sealed record ReplicacheSyncResult(bool Synced, int Pending, int Rounds, 
 
 /// <summary>A local mutation the server has not confirmed yet.</summary>
 public sealed record ReplicachePendingMutation(string ClientId, long Id, string Name);
-
-/// <summary>The client's counters: pushes and pulls sent, and how many got no answer or not HTTP 200.</summary>
-public sealed record ReplicacheStatus(bool Online, int Pending, int Pushes, int Pulls, int FailedPushes, int FailedPulls, IReadOnlyList<string> Errors);
