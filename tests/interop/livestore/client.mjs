@@ -17,7 +17,7 @@
 // Failures answer {"id":..,"ok":false,"error":"..."}. End of stdin shuts the store down as "shutdown" does.
 
 // The shared line protocol comes first: its stdout guard must be in place before any library module runs.
-import { errorText, fatal, finishAndExit, handlerFor, log, parseCommand, readCommands, send } from '../shared/line-protocol.mjs'
+import { commandOf, errorText, fatal, log, readCommands, send, within } from '../shared/line-protocol.mjs'
 import { parseArgs } from 'node:util'
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
@@ -354,23 +354,15 @@ const shutdownStore = async () => {
     if (closedReason !== undefined) return
     closedReason = 'shutdown requested'
     for (const waiter of waiters) waiter.fail('store shut down: shutdown requested')
-    const timeout = new Promise((_, reject) => {
-      setTimeout(() => reject(new Error('store.shutdownPromise() did not finish within 15 s')), 15_000).unref()
-    })
-    await Promise.race([store.shutdownPromise(), timeout])
+    await within(store.shutdownPromise(), 15_000, 'store.shutdownPromise()')
   })()
   return shuttingDown
 }
 
 const handleLine = async (line) => {
-  const parsed = parseCommand(line)
-  if (parsed === undefined) return
-  const { command, id } = parsed
-  if (command?.cmd === 'shutdown') {
-    await finishAndExit(id, 'shutdown', shutdownStore)
-  }
-  const handler = handlerFor(handlers, command, id)
-  if (handler === undefined) return
+  const found = await commandOf(line, handlers, { cmd: 'shutdown', run: shutdownStore })
+  if (found === undefined) return
+  const { command, id, handler } = found
   const running = handler(command)
   if (command.cmd !== 'waitFor') {
     inFlight.add(running)

@@ -38,7 +38,7 @@
 // End of stdin closes the instance as "close" does.
 
 // The shared line protocol comes first: its stdout guard must be in place before any library module runs.
-import { errorText, fatal, finishAndExit, handlerFor, log, parseCommand, readCommands, send } from '../shared/line-protocol.mjs'
+import { commandOf, errorText, fatal, log, readCommands, send, within } from '../shared/line-protocol.mjs'
 import { parseArgs } from 'node:util'
 
 // ---- arguments ------------------------------------------------------------------------------------------------------
@@ -387,23 +387,15 @@ const handlers = {
 let closing
 const closeReplicache = () => {
   closing ??= (async () => {
-    const timeout = new Promise((_, reject) => {
-      setTimeout(() => reject(new Error('rep.close() did not finish within 15 s')), 15_000).unref()
-    })
-    await Promise.race([rep.close(), timeout])
+    await within(rep.close(), 15_000, 'rep.close()')
   })()
   return closing
 }
 
 const handleLine = async (line) => {
-  const parsed = parseCommand(line)
-  if (parsed === undefined) return
-  const { command, id } = parsed
-  if (command?.cmd === 'close') {
-    await finishAndExit(id, 'close', closeReplicache)
-  }
-  const handler = handlerFor(handlers, command, id)
-  if (handler === undefined) return
+  const found = await commandOf(line, handlers, { cmd: 'close', run: closeReplicache })
+  if (found === undefined) return
+  const { command, id, handler } = found
   if (closing !== undefined) {
     send({ id, ok: false, error: 'the Replicache instance is closing' })
     return

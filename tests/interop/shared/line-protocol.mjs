@@ -49,11 +49,22 @@ export const readCommands = (onLine, onEnd) => {
   input.on('close', onEnd)
 }
 
+/** Rejects with "<what> did not finish within N s" when promise has not settled after ms. */
+export const within = (promise, ms, what) =>
+  Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms).unref()
+    }),
+  ])
+
 /**
- * Reads one command line. Blank lines and lines that are not JSON give undefined (the latter answered with id null,
- * which the driver reports); otherwise the command and its id (null when it has none).
+ * Reads one command line. A blank line, a line that is not JSON and an unknown command give undefined (the last two
+ * answered as failures; a line that is not JSON with id null, which the driver reports). The final command (final.cmd)
+ * runs final.run, is answered and ends the process: exit 0, or 1 after answering its failure. Any other command gives
+ * { command, id, handler } to run.
  */
-export const parseCommand = (line) => {
+export const commandOf = async (line, handlers, final) => {
   if (line.trim() === '') return undefined
   let command
   try {
@@ -62,25 +73,21 @@ export const parseCommand = (line) => {
     send({ id: null, ok: false, error: `not JSON: ${errorText(error)}` })
     return undefined
   }
-  return { command, id: command?.id ?? null }
-}
-
-/** The command that ends the process: runs finish, answers, and exits with 0, or with 1 after answering the failure. */
-export const finishAndExit = async (id, name, finish) => {
-  try {
-    await finish()
-  } catch (error) {
-    log(`${name} failed:`, error?.stack ?? errorText(error))
-    send({ id, ok: false, error: errorText(error) })
-    process.exit(1)
+  const id = command?.id ?? null
+  if (command?.cmd === final.cmd) {
+    try {
+      await final.run()
+    } catch (error) {
+      log(`${final.cmd} failed:`, error?.stack ?? errorText(error))
+      send({ id, ok: false, error: errorText(error) })
+      process.exit(1)
+    }
+    send({ id, ok: true })
+    process.exit(0)
   }
-  send({ id, ok: true })
-  process.exit(0)
-}
-
-/** The handler of a command, or undefined after answering that the command is unknown. */
-export const handlerFor = (handlers, command, id) => {
-  if (Object.hasOwn(handlers, command?.cmd)) return handlers[command.cmd]
-  send({ id, ok: false, error: `unknown cmd ${JSON.stringify(command?.cmd)}` })
-  return undefined
+  if (!Object.hasOwn(handlers, command?.cmd)) {
+    send({ id, ok: false, error: `unknown cmd ${JSON.stringify(command?.cmd)}` })
+    return undefined
+  }
+  return { command, id, handler: handlers[command.cmd] }
 }
