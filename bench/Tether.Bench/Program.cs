@@ -1,7 +1,7 @@
 using System.Globalization;
 using Tether.Bench;
 
-// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
+// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|fairness|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
 string scenario = args.Length > 0 ? args[0] : "all";
 double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 int[] clientCounts = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 8, 32, 64];
@@ -43,6 +43,20 @@ try
         {
             LiveStoreFigures figures = await LiveStoreLoad.RunAsync(directory, subscribers, duration);
             Console.WriteLine($"| {subscribers} | {figures.EchoRoundTripsPerSecond:F0} | {figures.PushesPerSecond:F0} | {figures.PushesPerSecond / figures.EchoRoundTripsPerSecond:F3} | {figures.EventsPushedPerSecond:F0} | {figures.EventsDeliveredPerSecond:F0} |");
+        }
+    }
+    if (scenario is "fairness" or "all")
+    {
+        Console.WriteLine();
+        Console.WriteLine("Fairness: 8 users push one createIssue per request while flooders push batches of 1,000 createTeam (each changes the flooder's groups).");
+        Console.WriteLine("| flooders | light pushes | p50 ms | p99 ms | max ms | x p99 without flooders | flood mutations/s |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        FairnessFigures? floor = null;
+        foreach (int flooders in new[] { 0, 1, 8 })
+        {
+            FairnessFigures figures = await FairnessLoad.RunAsync(directory, flooders, lightUsers: 8, duration);
+            floor ??= figures;
+            Console.WriteLine($"| {flooders} | {figures.Pushes} | {figures.P50Ms:F1} | {figures.P99Ms:F1} | {figures.MaxMs:F1} | {figures.P99Ms / floor.P99Ms:F1} | {figures.FloodMutations / seconds:F0} |");
         }
     }
     if (scenario is "postgres" || scenario == "all" && Environment.GetEnvironmentVariable("TETHER_POSTGRES") is not null)

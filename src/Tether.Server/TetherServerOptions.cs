@@ -73,6 +73,21 @@ public sealed class TetherLimits
     /// <summary>Pushes waiting for the writer before more are answered 503 (overload).</summary>
     public int MaxQueuedPushes { get; set; } = 10_000;
 
+    /// <summary>Mutations one user may have waiting for the writer before more of theirs are answered 429. A user with
+    /// nothing waiting may always queue one push.</summary>
+    public int MaxQueuedMutationsPerUser { get; set; } = 5_000;
+
+    /// <summary>Most mutations of one user in one group commit; a longer push runs over several commits, taking turns
+    /// with other users' pushes, so that no user holds the writer for long.</summary>
+    public int MaxMutationsPerUserPerCommit { get; set; } = 250;
+
+    /// <summary>When the oldest push has waited for the writer this long, new pushes are answered 503 rather than
+    /// queued behind it.</summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When the oldest push has waited for the writer this long, health reports Degraded.</summary>
+    public TimeSpan DegradedQueueWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Longest long-poll wait a client may ask for.</summary>
     public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -37,6 +37,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<RequestGuard>();
         services.TryAddSingleton<UnhandledErrorGuard>();
         services.TryAddSingleton<LogTailer>();
+        services.TryAddSingleton<PushQueue>();
         services.TryAddSingleton<MutationPipeline>();
         // Order matters: the store is migrated, then the tailer takes its start position, then pushes are taken.
         services.AddHostedService<TetherInitializer>();

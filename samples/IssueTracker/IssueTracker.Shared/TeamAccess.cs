@@ -50,6 +50,6 @@ public static class TeamAccess
         member["teamId"] = teamId;
         member["userId"] = userId;
         await context.InsertAsync(Member, id, member, [TeamGroup(teamId), UserGroup(userId)], cancellationToken).ConfigureAwait(false);
-        context.SyncGroupsChanged(userId);
+        context.SyncGroupsChanged(userId, granted: [TeamGroup(teamId)], revoked: []);
     }
 }

@@ -41,4 +41,11 @@ public interface IMutationContext
     /// mutation's first sync action. A mutation that calls it must also write a record (the membership), or no
     /// connection learns of the change until it reconnects.</summary>
     void SyncGroupsChanged(string userId);
+
+    /// <summary>As <see cref="SyncGroupsChanged(string)"/>, and says exactly which groups <paramref name="userId"/>
+    /// gains and loses. The server then updates the user's groups for the later mutations of its commit instead of
+    /// asking the app's group resolver again, which costs as much as the user has groups: prefer this form whenever
+    /// the mutator knows the change (a membership of one team is one group).</summary>
+    void SyncGroupsChanged(string userId, IReadOnlyCollection<string> granted, IReadOnlyCollection<string> revoked)
+        => SyncGroupsChanged(userId);
 }

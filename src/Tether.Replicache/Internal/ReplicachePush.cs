@@ -51,7 +51,7 @@ internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeli
 
         string[] clientIds = [.. mutations!.Select(m => m.ClientId).Distinct(StringComparer.Ordinal)];
         var claim = new ClaimMutator(clientGroupId!, clientIds);
-        MutationResult? claimed = await pipeline.RunDirectAsync(userId, "replicache:" + clientGroupId, claim, NoArgs).ConfigureAwait(false);
+        MutationResult? claimed = await pipeline.RunDirectAsync(userId, "replicache:" + clientGroupId, claim, NoArgs, callerGone: http.RequestAborted).ConfigureAwait(false);
         if (claimed is null)
         {
             await WriteUnavailableAsync(http).ConfigureAwait(false);
@@ -67,7 +67,7 @@ internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeli
             Mutation[] ofClient = [.. mutations!.Where(m => m.ClientId == clientId).Select(m => m.Mutation)];
             foreach (Mutation[] chunk in ofClient.Chunk(Math.Max(1, limits.MaxBatchSize)))
             {
-                PushOutcome outcome = await pipeline.PushAsync(userId, new PushRequest(ReplicacheRecords.TetherClientId(clientId), chunk)).ConfigureAwait(false);
+                PushOutcome outcome = await pipeline.PushAsync(userId, new PushRequest(ReplicacheRecords.TetherClientId(clientId), chunk), http.RequestAborted).ConfigureAwait(false);
                 if (outcome.Error is { } error)
                 {
                     if (error.Code == ErrorCodes.MutationGap && error.Expected == 1)
@@ -82,13 +82,13 @@ internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeli
                     }
                     else
                     {
-                        await ErrorResults.WriteAsync(http, error).ConfigureAwait(false);
+                        await ErrorResults.WriteAsync(http, error, error.Code == ErrorCodes.RateLimited ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
                     }
                     return;
                 }
                 // The client's record carries its lastMutationID, so the head moves even when every mutation was refused.
                 var touch = new TouchClientMutator(clientId, outcome.Result!.LastMutationId);
-                if (await pipeline.RunDirectAsync(userId, "replicache:" + clientGroupId, touch, NoArgs).ConfigureAwait(false) is null)
+                if (await pipeline.RunDirectAsync(userId, "replicache:" + clientGroupId, touch, NoArgs, callerGone: http.RequestAborted).ConfigureAwait(false) is null)
                 {
                     await WriteUnavailableAsync(http).ConfigureAwait(false);
                     return;

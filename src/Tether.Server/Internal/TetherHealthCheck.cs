@@ -1,25 +1,35 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Tether.Server.Internal.Fanout;
+using Tether.Server.Internal.Pipeline;
 using Tether.Server.Storage;
 
 namespace Tether.Server.Internal;
 
-/// <summary>Healthy when the store answers a read; reports the head, the fan-out position and the subscribers.</summary>
-internal sealed class TetherHealthCheck(ITetherStore store, FanoutHub hub) : IHealthCheck
+/// <summary>Healthy when the store answers a read and pushes do not wait long for the writer (Degraded when the oldest
+/// has waited past <see cref="TetherLimits.DegradedQueueWait"/>); reports the head, the fan-out position, the
+/// subscribers and the writer's queue.</summary>
+internal sealed class TetherHealthCheck(ITetherStore store, FanoutHub hub, PushQueue queue, IOptions<TetherServerOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
-            return HealthCheckResult.Healthy(data: new Dictionary<string, object>
+            TimeSpan wait = queue.OldestWait;
+            var data = new Dictionary<string, object>
             {
                 ["head"] = snapshot.Head,
                 ["published"] = hub.Position,
                 ["subscribers"] = hub.SubscriberCount,
-            });
+                ["queuedPushes"] = queue.QueuedPushes,
+                ["queueWaitMs"] = (long)wait.TotalMilliseconds,
+            };
+            return wait > options.Value.Limits.DegradedQueueWait
+                ? HealthCheckResult.Degraded("Pushes wait long for the writer.", data: data)
+                : HealthCheckResult.Healthy(data: data);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

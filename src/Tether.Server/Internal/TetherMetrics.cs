@@ -14,6 +14,8 @@ internal sealed class TetherMetrics : IDisposable
         _meter = meterFactory.Create(MeterName);
         Pushes = _meter.CreateCounter<long>("tether.server.pushes", description: "Push requests handled (HTTP and WebSocket).");
         Mutations = _meter.CreateCounter<long>("tether.server.mutations", description: "Mutations handled, by status.");
+        PushesRefused = _meter.CreateCounter<long>("tether.server.pushes.refused", description: "Pushes (or what was left of them) the writer did not run, by reason: rate_limited (the user's queue was full), unavailable (the server was overloaded or stopping) or caller_gone (nobody waited for the answer any more).");
+        QueueWait = _meter.CreateHistogram<double>("tether.server.queue.wait", unit: "ms", description: "Time a push (or a slice of a long one) waited for the writer.");
         Commits = _meter.CreateCounter<long>("tether.server.commits", description: "Group-commit transactions, by outcome.");
         CommitDuration = _meter.CreateHistogram<double>("tether.server.commit.duration", unit: "ms", description: "Time to run and commit one group-commit batch.");
         FanoutLatency = _meter.CreateHistogram<double>("tether.server.fanout.latency", unit: "ms", description: "Time from a commit to its actions being handed to connections.");
@@ -24,6 +26,8 @@ internal sealed class TetherMetrics : IDisposable
 
     public Counter<long> Pushes { get; }
     public Counter<long> Mutations { get; }
+    public Counter<long> PushesRefused { get; }
+    public Histogram<double> QueueWait { get; }
     public Counter<long> Commits { get; }
     public Histogram<double> CommitDuration { get; }
     public Histogram<double> FanoutLatency { get; }

@@ -15,6 +15,6 @@ public sealed class RemoveMemberMutator() : Mutator<RemoveMemberArgs>(IssueTrack
         await TeamAccess.RequireMemberAsync(context, teamId, cancellationToken).ConfigureAwait(false);
         var member = await TeamAccess.RequireRecordAsync(context, Member, MemberId(teamId, userId), cancellationToken).ConfigureAwait(false);
         await context.DeleteAsync(Member, member.Id, cancellationToken).ConfigureAwait(false);
-        context.SyncGroupsChanged(userId);
+        context.SyncGroupsChanged(userId, granted: [], revoked: [TeamGroup(teamId)]);
     }
 }

@@ -177,7 +177,7 @@ internal sealed partial class LiveEndpoint(
             {
                 return WebSocketCloseStatus.NormalClosure;
             }
-            (byte[] answer, bool fatal) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId);
+            (byte[] answer, bool fatal) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId, cancellationToken);
             await send(answer);
             if (fatal)
             {
@@ -187,7 +187,7 @@ internal sealed partial class LiveEndpoint(
     }
 
     /// <summary>The answer to one client frame; a frame the server cannot understand is fatal (error, then close).</summary>
-    private async Task<(byte[] Answer, bool Fatal)> AnswerAsync(byte[] message, string userId)
+    private async Task<(byte[] Answer, bool Fatal)> AnswerAsync(byte[] message, string userId, CancellationToken connectionGone)
     {
         TypedFrame? typed = JsonRequests.Parse(message, json.Context.TypedFrame, out ErrorBody? error);
         if (typed?.Type == FrameTypes.Ping)
@@ -205,7 +205,7 @@ internal sealed partial class LiveEndpoint(
             return (FrameJson.Error(error!), true);
         }
         PushOutcome outcome = guard.TryTake(userId) is null
-            ? await push.PushAsync(userId, new PushRequest(frame.ClientId, frame.Mutations))
+            ? await push.PushAsync(userId, new PushRequest(frame.ClientId, frame.Mutations), connectionGone)
             : PushOutcome.Failed(RequestGuard.RateLimited());
         var result = new PushResultFrame(frame.RequestId)
         {

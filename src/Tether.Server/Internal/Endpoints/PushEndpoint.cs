@@ -26,24 +26,24 @@ internal sealed class PushEndpoint(RequestGuard guard, MutationPipeline pipeline
             return;
         }
         PushRequest? request = JsonRequests.Parse(body, json.Context.PushRequest, out ErrorBody? parseError);
-        PushOutcome outcome = request is null ? PushOutcome.Failed(parseError!) : await PushAsync(userId, request);
+        PushOutcome outcome = request is null ? PushOutcome.Failed(parseError!) : await PushAsync(userId, request, http.RequestAborted);
         if (outcome.Error is { } error)
         {
-            await ErrorResults.WriteAsync(http, error, error.Code == ErrorCodes.Unavailable ? RetryAfterUnavailable : null);
+            await ErrorResults.WriteAsync(http, error, error.Code is ErrorCodes.Unavailable or ErrorCodes.RateLimited ? RetryAfterUnavailable : null);
             return;
         }
         http.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(http.Response.Body, outcome.Result!, TetherJsonContext.Default.PushResult, http.RequestAborted);
     }
 
-    public async Task<PushOutcome> PushAsync(string userId, PushRequest request)
+    public async Task<PushOutcome> PushAsync(string userId, PushRequest request, CancellationToken callerGone)
     {
         metrics.Pushes.Add(1);
         if (PushValidation.Validate(request, options.Value.Limits) is { } invalid)
         {
             return PushOutcome.Failed(invalid);
         }
-        return await pipeline.PushAsync(userId, request);
+        return await pipeline.PushAsync(userId, request, callerGone);
     }
 
     public static ErrorBody TooLarge(TetherLimits limits)

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,71 +19,77 @@ internal sealed partial class MutationPipeline(
     ITetherStore store,
     MutatorRegistry mutators,
     GroupResolution groups,
+    PushQueue queue,
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
     ILogger<MutationPipeline> logger) : BackgroundService
 {
-    // Bounded so that overload is answered (503) instead of queued without limit.
-    private readonly Channel<PushWork> _queue = Channel.CreateBounded<PushWork>(new BoundedChannelOptions(options.Value.Limits.MaxQueuedPushes)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
     private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
 
-    /// <summary>Queues a push and waits for its outcome.</summary>
-    public Task<PushOutcome> PushAsync(string userId, PushRequest request)
+    /// <summary>Queues a push and waits for its outcome. <paramref name="callerGone"/> ends the wait's purpose: what
+    /// of the push has not run yet when it is cancelled is skipped.</summary>
+    public Task<PushOutcome> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
+        => EnqueueAsync(new PushWork(userId, request, userId, callerGone));
+
+    /// <summary>Runs <paramref name="mutator"/> once in the next commit, outside any client's mutation-id sequence
+    /// (see <see cref="PushWork(string, string, IMutator, JsonElement, string, CancellationToken)"/>), charged to
+    /// <paramref name="owner"/>'s share of the writer (by default <paramref name="userId"/>); null when it was not run
+    /// (the store is unavailable or the server overloaded: nothing of it was written).</summary>
+    public async Task<MutationResult?> RunDirectAsync(string userId, string clientId, IMutator mutator, JsonElement args, string? owner = null, CancellationToken callerGone = default)
     {
-        var work = new PushWork(userId, request);
-        if (!_queue.Writer.TryWrite(work))
+        PushOutcome outcome = await EnqueueAsync(new PushWork(userId, clientId, mutator, args, owner ?? userId, callerGone)).ConfigureAwait(false);
+        return outcome.Result?.Results[0];
+    }
+
+    private Task<PushOutcome> EnqueueAsync(PushWork work)
+    {
+        if (queue.TryEnqueue(work) is { } refused)
         {
-            return Task.FromResult(PushOutcome.Unavailable);
+            metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", refused.Error!.Code));
+            return Task.FromResult(refused);
         }
         return work.Outcome;
     }
 
-    /// <summary>Runs <paramref name="mutator"/> once in the next commit, outside any client's mutation-id sequence
-    /// (see <see cref="PushWork(string, string, IMutator, System.Text.Json.JsonElement)"/>); null when the store is
-    /// unavailable (nothing of it was written).</summary>
-    public async Task<MutationResult?> RunDirectAsync(string userId, string clientId, IMutator mutator, System.Text.Json.JsonElement args)
-    {
-        var work = new PushWork(userId, clientId, mutator, args);
-        PushOutcome outcome = _queue.Writer.TryWrite(work) ? await work.Outcome.ConfigureAwait(false) : PushOutcome.Unavailable;
-        return outcome.Result?.Results[0];
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<PushWork>();
+        var batch = new List<PushSlice>();
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            while (await queue.WaitAsync(stoppingToken))
             {
                 batch.Clear();
-                int mutationCount = 0;
-                while (mutationCount < _maxMutationsPerCommit && _queue.Reader.TryRead(out PushWork? work))
+                queue.TakeBatch(batch, _maxMutationsPerCommit);
+                if (batch.Count > 0)
                 {
-                    batch.Add(work);
-                    mutationCount += work.Request.Mutations.Count;
+                    RecordQueueWaits(batch);
+                    await CommitAsync(batch, stoppingToken);
                 }
-                await CommitAsync(batch, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: pushes still queued are answered below so that no caller waits forever.
         }
-        _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out PushWork? left))
+        foreach (PushWork left in queue.Complete())
         {
             left.Complete(PushOutcome.Unavailable);
         }
     }
 
-    /// <summary>Commits a batch and answers its pushes. When the batch fails, its pushes are tried again one by one,
-    /// so a push that fails every time (a poisoned one) costs only itself a 503.</summary>
-    private async Task CommitAsync(List<PushWork> batch, CancellationToken cancellationToken)
+    private void RecordQueueWaits(List<PushSlice> batch)
+    {
+        foreach (PushSlice slice in batch)
+        {
+            metrics.QueueWait.Record(Stopwatch.GetElapsedTime(slice.Work.QueuedAt).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Commits a batch and answers its pushes (or puts back the rest of a sliced one). When the batch fails,
+    /// its slices are tried again one by one, so a push that fails every time (a poisoned one) costs only itself a
+    /// 503.</summary>
+    private async Task CommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
     {
         PushOutcome[]? outcomes = await TryCommitAsync(batch, cancellationToken);
         if (outcomes is null && batch.Count > 1 && !cancellationToken.IsCancellationRequested)
@@ -96,12 +102,31 @@ internal sealed partial class MutationPipeline(
         }
         for (int i = 0; i < batch.Count; i++)
         {
-            batch[i].Complete(outcomes?[i] ?? PushOutcome.Unavailable);
+            PushWork work = batch[i].Work;
+            PushOutcome outcome = outcomes?[i] ?? PushOutcome.Unavailable;
+            if (outcome.Result is not { } result)
+            {
+                // Earlier slices stay committed; the client's retry finds them as duplicates.
+                work.Complete(outcome);
+                continue;
+            }
+            work.Accept(result);
+            if (work.Remaining > 0)
+            {
+                if (work.CallerGone.IsCancellationRequested)
+                {
+                    work.Complete(PushOutcome.Unavailable);
+                }
+                else
+                {
+                    queue.Requeue(work);
+                }
+            }
         }
     }
 
-    /// <summary>Runs the pushes in one transaction and commits it; null when nothing could be committed.</summary>
-    private async Task<PushOutcome[]?> TryCommitAsync(List<PushWork> batch, CancellationToken cancellationToken)
+    /// <summary>Runs the slices in one transaction and commits it; null when nothing could be committed.</summary>
+    private async Task<PushOutcome[]?> TryCommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
@@ -122,7 +147,7 @@ internal sealed partial class MutationPipeline(
         }
         catch (Exception e)
         {
-            // Nothing of the batch was committed, so every push in it may be retried as it is (also when the server
+            // Nothing of the batch was committed, so every slice in it may be retried as it is (also when the server
             // is stopping: every caller gets an answer).
             if (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -137,12 +162,13 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    private async Task<PushOutcome> RunPushAsync(BatchRun run, PushWork work, CancellationToken cancellationToken)
+    private async Task<PushOutcome> RunPushAsync(BatchRun run, PushSlice slice, CancellationToken cancellationToken)
     {
-        PushRequest request = work.Request;
+        PushWork work = slice.Work;
+        PushRequest request = slice.Request;
         if (work.Direct is { } direct)
         {
-            MutationResult outcome = await RunMutationAsync(run, work, request.Mutations[0], direct, cancellationToken);
+            MutationResult outcome = await RunMutationAsync(run, work.UserId, request.ClientId, request.Mutations[0], direct, cancellationToken);
             return PushOutcome.Of(new PushResult([outcome], 0));
         }
         ITetherWriteTransaction transaction = run.Transaction;
@@ -160,9 +186,10 @@ internal sealed partial class MutationPipeline(
                 Expected = lastMutationId + 1,
             });
         }
-        if (client is not null && request.Mutations.Count > 0)
+        if (client is not null && slice.IsFirst && request.Mutations.Count > 0)
         {
             // Refusals are kept only until the client shows it has their answers, or the table would grow for ever.
+            // Only a push's first slice shows that: the later ones follow refusals the client has not seen yet.
             await transaction.ForgetRejectionsBeforeAsync(request.ClientId, request.Mutations[0].Id, cancellationToken);
         }
         var results = new List<MutationResult>(request.Mutations.Count);
@@ -181,7 +208,7 @@ internal sealed partial class MutationPipeline(
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", again.Status), new KeyValuePair<string, object?>("retry", true));
                 continue;
             }
-            MutationResult result = await RunMutationAsync(run, work, mutation, cancellationToken);
+            MutationResult result = await RunMutationAsync(run, work.UserId, request.ClientId, mutation, cancellationToken);
             if (result.Status == MutationStatus.Rejected)
             {
                 ErrorBody error = result.Error!;
@@ -198,29 +225,29 @@ internal sealed partial class MutationPipeline(
         return PushOutcome.Of(new PushResult(results, lastMutationId));
     }
 
-    private async Task<MutationResult> RunMutationAsync(BatchRun run, PushWork work, Mutation mutation, CancellationToken cancellationToken)
+    private async Task<MutationResult> RunMutationAsync(BatchRun run, string userId, string clientId, Mutation mutation, CancellationToken cancellationToken)
     {
         if (!mutators.TryGet(mutation.Name, out IMutator mutator))
         {
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.UnknownMutator, $"There is no mutator named '{mutation.Name}'."));
         }
-        return await RunMutationAsync(run, work, mutation, mutator, cancellationToken);
+        return await RunMutationAsync(run, userId, clientId, mutation, mutator, cancellationToken);
     }
 
-    private async Task<MutationResult> RunMutationAsync(BatchRun run, PushWork work, Mutation mutation, IMutator mutator, CancellationToken cancellationToken)
+    private async Task<MutationResult> RunMutationAsync(BatchRun run, string userId, string clientId, Mutation mutation, IMutator mutator, CancellationToken cancellationToken)
     {
         ITetherWriteTransaction transaction = run.Transaction;
         IReadOnlySet<string> userGroups;
         try
         {
-            userGroups = await run.UserGroupsAsync(work.UserId, cancellationToken);
+            userGroups = await run.UserGroupsAsync(userId, cancellationToken);
         }
         catch (Exception e) when (e is not StoreFailureException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            LogMutatorFailed(e, mutation.Name, mutation.Id, work.Request.ClientId);
+            LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
         }
-        var context = new ServerMutationContext(transaction, userGroups, work.UserId, run.Now, work.Request.ClientId, mutation.Id);
+        var context = new ServerMutationContext(transaction, userGroups, userId, run.Now, clientId, mutation.Id);
         await transaction.SavepointAsync(cancellationToken);
         try
         {
@@ -242,35 +269,55 @@ internal sealed partial class MutationPipeline(
             // A bug in a mutator must not wedge the client's queue: the mutation is consumed as 'internal', nothing
             // of it is written, and only the server's log has the details.
             await transaction.RollbackToSavepointAsync(cancellationToken);
-            LogMutatorFailed(e, mutation.Name, mutation.Id, work.Request.ClientId);
+            LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
         }
-        if (context.ChangedGroups)
-        {
-            run.ForgetUserGroups();
-        }
+        run.Apply(context.GroupChanges);
         return MutationResult.Applied(mutation.Id, transaction.Head);
     }
 
-    /// <summary>State shared by the pushes of one batch: the transaction, its clock, and users' groups as of the
-    /// transaction so far (forgotten whenever a mutation changes memberships).</summary>
+    /// <summary>State shared by the slices of one batch: the transaction, its clock, and users' groups as of the
+    /// transaction so far. A user's groups are resolved once per batch (the resolver's cost, O(the user's groups));
+    /// a mutation that says exactly what it granted and revoked updates them in place, and only one that does not
+    /// makes that user's groups be resolved again.</summary>
     private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, DateTimeOffset now)
     {
-        private readonly Dictionary<string, IReadOnlySet<string>> _userGroups = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
 
         public ITetherWriteTransaction Transaction => transaction;
         public DateTimeOffset Now => now;
 
         public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
         {
-            if (!_userGroups.TryGetValue(userId, out IReadOnlySet<string>? resolved))
+            if (!_userGroups.TryGetValue(userId, out HashSet<string>? resolved))
             {
-                resolved = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
+                IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
+                resolved = new HashSet<string>(fresh, StringComparer.Ordinal);
                 _userGroups[userId] = resolved;
             }
             return resolved;
         }
 
-        public void ForgetUserGroups() => _userGroups.Clear();
+        public void Apply(IReadOnlyList<GroupChange>? changes)
+        {
+            if (changes is null)
+            {
+                return;
+            }
+            foreach (GroupChange change in changes)
+            {
+                if (!_userGroups.TryGetValue(change.UserId, out HashSet<string>? known))
+                {
+                    continue;
+                }
+                if (change.Granted is null || change.Revoked is null)
+                {
+                    _userGroups.Remove(change.UserId);
+                    continue;
+                }
+                known.ExceptWith(change.Revoked);
+                known.UnionWith(change.Granted);
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ internal sealed class ServerMutationContext(
     long mutationId) : IMutationContext
 {
     private const int MaxIdLength = 256;
-    private List<string>? _groupChanges;
+    private List<GroupChange>? _groupChanges;
     private long _firstSyncId;
 
     public string UserId => userId;
@@ -28,8 +28,8 @@ internal sealed class ServerMutationContext(
     /// memberships written by earlier mutations of the same batch.</summary>
     public IReadOnlySet<string> UserSyncGroups => userSyncGroups;
 
-    /// <summary>True when this mutation said some user's groups change.</summary>
-    public bool ChangedGroups => _groupChanges is not null;
+    /// <summary>What this mutation said of users' groups, or null when it said nothing.</summary>
+    public IReadOnlyList<GroupChange>? GroupChanges => _groupChanges;
 
     public async ValueTask<Record?> GetAsync(string modelName, string id, CancellationToken cancellationToken = default)
     {
@@ -97,7 +97,14 @@ internal sealed class ServerMutationContext(
 
     public void SyncGroupsChanged(string changedUserId)
     {
-        (_groupChanges ??= []).Add(changedUserId);
+        (_groupChanges ??= []).Add(new GroupChange(changedUserId, null, null));
+    }
+
+    public void SyncGroupsChanged(string changedUserId, IReadOnlyCollection<string> granted, IReadOnlyCollection<string> revoked)
+    {
+        ArgumentNullException.ThrowIfNull(granted);
+        ArgumentNullException.ThrowIfNull(revoked);
+        (_groupChanges ??= []).Add(new GroupChange(changedUserId, [.. granted], [.. revoked]));
     }
 
     /// <summary>Writes the group changes at the first syncId of this mutation, so a live connection re-resolves
@@ -108,7 +115,7 @@ internal sealed class ServerMutationContext(
         {
             return;
         }
-        foreach (string changed in _groupChanges.Distinct(StringComparer.Ordinal))
+        foreach (string changed in _groupChanges.Select(change => change.UserId).Distinct(StringComparer.Ordinal))
         {
             await Store(() => transaction.AddGroupChangeAsync(_firstSyncId, changed, cancellationToken).AsTask());
         }
@@ -166,3 +173,7 @@ internal sealed class ServerMutationContext(
 
     private static Task Store(Func<Task> call) => Store(async () => { await call(); return true; });
 }
+
+/// <summary>A mutation's word that <paramref name="UserId"/>'s groups change: exactly how when both
+/// <paramref name="Granted"/> and <paramref name="Revoked"/> are known, otherwise only that they do.</summary>
+internal sealed record GroupChange(string UserId, IReadOnlyCollection<string>? Granted, IReadOnlyCollection<string>? Revoked);

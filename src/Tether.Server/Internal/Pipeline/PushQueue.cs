@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Tether.Server.Internal.Pipeline;
+
+/// <summary>
+/// The writer's queue, fair between users. Each user (the <see cref="PushWork.Owner"/>) has a queue of its own, and a
+/// commit takes at most <see cref="TetherLimits.MaxMutationsPerUserPerCommit"/> mutations of each user with queued
+/// work, visiting users in turn; a longer push runs in slices over several commits, and the user then goes to the back
+/// of the turn order. So one user's flood delays another user's push by at most one commit of bounded size, and a
+/// user can queue only so much work (<see cref="TetherLimits.MaxQueuedMutationsPerUser"/>) before being told to slow
+/// down (429). The whole queue is bounded too, by count and by the age of its oldest push (503).
+/// </summary>
+internal sealed class PushQueue
+{
+    private readonly Lock _gate = new();
+    private readonly TetherLimits _limits;
+    private readonly Dictionary<string, OwnerQueue> _owners = new(StringComparer.Ordinal);
+    private readonly Queue<OwnerQueue> _turns = new();
+    // Every queued push in the order it entered the queue, so that the oldest wait is known without a scan.
+    private readonly LinkedList<PushWork> _arrivals = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+    private readonly TetherMetrics _metrics;
+    private bool _completed;
+
+    public PushQueue(IOptions<TetherServerOptions> options, TetherMetrics metrics)
+    {
+        _limits = options.Value.Limits;
+        _metrics = metrics;
+    }
+
+    /// <summary>How long the oldest queued push has waited; zero when none waits.</summary>
+    public TimeSpan OldestWait
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return OldestWaitLocked();
+            }
+        }
+    }
+
+    public int QueuedPushes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _arrivals.Count;
+            }
+        }
+    }
+
+    /// <summary>Queues a push; returns the refusal when it may not wait (null when queued).</summary>
+    public PushOutcome? TryEnqueue(PushWork work)
+    {
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return PushOutcome.Unavailable;
+            }
+            if (_arrivals.Count >= _limits.MaxQueuedPushes || OldestWaitLocked() > _limits.MaxQueueWait)
+            {
+                return PushOutcome.Overloaded;
+            }
+            OwnerQueue owner = OwnerOf(work.Owner);
+            // A user with nothing queued may always queue one push, however long.
+            if (owner.Mutations > 0 && owner.Mutations + work.Remaining > _limits.MaxQueuedMutationsPerUser)
+            {
+                return PushOutcome.UserQueueFull;
+            }
+            AddLocked(owner, work, atFront: false);
+        }
+        Queued(work);
+        return null;
+    }
+
+    /// <summary>Puts back a push whose first slices were committed; it keeps its place before the user's later
+    /// pushes (a client's mutation ids must arrive in order), and the user waits for its next turn.</summary>
+    public void Requeue(PushWork work)
+    {
+        bool queued;
+        lock (_gate)
+        {
+            queued = !_completed;
+            if (queued)
+            {
+                AddLocked(OwnerOf(work.Owner), work, atFront: true);
+            }
+        }
+        if (queued)
+        {
+            Queued(work);
+        }
+        else
+        {
+            work.Complete(PushOutcome.Unavailable);
+        }
+    }
+
+    /// <summary>Waits until some push is queued; false once the queue is completed.</summary>
+    public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_turns.Count > 0)
+                {
+                    return true;
+                }
+                if (_completed)
+                {
+                    return false;
+                }
+            }
+            await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Takes the next commit's slices into <paramref name="batch"/>: one turn of each user with queued work,
+    /// at most <paramref name="maxMutations"/> in all. Pushes whose callers have gone are answered and dropped.</summary>
+    public void TakeBatch(List<PushSlice> batch, int maxMutations)
+    {
+        int perOwner = Math.Max(1, _limits.MaxMutationsPerUserPerCommit);
+        List<PushWork>? gone = null;
+        lock (_gate)
+        {
+            int budget = maxMutations;
+            for (int turns = _turns.Count; turns > 0 && budget > 0; turns--)
+            {
+                OwnerQueue owner = _turns.Dequeue();
+                owner.InTurns = false;
+                int share = Math.Min(perOwner, budget);
+                while (share > 0 && owner.Works.First is { } first)
+                {
+                    PushWork work = first.Value;
+                    RemoveLocked(owner, work);
+                    if (work.CallerGone.IsCancellationRequested)
+                    {
+                        (gone ??= []).Add(work);
+                        continue;
+                    }
+                    PushSlice slice = work.TakeSlice(share);
+                    share -= slice.Request.Mutations.Count;
+                    budget -= slice.Request.Mutations.Count;
+                    batch.Add(slice);
+                    if (work.Remaining > 0)
+                    {
+                        // The rest comes back with Requeue after this commit; nothing of this user may run before it.
+                        break;
+                    }
+                }
+                Settle(owner);
+            }
+        }
+        foreach (PushWork work in gone ?? [])
+        {
+            AnswerGone(work);
+        }
+    }
+
+    /// <summary>Refuses every later push and hands back the pushes still queued, for the caller to answer.</summary>
+    public List<PushWork> Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+            List<PushWork> left = [.. _arrivals];
+            foreach (PushWork work in left)
+            {
+                work.Arrival = null;
+                work.InOwnerQueue = null;
+            }
+            _arrivals.Clear();
+            _owners.Clear();
+            _turns.Clear();
+            _wake.Writer.TryComplete();
+            return left;
+        }
+    }
+
+    private TimeSpan OldestWaitLocked()
+        => _arrivals.First is { } oldest ? Stopwatch.GetElapsedTime(oldest.Value.QueuedAt) : TimeSpan.Zero;
+
+    private OwnerQueue OwnerOf(string owner)
+    {
+        if (!_owners.TryGetValue(owner, out OwnerQueue? queue))
+        {
+            queue = new OwnerQueue(owner);
+            _owners.Add(owner, queue);
+        }
+        return queue;
+    }
+
+    private void AddLocked(OwnerQueue owner, PushWork work, bool atFront)
+    {
+        work.QueuedAt = Stopwatch.GetTimestamp();
+        work.Arrival = _arrivals.AddLast(work);
+        work.InOwnerQueue = atFront ? owner.Works.AddFirst(work) : owner.Works.AddLast(work);
+        owner.Mutations += work.Remaining;
+        if (!owner.InTurns)
+        {
+            owner.InTurns = true;
+            _turns.Enqueue(owner);
+        }
+    }
+
+    private void RemoveLocked(OwnerQueue owner, PushWork work)
+    {
+        owner.Works.Remove(work.InOwnerQueue!);
+        owner.Mutations -= work.Remaining;
+        _arrivals.Remove(work.Arrival!);
+        work.InOwnerQueue = null;
+        work.Arrival = null;
+        work.CallerGoneRegistration.Unregister();
+    }
+
+    /// <summary>Wakes the writer, and takes the push out of the queue as soon as its caller goes away, so that it
+    /// neither runs nor counts against its user's queue any longer.</summary>
+    private void Queued(PushWork work)
+    {
+        _wake.Writer.TryWrite(true);
+        if (!work.CallerGone.CanBeCanceled)
+        {
+            return;
+        }
+        // Registered outside the lock: with a token already cancelled, the callback runs at once on this thread.
+        CancellationTokenRegistration registration = work.CallerGone.UnsafeRegister(
+            static state =>
+            {
+                (PushQueue queue, PushWork gone) = ((PushQueue, PushWork))state!;
+                queue.Withdraw(gone);
+            },
+            (this, work));
+        lock (_gate)
+        {
+            if (work.Arrival is null)
+            {
+                registration.Unregister();
+            }
+            else
+            {
+                work.CallerGoneRegistration = registration;
+            }
+        }
+    }
+
+    private void Withdraw(PushWork work)
+    {
+        lock (_gate)
+        {
+            if (work.Arrival is null)
+            {
+                return;
+            }
+            RemoveLocked(_owners[work.Owner], work);
+        }
+        AnswerGone(work);
+    }
+
+    private void AnswerGone(PushWork work)
+    {
+        // Nobody waits for this answer; running the push would only delay those who do.
+        _metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", "caller_gone"));
+        work.Complete(PushOutcome.Unavailable);
+    }
+
+    /// <summary>A user with more queued work waits for its next turn; one with none is forgotten.</summary>
+    private void Settle(OwnerQueue owner)
+    {
+        if (owner.Works.Count > 0)
+        {
+            owner.InTurns = true;
+            _turns.Enqueue(owner);
+        }
+        else
+        {
+            _owners.Remove(owner.Name);
+        }
+    }
+
+    private sealed class OwnerQueue(string name)
+    {
+        public string Name { get; } = name;
+        public LinkedList<PushWork> Works { get; } = new();
+        public int Mutations { get; set; }
+        public bool InTurns { get; set; }
+    }
+}
