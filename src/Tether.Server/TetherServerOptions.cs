@@ -73,6 +73,10 @@ public sealed class TetherLimits
     /// <summary>Pushes waiting for the writer before more are answered 503 (overload).</summary>
     public int MaxQueuedPushes { get; set; } = 10_000;
 
+    /// <summary>Largest record the built-in <c>changes</c> mutator writes, in bytes of its JSON (a create's data, an
+    /// update's record after the patch); a larger one is refused with <c>invalid_args</c>.</summary>
+    public int MaxRecordBytes { get; set; } = 64 * 1024;
+
     /// <summary>Longest long-poll wait a client may ask for.</summary>
     public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
