@@ -21,9 +21,9 @@ internal static class ReplicacheJson
     public static bool TryParseObject(byte[] body, int maxDepth, out JsonObject? value, out string? error)
     {
         value = null;
-        if (WellFormed.JsonProblem(body, maxDepth) is { } problem)
+        error = WellFormed.JsonProblem(body, maxDepth);
+        if (error is not null)
         {
-            error = "The body is not well-formed JSON: " + problem;
             return false;
         }
         value = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth }) as JsonObject;
