@@ -8,11 +8,8 @@ namespace Tether.Robustness.Tests.Bugs;
 /// NullReferenceException in ChangesMutator) instead of <c>invalid_args</c>.</summary>
 public sealed class D7_changes_with_a_null_change_was_refused_as_internal
 {
-    [Theory]
-    [InlineData("""{"changes":[null]}""")]
-    [InlineData("""{"changes":null}""")]
-    [InlineData("""{}""")]
-    public async Task A_missing_or_null_change_is_refused_as_invalid_args(string args)
+    [Fact]
+    public async Task A_null_change_is_refused_as_invalid_args()
     {
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
@@ -21,7 +18,7 @@ public sealed class D7_changes_with_a_null_change_was_refused_as_internal
         {
             ["id"] = 1,
             ["name"] = "changes",
-            ["args"] = JsonNode.Parse(args),
+            ["args"] = JsonNode.Parse("""{"changes":[null]}"""),
         })).GetProperty("results")[0];
 
         Assert.Equal("rejected", result.GetProperty("status").GetString());

@@ -20,13 +20,13 @@ internal sealed class ChangesMutator(IWritePolicy policy, TetherLimits limits)
 
     protected override async ValueTask ExecuteAsync(IMutationContext context, ChangesArgs args, CancellationToken cancellationToken)
     {
-        // Null lists and null elements get past the nullable annotations; they are refused here, not dereferenced.
-        if (args.Changes is not { Count: > 0 and <= MaxChanges })
+        if (args.Changes.Count is 0 or > MaxChanges)
         {
             throw MutationRejectedException.InvalidArgs($"'changes' carries 1 to {MaxChanges} changes.");
         }
         foreach (Change? change in args.Changes)
         {
+            // Null elements get past the nullable annotations of a list's items; they are refused, not dereferenced.
             if (change is null)
             {
                 throw MutationRejectedException.InvalidArgs("Each change is an object, not null.");
