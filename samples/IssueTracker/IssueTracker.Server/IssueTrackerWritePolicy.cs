@@ -13,9 +13,9 @@ namespace IssueTracker.Server;
 /// </summary>
 public sealed class IssueTrackerWritePolicy : IWritePolicy
 {
-    /// <summary>Fields that tie a record to its team and author; changing them would move data between teams or
-    /// rewrite history.</summary>
-    private static readonly string[] FixedFields = ["id", "teamId", "createdBy", "createdAt"];
+    /// <summary>Fields that tie a record to its team; changing them would move data between teams. (The server keeps
+    /// <c>createdBy</c> and <c>createdAt</c> itself.)</summary>
+    private static readonly string[] FixedFields = ["id", "teamId"];
 
     /// <summary>The fields of each writable model, as its mutators write them (besides <c>id</c> and the server's
     /// <c>createdBy</c>/<c>createdAt</c>); <c>changes</c> refuses any other.</summary>

@@ -15,8 +15,8 @@ internal sealed class ChangesMutator(IWritePolicy policy, TetherLimits limits)
 {
     private const int MaxChanges = 1_000;
 
-    /// <summary>The fields every record written through <c>changes</c> has besides its policy's.</summary>
-    private static readonly string[] ServerFields = ["id", IWritePolicy.CreatedBy, IWritePolicy.CreatedAt];
+    /// <summary>The fields the server sets on a create, whatever the client sent.</summary>
+    private static readonly string[] Stamps = [IWritePolicy.CreatedBy, IWritePolicy.CreatedAt];
 
     protected override async ValueTask ExecuteAsync(IMutationContext context, ChangesArgs args, CancellationToken cancellationToken)
     {
@@ -78,7 +78,7 @@ internal sealed class ChangesMutator(IWritePolicy policy, TetherLimits limits)
         IReadOnlySet<string> allowed = policy.FieldsOf(modelName);
         foreach ((string field, JsonNode? _) in data)
         {
-            if (!allowed.Contains(field) && Array.IndexOf(ServerFields, field) < 0)
+            if (field != "id" && !Stamps.Contains(field) && !allowed.Contains(field))
             {
                 throw MutationRejectedException.InvalidArgs($"'{field}' is not a field of {modelName} records.");
             }
@@ -88,7 +88,7 @@ internal sealed class ChangesMutator(IWritePolicy policy, TetherLimits limits)
     /// <summary>An update may repeat the stamps (clients that send the whole record do) but not change them.</summary>
     private static void KeepServerStamps(Record existing, JsonObject patch)
     {
-        foreach (string field in (string[])[IWritePolicy.CreatedBy, IWritePolicy.CreatedAt])
+        foreach (string field in Stamps)
         {
             if (patch.ContainsKey(field) && !JsonNode.DeepEquals(patch[field], existing.Data[field]))
             {
