@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tether.LiveStore.Internal;
 using Tether.Server;
+using Tether.Server.Internal.Http;
 
 namespace Tether.LiveStore;
 
@@ -32,7 +33,8 @@ public static class LiveStoreExtensions
             app.UseWebSockets();
         }
         LiveStoreEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreEndpoint>();
-        return endpoints.MapMethods(pattern, ["GET", "POST"], endpoint.HandleAsync);
+        UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
+        return endpoints.MapMethods(pattern, ["GET", "POST"], errors.Wrap(endpoint.HandleAsync));
     }
 
     /// <summary>Serves the admin operations at <paramref name="pattern"/>: <c>GET {pattern}/stores</c> lists the
@@ -42,9 +44,10 @@ public static class LiveStoreExtensions
     public static RouteGroupBuilder MapLiveStoreAdmin(this IEndpointRouteBuilder endpoints, string pattern = "/livestore/admin")
     {
         LiveStoreAdminEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreAdminEndpoint>();
+        UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
         RouteGroupBuilder group = endpoints.MapGroup(pattern);
-        group.MapGet("/stores", endpoint.ListAsync);
-        group.MapPost("/reset", endpoint.ResetAsync);
+        group.MapGet("/stores", errors.Wrap(endpoint.ListAsync));
+        group.MapPost("/reset", errors.Wrap(endpoint.ResetAsync));
         return group;
     }
 }

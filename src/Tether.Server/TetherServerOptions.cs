@@ -88,6 +88,10 @@ public sealed class TetherLimits
     /// <summary>When the oldest push has waited for the writer this long, health reports Degraded.</summary>
     public TimeSpan DegradedQueueWait { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Largest record the built-in <c>changes</c> mutator writes, in bytes of its JSON (a create's data, an
+    /// update's record after the patch); a larger one is refused with <c>invalid_args</c>.</summary>
+    public int MaxRecordBytes { get; set; } = 64 * 1024;
+
     /// <summary>Longest long-poll wait a client may ask for.</summary>
     public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -29,7 +29,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<ISyncGroupResolver, UserGroupResolver>();
         services.TryAddSingleton<IWritePolicy, DenyAllWritePolicy>();
         services.TryAddSingleton(sp => new MutatorRegistry(
-            sp.GetServices<IMutator>().Append(new ChangesMutator(sp.GetRequiredService<IWritePolicy>()))));
+            sp.GetServices<IMutator>().Append(new ChangesMutator(sp.GetRequiredService<IWritePolicy>(), sp.GetRequiredService<IOptions<TetherServerOptions>>().Value.Limits))));
         services.TryAddSingleton<GroupResolution>();
         services.TryAddSingleton<CommitSignal>();
         services.TryAddSingleton<FanoutHub>();

@@ -262,7 +262,7 @@ public sealed class LiveTests
     }
 
     [Fact]
-    public async Task Unknown_frame_type_gets_an_error_frame_and_then_the_socket_is_closed()
+    public async Task Unknown_frame_type_gets_an_error_frame_and_then_the_socket_is_closed_as_a_protocol_error()
     {
         await using TestServer server = await TestServer.StartAsync();
         await using LiveClient live = await LiveClient.ConnectAsync(server, "alice");
@@ -275,6 +275,22 @@ public sealed class LiveTests
         Assert.Contains("subscribe", error.GetProperty("message").GetString());
         JsonElement? next = await live.ReceiveAsync();
         Assert.Null(next);
+        Assert.Equal(WebSocketCloseStatus.ProtocolError, live.Socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task A_frame_holding_an_unpaired_surrogate_gets_an_error_frame_and_then_a_1007_close()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        await using LiveClient live = await LiveClient.ConnectAsync(server, "alice");
+        await live.ExpectAsync("handshake");
+
+        await live.Socket.SendAsync("""{"type":"\ud800"}"""u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, TestContext.Current.CancellationToken);
+
+        JsonElement error = (await live.ExpectAsync("error")).GetProperty("error");
+        Assert.Equal("bad_request", error.GetProperty("code").GetString());
+        Assert.Contains("surrogate", error.GetProperty("message").GetString());
+        Assert.Null(await live.ReceiveAsync());
         Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, live.Socket.CloseStatus);
     }
 

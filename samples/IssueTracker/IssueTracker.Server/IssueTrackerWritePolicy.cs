@@ -13,9 +13,22 @@ namespace IssueTracker.Server;
 /// </summary>
 public sealed class IssueTrackerWritePolicy : IWritePolicy
 {
-    /// <summary>Fields that tie a record to its team and author; changing them would move data between teams or
-    /// rewrite history.</summary>
-    private static readonly string[] FixedFields = ["id", "teamId", "createdBy", "createdAt"];
+    /// <summary>Fields that tie a record to its team; changing them would move data between teams. (The server keeps
+    /// <c>createdBy</c> and <c>createdAt</c> itself.)</summary>
+    private static readonly string[] FixedFields = ["id", "teamId"];
+
+    /// <summary>The fields of each writable model, as its mutators write them (besides <c>id</c> and the server's
+    /// <c>createdBy</c>/<c>createdAt</c>); <c>changes</c> refuses any other.</summary>
+    private static readonly Dictionary<string, IReadOnlySet<string>> Fields = new(StringComparer.Ordinal)
+    {
+        [Project] = new HashSet<string>(["teamId", "name"], StringComparer.Ordinal),
+        [Issue] = new HashSet<string>(["projectId", "teamId", "title", "description", "status"], StringComparer.Ordinal),
+        [Comment] = new HashSet<string>(["issueId", "teamId", "body"], StringComparer.Ordinal),
+    };
+
+    private static readonly IReadOnlySet<string> NoFields = new HashSet<string>();
+
+    public IReadOnlySet<string> FieldsOf(string modelName) => Fields.GetValueOrDefault(modelName, NoFields);
 
     public async ValueTask<IReadOnlyCollection<string>> AuthorizeCreateAsync(
         IMutationContext context, string modelName, string modelId, JsonObject data, CancellationToken cancellationToken)
@@ -25,10 +38,6 @@ public sealed class IssueTrackerWritePolicy : IWritePolicy
         if (data.ContainsKey("id") && RecordData.GetString(data, "id") != modelId)
         {
             throw MutationRejectedException.InvalidArgs("'id' of the data differs from 'modelId'.");
-        }
-        if (data.ContainsKey("createdBy") && RecordData.GetString(data, "createdBy") != context.UserId)
-        {
-            throw MutationRejectedException.Forbidden("'createdBy' must be the calling user.");
         }
         var teamId = FieldRules.RequireTeamId(StringField(data, "teamId"), "teamId");
         var group = TeamGroup(teamId);

@@ -29,6 +29,8 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string NotFound = "not_found";
     public const string PayloadTooLarge = "payload_too_large";
+    /// <summary>The request's body arrived too slowly (HTTP 408); the client may send it again.</summary>
+    public const string RequestTimeout = "request_timeout";
     public const string UnknownMutator = "unknown_mutator";
     public const string InvalidArgs = "invalid_args";
     public const string MutationGap = "mutation_gap";

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -15,18 +16,13 @@ internal sealed class Admissions(RequestGuard guard, IOptions<LiveStoreOptions> 
     public async Task<Admission?> AdmitAsync(HttpContext http)
     {
         string? storeId = http.Request.Query["storeId"];
-        if (string.IsNullOrEmpty(storeId))
+        if (string.IsNullOrEmpty(storeId) || !WellFormed.IsText(storeId))
         {
             return null;
         }
-        JsonElement? payload;
-        try
+        if (!TryReadPayload(http.Request.Query["payload"], out JsonElement? payload))
         {
-            payload = ReadPayload(http.Request.Query["payload"]);
-        }
-        catch (JsonException)
-        {
-            return new Admission(storeId, null, "The payload query parameter is not JSON.");
+            return new Admission(storeId, null, "The payload query parameter is not well-formed JSON.");
         }
         string? userId = null;
         if (payload is { ValueKind: JsonValueKind.Object } value && value.TryGetProperty("authToken", out JsonElement token) && token.ValueKind == JsonValueKind.String)
@@ -41,14 +37,23 @@ internal sealed class Admissions(RequestGuard guard, IOptions<LiveStoreOptions> 
     }
 
     /// <summary>The client encodes the payload's JSON with encodeURIComponent and the query encodes that again;
-    /// the query reader undid the second, this undoes the first.</summary>
-    private static JsonElement? ReadPayload(string? raw)
+    /// the query reader undid the second, this undoes the first. The payload goes to the host's
+    /// <see cref="LiveStoreOptions.Authorize"/>, so it is checked like any JSON from a client.</summary>
+    private static bool TryReadPayload(string? raw, out JsonElement? payload)
     {
+        payload = null;
         if (string.IsNullOrEmpty(raw))
         {
-            return null;
+            return true;
         }
-        using JsonDocument document = JsonDocument.Parse(Uri.UnescapeDataString(raw));
-        return document.RootElement.Clone();
+        string text = Uri.UnescapeDataString(raw);
+        byte[] json = Encoding.UTF8.GetBytes(text);
+        if (!WellFormed.IsText(text) || WellFormed.JsonProblem(json, RpcMessage.MaxDepth) is not null)
+        {
+            return false;
+        }
+        using JsonDocument document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = RpcMessage.MaxDepth });
+        payload = document.RootElement.Clone();
+        return true;
     }
 }

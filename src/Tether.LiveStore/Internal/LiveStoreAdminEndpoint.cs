@@ -38,9 +38,9 @@ internal sealed class LiveStoreAdminEndpoint(RequestGuard guard, LiveStoreAdmin 
             return;
         }
         string? storeId = http.Request.Query["storeId"];
-        if (string.IsNullOrEmpty(storeId))
+        if (string.IsNullOrEmpty(storeId) || !WellFormed.IsText(storeId))
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The storeId query parameter is required.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The storeId query parameter is required (well-formed text).")).ConfigureAwait(false);
             return;
         }
         if (await admin.TryResetStoreAsync(storeId, http.RequestAborted).ConfigureAwait(false) is not { } store)

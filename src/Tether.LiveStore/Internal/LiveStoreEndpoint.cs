@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,7 +21,7 @@ internal sealed partial class LiveStoreEndpoint(
         Admission? admission = await admissions.AdmitAsync(http).ConfigureAwait(false);
         if (admission is null)
         {
-            await WriteProblemAsync(http, ErrorCodes.BadRequest, "The storeId query parameter is required.").ConfigureAwait(false);
+            await WriteProblemAsync(http, ErrorCodes.BadRequest, "The storeId query parameter is required (well-formed text).").ConfigureAwait(false);
             return;
         }
         if (http.WebSockets.IsWebSocketRequest)
@@ -52,22 +50,20 @@ internal sealed partial class LiveStoreEndpoint(
     /// <summary>The HTTP transport: one request in the body, its answers as a JSON array.</summary>
     private async Task HandlePostAsync(HttpContext http, Admission admission)
     {
-        JsonElement body;
-        try
+        int max = options.Value.MaxMessageBytes;
+        byte[]? body = await BodyReader.ReadAsync(http, max).ConfigureAwait(false);
+        if (body is null)
         {
-            body = await ReadBodyAsync(http).ConfigureAwait(false);
-        }
-        catch (InvalidDataException e)
-        {
-            await WriteProblemAsync(http, ErrorCodes.PayloadTooLarge, e.Message).ConfigureAwait(false);
+            await WriteProblemAsync(http, ErrorCodes.PayloadTooLarge, $"Requests are limited to {max} bytes.").ConfigureAwait(false);
             return;
         }
-        catch (JsonException)
+        RpcMessage? message = RpcMessage.Read(body, out string? problem);
+        if (problem is not null)
         {
-            await WriteProblemAsync(http, ErrorCodes.BadRequest, "The body is not JSON.").ConfigureAwait(false);
+            await WriteProblemAsync(http, ErrorCodes.BadRequest, problem).ConfigureAwait(false);
             return;
         }
-        if (RpcMessage.TryParse(body) is not { Tag: "Request", Id: { } id, RpcTag: { } rpc } request)
+        if (message is not { Tag: "Request", Id: { } id, RpcTag: { } rpc } request)
         {
             await WriteProblemAsync(http, ErrorCodes.BadRequest, "The body is not an RPC request of the sync protocol.").ConfigureAwait(false);
             return;
@@ -126,27 +122,6 @@ internal sealed partial class LiveStoreEndpoint(
             await output.WriteAsync(frames[i], http.RequestAborted).ConfigureAwait(false);
         }
         await output.WriteAsync("]"u8.ToArray(), http.RequestAborted).ConfigureAwait(false);
-    }
-
-    private async Task<JsonElement> ReadBodyAsync(HttpContext http)
-    {
-        int max = options.Value.MaxMessageBytes;
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        while (true)
-        {
-            int read = await http.Request.Body.ReadAsync(buffer.GetMemory(16 * 1024), http.RequestAborted).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-            buffer.Advance(read);
-            if (buffer.WrittenCount > max)
-            {
-                throw new InvalidDataException($"Requests are limited to {max} bytes.");
-            }
-        }
-        using JsonDocument document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
     }
 
     /// <summary>Errors outside the RPC protocol (no storeId, not a request) in Tether's error shape.</summary>

@@ -50,6 +50,12 @@ internal sealed partial class LiveStoreSocket(
         {
             LogSocketEnded(e.Message);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault of the server's own: the client reconnects and pulls from its cursor; the details stay here.
+            LogReceiveFailed(e);
+            Close(WebSocketCloseStatus.InternalServerError, "The server failed; reconnect.");
+        }
         finally
         {
             Close(WebSocketCloseStatus.NormalClosure, "");
@@ -102,23 +108,15 @@ internal sealed partial class LiveStoreSocket(
         }
     }
 
-    /// <summary>Handles one message; false when the connection must close (the message was not the protocol's).</summary>
+    /// <summary>Handles one message; false when the connection must close: 1007 when the message is not well-formed
+    /// JSON text, 1002 when it is JSON but not a message of the protocol.</summary>
     private bool Dispatch(ReadOnlyMemory<byte> json)
     {
-        RpcMessage? message;
-        JsonDocument document;
-        try
+        RpcMessage? message = RpcMessage.Read(json, out string? problem);
+        if (problem is not null)
         {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException)
-        {
-            Close(WebSocketCloseStatus.InvalidPayloadData, "A message is not JSON.");
+            Close(WebSocketCloseStatus.InvalidPayloadData, problem);
             return false;
-        }
-        using (document)
-        {
-            message = RpcMessage.TryParse(document.RootElement.Clone());
         }
         switch (message)
         {
@@ -138,7 +136,7 @@ internal sealed partial class LiveStoreSocket(
                 // Acks are the client's backpressure signal; the bounded send queue already paces each connection.
                 return true;
             default:
-                Close(WebSocketCloseStatus.InvalidPayloadData, "A message is not an RPC message of the sync protocol.");
+                Close(WebSocketCloseStatus.ProtocolError, "A message is not an RPC message of the sync protocol.");
                 return false;
         }
     }
@@ -319,4 +317,7 @@ internal sealed partial class LiveStoreSocket(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "A LiveStore {Rpc} request failed.")]
     private partial void LogRequestFailed(Exception exception, string rpc);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "A LiveStore socket failed while reading a message.")]
+    private partial void LogReceiveFailed(Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Tether.Server.Internal.Http;
 
 namespace Tether.LiveStore.Internal;
 
@@ -7,7 +8,24 @@ namespace Tether.LiveStore.Internal;
 /// <c>Interrupt</c>, <c>Eof</c>).</summary>
 internal sealed record RpcMessage(string Tag, string? Id, string? RpcTag, JsonElement Payload)
 {
-    public static RpcMessage? TryParse(JsonElement root)
+    /// <summary>How deep a client's JSON may nest (System.Text.Json's default, which LiveStore's events stay within).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Reads one message of the client. <paramref name="problem"/> says why the text is not well-formed JSON
+    /// (an invalid payload); otherwise the result is the message, or null when the JSON is not an RPC message (a
+    /// protocol violation).</summary>
+    public static RpcMessage? Read(ReadOnlyMemory<byte> json, out string? problem)
+    {
+        problem = WellFormed.JsonProblem(json.Span, MaxDepth);
+        if (problem is not null)
+        {
+            return null;
+        }
+        using JsonDocument document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        return TryParse(document.RootElement.Clone());
+    }
+
+    private static RpcMessage? TryParse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("_tag", out JsonElement tag) || tag.ValueKind != JsonValueKind.String)
         {

@@ -86,7 +86,7 @@ internal static class RpcPayloads
         {
             return true;
         }
-        if (option.ValueKind != JsonValueKind.Object || !option.TryGetProperty("_tag", out JsonElement tag))
+        if (option.ValueKind != JsonValueKind.Object || !option.TryGetProperty("_tag", out JsonElement tag) || tag.ValueKind != JsonValueKind.String)
         {
             return false;
         }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Tether.Protocol;
+using Tether.Server.Internal.Http;
 
 namespace Tether.Replicache.Internal;
 
@@ -16,25 +17,18 @@ internal static class ReplicacheJson
 {
     public static ReplicacheJsonContext Context => ReplicacheJsonContext.Default;
 
+    /// <summary>Reads a request body as an object, or says in a sentence of Tether's own what is wrong with it.</summary>
     public static bool TryParseObject(byte[] body, int maxDepth, out JsonObject? value, out string? error)
     {
         value = null;
-        error = null;
-        try
+        error = WellFormed.JsonProblem(body, maxDepth);
+        if (error is not null)
         {
-            value = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth }) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            error = "The body is not JSON: " + e.Message;
             return false;
         }
-        if (value is null)
-        {
-            error = "The body must be a JSON object.";
-            return false;
-        }
-        return true;
+        value = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth }) as JsonObject;
+        error = value is null ? "The body must be a JSON object." : null;
+        return value is not null;
     }
 
     public static string? String(JsonObject node, string name)

@@ -31,9 +31,9 @@ internal sealed class ReplicachePoke(RequestGuard guard, ITetherStore store, Fan
             return;
         }
         string? clientGroupId = http.Request.Query["clientGroupID"];
-        if (string.IsNullOrEmpty(clientGroupId))
+        if (string.IsNullOrEmpty(clientGroupId) || clientGroupId.Length > 256 || !WellFormed.IsText(clientGroupId))
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The clientGroupID query parameter is required.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The clientGroupID query parameter is required: 1 to 256 characters of well-formed text.")).ConfigureAwait(false);
             return;
         }
         CancellationToken aborted = http.RequestAborted;

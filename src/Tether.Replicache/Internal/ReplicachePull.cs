@@ -23,6 +23,9 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
 {
     private const int PageSize = 5_000;
 
+    /// <summary>A pull names a group, a cookie and versions: far below this.</summary>
+    private const int MaxBodyBytes = 64 * 1024;
+
     public async Task HandleAsync(HttpContext http)
     {
         string? userId = await guard.AdmitAsync(http).ConfigureAwait(false);
@@ -31,10 +34,15 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
             return;
         }
         TetherServerOptions settings = options.Value;
-        byte[]? body = await BodyReader.ReadAsync(http, 64 * 1024).ConfigureAwait(false);
-        if (body is null || !ReplicacheJson.TryParseObject(body, settings.Limits.MaxJsonDepth, out JsonObject? request, out string? error))
+        byte[]? body = await BodyReader.ReadAsync(http, MaxBodyBytes).ConfigureAwait(false);
+        if (body is null)
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, body is null ? "The pull request is too large." : "The body is not a JSON object.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.PayloadTooLarge, $"A pull request is at most {MaxBodyBytes} bytes.")).ConfigureAwait(false);
+            return;
+        }
+        if (!ReplicacheJson.TryParseObject(body, settings.Limits.MaxJsonDepth, out JsonObject? request, out string? error))
+        {
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, error!)).ConfigureAwait(false);
             return;
         }
         if (ReplicacheJson.VersionProblem(request!, "pullVersion", "pull", settings.SupportedSchema) is { } unsupported)

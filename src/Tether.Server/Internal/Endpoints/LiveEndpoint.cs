@@ -177,32 +177,37 @@ internal sealed partial class LiveEndpoint(
             {
                 return WebSocketCloseStatus.NormalClosure;
             }
-            (byte[] answer, bool fatal) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId, cancellationToken);
+            (byte[] answer, WebSocketCloseStatus? close) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId, cancellationToken);
             await send(answer);
-            if (fatal)
+            if (close is { } status)
             {
-                return WebSocketCloseStatus.InvalidPayloadData;
+                return status;
             }
         }
     }
 
-    /// <summary>The answer to one client frame; a frame the server cannot understand is fatal (error, then close).</summary>
-    private async Task<(byte[] Answer, bool Fatal)> AnswerAsync(byte[] message, string userId, CancellationToken connectionGone)
+    /// <summary>The answer to one client frame, and the close that follows it when the server cannot understand the
+    /// frame: 1007 when it is not well-formed JSON text, 1002 when it is JSON but not a frame of the protocol.</summary>
+    private async Task<(byte[] Answer, WebSocketCloseStatus? Close)> AnswerAsync(byte[] message, string userId, CancellationToken connectionGone)
     {
+        if (WellFormed.JsonProblem(message, json.Context.Options.MaxDepth) is { } problem)
+        {
+            return (FrameJson.Error(new ErrorBody(ErrorCodes.BadRequest, problem)), WebSocketCloseStatus.InvalidPayloadData);
+        }
         TypedFrame? typed = JsonRequests.Parse(message, json.Context.TypedFrame, out ErrorBody? error);
         if (typed?.Type == FrameTypes.Ping)
         {
-            return (JsonSerializer.SerializeToUtf8Bytes(new TypedFrame(FrameTypes.Pong), TetherJsonContext.Default.TypedFrame), false);
+            return (JsonSerializer.SerializeToUtf8Bytes(new TypedFrame(FrameTypes.Pong), TetherJsonContext.Default.TypedFrame), null);
         }
         if (typed?.Type != FrameTypes.Push)
         {
             LogUnknownFrame(typed?.Type);
-            return (FrameJson.Error(error ?? new ErrorBody(ErrorCodes.BadRequest, $"Unknown frame type '{typed?.Type}'.")), true);
+            return (FrameJson.Error(error ?? new ErrorBody(ErrorCodes.BadRequest, $"Unknown frame type '{typed?.Type}'.")), WebSocketCloseStatus.ProtocolError);
         }
         PushFrame? frame = JsonRequests.Parse(message, json.Context.PushFrame, out error);
         if (frame is null)
         {
-            return (FrameJson.Error(error!), true);
+            return (FrameJson.Error(error!), WebSocketCloseStatus.ProtocolError);
         }
         PushOutcome outcome = guard.TryTake(userId) is null
             ? await push.PushAsync(userId, new PushRequest(frame.ClientId, frame.Mutations), connectionGone)
@@ -213,7 +218,7 @@ internal sealed partial class LiveEndpoint(
             LastMutationId = outcome.Result?.LastMutationId,
             Error = outcome.Error,
         };
-        return (JsonSerializer.SerializeToUtf8Bytes(result, TetherJsonContext.Default.PushResultFrame), false);
+        return (JsonSerializer.SerializeToUtf8Bytes(result, TetherJsonContext.Default.PushResultFrame), null);
     }
 
     /// <summary>Waits for a half of the connection that was cancelled; ending by cancellation or by the socket

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http;
 
 namespace Tether.Server.Internal.Http;
 
-/// <summary>Reads a whole request body, refusing it as soon as it passes the size limit.</summary>
+/// <summary>Reads a whole request body, refusing it as soon as it passes the size limit; every front end reads its
+/// bodies here. A body slower than Kestrel's minimum data rate throws Kestrel's 408, which
+/// <see cref="UnhandledErrorGuard"/> answers as the client's fault.</summary>
 internal static class BodyReader
 {
     /// <summary>Returns the body, or null when it is larger than <paramref name="maxBytes"/>.</summary>

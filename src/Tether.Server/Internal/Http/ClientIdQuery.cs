@@ -18,9 +18,9 @@ internal static class ClientIdQuery
         {
             return (null, null);
         }
-        if (!UserIds.IsValid(clientId))
+        if (!ClientIds.IsValid(clientId))
         {
-            return (null, new ErrorBody(ErrorCodes.BadRequest, "clientId has 1 to 128 printable characters."));
+            return (null, new ErrorBody(ErrorCodes.BadRequest, ClientIds.Rule));
         }
         await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
         ClientState? client = await snapshot.GetClientAsync(clientId, cancellationToken);

@@ -30,6 +30,7 @@ internal static class ErrorResults
         ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
+        ErrorCodes.RequestTimeout => StatusCodes.Status408RequestTimeout,
         ErrorCodes.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.MutationGap or ErrorCodes.SchemaMismatch => StatusCodes.Status409Conflict,
         ErrorCodes.ResyncRequired => StatusCodes.Status410Gone,

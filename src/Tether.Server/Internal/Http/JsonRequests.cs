@@ -9,6 +9,11 @@ internal static class JsonRequests
     /// <summary>Reads a request body, or explains in one sentence what is wrong with it (no .NET internals).</summary>
     public static T? Parse<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type, out ErrorBody? error) where T : class
     {
+        if (WellFormed.JsonProblem(body, type.Options.MaxDepth) is { } problem)
+        {
+            error = new ErrorBody(ErrorCodes.BadRequest, problem);
+            return null;
+        }
         try
         {
             T? value = JsonSerializer.Deserialize(body, type);

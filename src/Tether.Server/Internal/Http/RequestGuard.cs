@@ -74,11 +74,20 @@ internal sealed class RequestGuard : IDisposable
 
     /// <summary>The user of a bearer token that came some other way than the request's header or query (a
     /// front end whose client can only put it in a payload: LiveStore), or null when it is not valid.</summary>
-    public Task<string?> AuthenticateTokenAsync(HttpContext http, string token)
+    public async Task<string?> AuthenticateTokenAsync(HttpContext http, string token)
     {
-        // The authentication handlers read the token from the request; this request carries it nowhere else.
+        // The authentication handlers read the token from the request, so it is put there, but only while they read
+        // it: nothing later (a log of the request, an error page) sees a header the client never sent.
+        Microsoft.Extensions.Primitives.StringValues sent = http.Request.Headers.Authorization;
         http.Request.Headers.Authorization = "Bearer " + token;
-        return AuthenticateAsync(http);
+        try
+        {
+            return await AuthenticateAsync(http);
+        }
+        finally
+        {
+            http.Request.Headers.Authorization = sent;
+        }
     }
 
     private async Task<string?> AuthenticateAsync(HttpContext http)

@@ -10,9 +10,9 @@ internal static class PushValidation
 
     public static ErrorBody? Validate(PushRequest request, TetherLimits limits)
     {
-        if (!UserIds.IsValid(request.ClientId))
+        if (!ClientIds.IsValid(request.ClientId))
         {
-            return Bad("clientId has 1 to 128 printable characters.");
+            return Bad(ClientIds.Rule);
         }
         if (request.Mutations.Count > limits.MaxBatchSize)
         {
