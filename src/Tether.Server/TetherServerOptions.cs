@@ -79,7 +79,7 @@ public sealed class TetherLimits
 
     /// <summary>Most mutations of one user in one group commit; a longer push runs over several commits, taking turns
     /// with other users' pushes, so that no user holds the writer for long.</summary>
-    public int MaxMutationsPerUserPerCommit { get; set; } = 250;
+    public int MaxMutationsPerUserPerCommit { get; set; } = 100;
 
     /// <summary>When the oldest push has waited for the writer this long, new pushes are answered 503 rather than
     /// queued behind it.</summary>

@@ -26,6 +26,7 @@ internal sealed partial class MutationPipeline(
     ILogger<MutationPipeline> logger) : BackgroundService
 {
     private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
+    private readonly WriterGroupCache _groupCache = new();
 
     /// <summary>Queues a push and waits for its outcome. <paramref name="callerGone"/> ends the wait's purpose: what
     /// of the push has not run yet when it is cancelled is skipped.</summary>
@@ -134,12 +135,14 @@ internal sealed partial class MutationPipeline(
             var outcomes = new PushOutcome[batch.Count];
             await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken))
             {
-                var batchRun = new BatchRun(transaction, groups, DateTimeOffset.UtcNow);
+                _groupCache.Begin(transaction.Head);
+                var batchRun = new BatchRun(transaction, groups, _groupCache, DateTimeOffset.UtcNow);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
                 }
                 await transaction.CommitAsync(cancellationToken);
+                batchRun.Committed();
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
             commits.NotifyCommitted();
@@ -277,47 +280,66 @@ internal sealed partial class MutationPipeline(
     }
 
     /// <summary>State shared by the slices of one batch: the transaction, its clock, and users' groups as of the
-    /// transaction so far. A user's groups are resolved once per batch (the resolver's cost, O(the user's groups));
-    /// a mutation that says exactly what it granted and revoked updates them in place, and only one that does not
-    /// makes that user's groups be resolved again.</summary>
-    private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, DateTimeOffset now)
+    /// transaction so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
+    /// resolver's cost, O(the user's groups)); a mutation that says exactly what it granted and revoked updates them
+    /// (on a copy: the batch may yet fail), and only one that does not makes them be resolved again.</summary>
+    private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
 
         public ITetherWriteTransaction Transaction => transaction;
         public DateTimeOffset Now => now;
 
         public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
         {
-            if (!_userGroups.TryGetValue(userId, out HashSet<string>? resolved))
+            if (Known(userId) is { } known)
             {
-                IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
-                resolved = new HashSet<string>(fresh, StringComparer.Ordinal);
-                _userGroups[userId] = resolved;
+                return known;
             }
+            IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
+            var resolved = new HashSet<string>(fresh, StringComparer.Ordinal);
+            _userGroups[userId] = resolved;
+            _copied.Add(userId);
+            _forgotten.Remove(userId);
             return resolved;
         }
 
         public void Apply(IReadOnlyList<GroupChange>? changes)
         {
-            if (changes is null)
+            foreach (GroupChange change in changes ?? [])
             {
-                return;
-            }
-            foreach (GroupChange change in changes)
-            {
-                if (!_userGroups.TryGetValue(change.UserId, out HashSet<string>? known))
-                {
-                    continue;
-                }
                 if (change.Granted is null || change.Revoked is null)
                 {
                     _userGroups.Remove(change.UserId);
-                    continue;
+                    _forgotten.Add(change.UserId);
                 }
-                known.ExceptWith(change.Revoked);
-                known.UnionWith(change.Granted);
+                else if (Known(change.UserId) is { } known)
+                {
+                    HashSet<string> own = _copied.Add(change.UserId) ? new HashSet<string>(known, StringComparer.Ordinal) : known;
+                    own.ExceptWith(change.Revoked);
+                    own.UnionWith(change.Granted);
+                    _userGroups[change.UserId] = own;
+                }
             }
+        }
+
+        /// <summary>Hands what this batch knows to the cache once it is committed.</summary>
+        public void Committed() => cache.Committed(transaction.Head, _userGroups, _forgotten);
+
+        private HashSet<string>? Known(string userId)
+        {
+            if (_userGroups.TryGetValue(userId, out HashSet<string>? known))
+            {
+                return known;
+            }
+            if (!_forgotten.Contains(userId) && cache.TryGet(userId, out known))
+            {
+                _userGroups[userId] = known;
+                return known;
+            }
+            return null;
         }
     }
 }

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tether.Mutators;
+using Tether.Server.Storage;
+using Tether.Server.Tests.Harness;
+using static Tether.Server.Tests.Harness.SyncApi;
+
+namespace Tether.Server.Tests;
+
+/// <summary>The writer keeps users' groups from one commit to the next; a membership taken away must count at once,
+/// whether the mutation said exactly what it revoked, said only that groups changed, or was written by another
+/// writer. The sample's <c>changes</c> policy reads <see cref="IMutationContext.UserSyncGroups"/>, so it shows what the
+/// writer believes.</summary>
+public sealed class WriterGroupCacheTests
+{
+    [Fact]
+    public async Task A_member_removed_and_added_again_is_refused_and_then_allowed_in_the_next_commits()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        var seed = new Seed(alice, "a1");
+        await seed.TeamAsync("t1");
+        await seed.MemberAsync("t1", "bob");
+
+        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+        await seed.RunAsync("removeMember", new { teamId = "t1", userId = "bob" });
+        Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
+        await seed.MemberAsync("t1", "bob");
+        Assert.Equal("applied", await CreateProjectAsync(bob, 3, "p3"));
+    }
+
+    [Fact]
+    public async Task A_membership_taken_away_by_a_mutation_that_does_not_say_how_is_resolved_again()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Builder = tether => tether.AddMutators([new QuietlyRemoveMember()]),
+        });
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        var seed = new Seed(alice, "a1");
+        await seed.TeamAsync("t1");
+        await seed.MemberAsync("t1", "bob");
+        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+
+        await seed.RunAsync(QuietlyRemoveMember.MutatorName, new { teamId = "t1", userId = "bob" });
+
+        Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
+    }
+
+    [Fact]
+    public async Task A_membership_taken_away_by_another_writer_counts_at_the_writers_next_commit()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        var seed = new Seed(alice, "a1");
+        await seed.TeamAsync("t1");
+        await seed.MemberAsync("t1", "bob");
+        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+
+        // Another writer of the same database (another node, say) removes the membership.
+        await using (ITetherWriteTransaction other = await server.Store.BeginWriteAsync(CancellationToken.None))
+        {
+            await other.DeleteRecordAsync("member", "t1:bob", CancellationToken.None);
+            await other.AppendActionAsync(new NewSyncAction("delete", "member", "t1:bob", null, ["team:t1", "user:bob"], "elsewhere", 1), CancellationToken.None);
+            await other.CommitAsync(CancellationToken.None);
+        }
+
+        Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
+    }
+
+    /// <summary>Creates a project in team t1 through <c>changes</c>; returns "applied" or the refusal's code.</summary>
+    private static async Task<string> CreateProjectAsync(SyncApi api, long id, string projectId)
+    {
+        JsonElement result = (await api.PushAsync(api.UserId + "-changes", M(id, "changes", new
+        {
+            changes = new[] { new { action = "create", modelName = "project", modelId = projectId, data = new { teamId = "t1", name = "Project " + projectId } } },
+        }))).GetProperty("results")[0];
+        return result.GetProperty("status").GetString() == "applied"
+            ? "applied"
+            : result.GetProperty("error").GetProperty("code").GetString()!;
+    }
+
+    /// <summary>Removes a membership and says only that the user's groups changed, not how.</summary>
+    private sealed class QuietlyRemoveMember : IMutator
+    {
+        public const string MutatorName = "quietlyRemoveMember";
+
+        public string Name => MutatorName;
+
+        public async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+        {
+            string teamId = args.GetProperty("teamId").GetString()!;
+            string userId = args.GetProperty("userId").GetString()!;
+            await context.DeleteAsync("member", teamId + ":" + userId, cancellationToken);
+            context.SyncGroupsChanged(userId);
+        }
+    }
+}
