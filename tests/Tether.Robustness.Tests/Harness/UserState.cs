@@ -9,17 +9,19 @@ namespace Tether.Robustness.Tests.Harness;
 /// <summary>
 /// A user with data on every front end: a team with a project, an issue and a comment (through the mutators), a
 /// private LiveStore store and a Replicache client group with an issue of its own. Every text of it carries
-/// <see cref="Secret"/>, which no answer to anybody else may contain. <see cref="SnapshotAsync"/> reads all of it back
+/// <see cref="Marker"/>, which no answer to anybody else may contain. <see cref="SnapshotAsync"/> reads all of it back
 /// through the user's own read paths, to be compared before and after others did their worst.
 /// </summary>
 internal sealed class UserState(TestServer server, string userId)
 {
-    /// <summary>In every text of every user's data; nobody else sends it, so it appearing in an answer is a leak.</summary>
+    /// <summary>Begins every user's <see cref="Marker"/>; no request sends it, so an answer to anybody else with it
+    /// is a leak.</summary>
     public const string Secret = "TOPSECRET";
 
     private long _nextMutationId = 1;
 
     public string UserId => userId;
+    public string Marker => Secret + "-" + userId;
     public string Token => "dev:" + userId;
     public string TeamId => userId + "-team";
     public string ProjectId => userId + "-project";
@@ -32,13 +34,13 @@ internal sealed class UserState(TestServer server, string userId)
     public async Task SeedAsync()
     {
         using SyncApi api = server.Api(userId);
-        await RunAsync(api, "createTeam", new { id = TeamId, name = Secret + " team" });
-        await RunAsync(api, "createProject", new { id = ProjectId, teamId = TeamId, name = Secret + " project" });
-        await RunAsync(api, "createIssue", new { id = IssueId, projectId = ProjectId, title = Secret + " issue", description = Secret });
-        await RunAsync(api, "addComment", new { id = userId + "-comment", issueId = IssueId, body = Secret + " comment" });
-        await LiveStoreHttp.PushAsync(api.Http, StoreId, Token, Fuzz.Templates.LiveStoreEvents(1, 3, Secret));
+        await RunAsync(api, "createTeam", new { id = TeamId, name = Marker + " team" });
+        await RunAsync(api, "createProject", new { id = ProjectId, teamId = TeamId, name = Marker + " project" });
+        await RunAsync(api, "createIssue", new { id = IssueId, projectId = ProjectId, title = Marker + " issue", description = Marker });
+        await RunAsync(api, "addComment", new { id = userId + "-comment", issueId = IssueId, body = Marker + " comment" });
+        await LiveStoreHttp.PushAsync(api.Http, StoreId, Token, Fuzz.Templates.LiveStoreEvents(1, 3, Marker));
         using var replicache = new ReplicacheApi(server, userId);
-        await replicache.PushAsync(ClientGroupId, ReplicacheApi.Mutation(ReplicacheClientId, 1, "createIssue", new { id = userId + "-rep-issue", projectId = ProjectId, title = Secret + " via Replicache" }));
+        await replicache.PushAsync(ClientGroupId, ReplicacheApi.Mutation(ReplicacheClientId, 1, "createIssue", new { id = userId + "-rep-issue", projectId = ProjectId, title = Marker + " via Replicache" }));
     }
 
     private async Task RunAsync(SyncApi api, string name, object args) => await api.ApplyAsync(ClientId, _nextMutationId++, name, args);
