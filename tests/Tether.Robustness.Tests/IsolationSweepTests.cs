@@ -30,7 +30,8 @@ public sealed class IsolationSweepTests
 
         await ReadThroughTetherAsync(server, owner, intruder, sweep);
         await ReadThroughLiveStoreAndReplicacheAsync(server, owner, intruder, sweep);
-        // Taken after the reads, since the live read has the owner write while the intruder listens.
+        await SquatReplicacheClientAsync(server, owner, intruder, sweep);
+        // Taken here, since the live read and the squatting check have the owner write.
         string ownerBefore = await owner.SnapshotAsync();
         await WriteThroughEveryMutatorAsync(owner, intruder, sweep);
         await WriteThroughOtherFrontEndsAsync(server, owner, intruder, sweep);
@@ -209,6 +210,20 @@ public sealed class IsolationSweepTests
             (HttpStatusCode status, string body) = await sweep.PostAsync("/sync/push", push);
             sweep.Write($"a push with the owner's client id {clientId}", status, body, (int)status is >= 400 and < 500);
         }
+    }
+
+    /// <summary>A Replicache client id the owner has not used yet, taken first through Tether's own push, must not
+    /// lock the owner out of it.</summary>
+    private static async Task SquatReplicacheClientAsync(TestServer server, UserState owner, UserState intruder, IsolationSweep sweep)
+    {
+        string unused = owner.ReplicacheClientId + "-next";
+        JsonObject squat = new() { ["clientId"] = "rep:" + unused, ["mutations"] = new JsonArray(SyncApi.M(1, "createIssue", new { id = "intruder-squat", projectId = intruder.ProjectId, title = "t" })) };
+        (HttpStatusCode status, _) = await sweep.PostAsync("/sync/push", squat);
+        using var replicache = new ReplicacheApi(server, owner.UserId);
+        using HttpResponseMessage push = await replicache.PushRawAsync(owner.ClientGroupId, [ReplicacheApi.Mutation(unused, 1, "updateIssue", new { id = owner.IssueId, status = "doing" })]);
+        string answer = await push.Content.ReadAsStringAsync();
+        sweep.Held($"the owner's Replicache push with clientID {unused} after the intruder's Tether push with clientId rep:{unused} ({(int)status})",
+            push.StatusCode == HttpStatusCode.OK && answer == "{}", $"{(int)push.StatusCode}: {answer}");
     }
 
     private static object Changes(object change) => new { changes = new[] { change } };

@@ -7,48 +7,57 @@ namespace Tether.Robustness.Tests.Fuzz;
 /// user's data.</summary>
 internal static partial class ResponseChecks
 {
-    /// <summary>The first problem of a text the server sent (an HTTP body, a WebSocket frame), or null.</summary>
-    public static string? CheckText(string text)
-    {
-        if (text.Contains("Exception", StringComparison.Ordinal) || text.Contains("   at ", StringComparison.Ordinal) || StackFrame().IsMatch(text))
-        {
-            return "exception text or a stack trace";
-        }
-        if (text.Contains(RequestFuzz.Canary, StringComparison.Ordinal) || text.Contains("Bearer dev:", StringComparison.Ordinal))
-        {
-            return "echoed request headers";
-        }
-        if (text.Contains("\"code\":\"internal\"", StringComparison.Ordinal))
-        {
-            return "bad input refused as internal";
-        }
-        if (text.Contains(Harness.UserState.Secret, StringComparison.Ordinal))
-        {
-            return "another user's data";
-        }
-        return null;
-    }
+    /// <summary>The problems of a text the server sent (an HTTP body, a WebSocket frame), joined; null when none.</summary>
+    public static string? CheckText(string text) => Join(TextProblems(text));
 
-    /// <summary>The first problem of an HTTP answer, or null.</summary>
+    /// <summary>The problems of an HTTP answer, joined; null when none.</summary>
     public static string? CheckHttp(int status, string? contentType, string body, IEnumerable<string> headerValues)
     {
+        var problems = new List<string>();
         if (status >= 500)
         {
-            return $"answered {status}";
+            problems.Add($"answered {status}");
         }
-        if (CheckText(body) is { } problem)
-        {
-            return problem;
-        }
+        problems.AddRange(TextProblems(body));
         if (headerValues.Any(value => value.Contains(RequestFuzz.Canary, StringComparison.Ordinal)))
         {
-            return "echoed the canary header in a response header";
+            problems.Add("echoed the canary header in a response header");
         }
         if (status >= 400 && contentType == "application/json" && !IsErrorShape(body))
         {
-            return $"answered {status} without the protocol's error shape";
+            problems.Add($"answered {status} without the protocol's error shape");
         }
-        return null;
+        return Join(problems);
+    }
+
+    private static IEnumerable<string> TextProblems(string text)
+    {
+        if (text.Contains("Exception", StringComparison.Ordinal) || text.Contains("   at ", StringComparison.Ordinal) || StackFrame().IsMatch(text))
+        {
+            yield return "exception text or a stack trace";
+        }
+        if (text.Contains("BytePositionInLine", StringComparison.Ordinal) || text.Contains("LineNumber:", StringComparison.Ordinal))
+        {
+            yield return "a parser's exception message";
+        }
+        if (text.Contains(RequestFuzz.Canary, StringComparison.Ordinal) || text.Contains("Bearer dev:", StringComparison.Ordinal))
+        {
+            yield return "echoed request headers";
+        }
+        if (text.Contains("\"code\":\"internal\"", StringComparison.Ordinal))
+        {
+            yield return "bad input refused as internal";
+        }
+        if (text.Contains(Harness.UserState.Secret, StringComparison.Ordinal))
+        {
+            yield return "another user's data";
+        }
+    }
+
+    private static string? Join(IEnumerable<string> problems)
+    {
+        string joined = string.Join("; ", problems);
+        return joined.Length == 0 ? null : joined;
     }
 
     private static bool IsErrorShape(string body)

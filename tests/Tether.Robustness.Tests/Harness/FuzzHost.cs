@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,10 +77,6 @@ internal sealed class FuzzHost : IAsyncDisposable
         {
             FuzzRequest request = fuzz.Mutate(template(random, i));
             (string outcome, string? problem) = await target.SendAsync(request);
-            if (Environment.GetEnvironmentVariable("TETHER_FUZZ_TRACE") is not null)
-            {
-                TestContext.Current.TestOutputHelper?.WriteLine($"#{i} {outcome} {problem} {request.Describe()[..Math.Min(200, request.Describe().Length)]}");
-            }
             report.Count(outcome);
             if (problem is not null)
             {

@@ -59,14 +59,20 @@ internal sealed class IsolationSweep(UserState owner, UserState intruder, Uri ba
     /// <summary>A write of the owner's data: it must be refused (an error status, or a rejected mutation).</summary>
     public void Write(string what, HttpStatusCode status, string body, bool refused)
     {
-        Writes++;
-        if (!refused)
-        {
-            _findings.Add($"write {what} was not refused ({(int)status}): {Short(body)}");
-        }
+        Held($"write {what} was refused", refused, $"{(int)status}: {Short(body)}");
         if (Leak(body, success: false) is { } leak)
         {
             _findings.Add($"write {what} showed {leak}: {Short(body)}");
+        }
+    }
+
+    /// <summary>A write path whose rule must hold: a finding with <paramref name="detail"/> when it did not.</summary>
+    public void Held(string rule, bool held, string detail)
+    {
+        Writes++;
+        if (!held)
+        {
+            _findings.Add($"not so: {rule} ({detail})");
         }
     }
 
