@@ -116,6 +116,16 @@ internal sealed class RequestFuzz(Random random)
         return new FuzzRequest(strategy, method, pathAndQuery, headers, body, contentType);
     }
 
+    /// <summary>The template as it is, its body padded with 2,000 spaces so that, sent at 50 B/s, it cannot arrive
+    /// before the server's minimum data rate applies.</summary>
+    public static FuzzRequest Slow(HttpTemplate template)
+    {
+        string pathAndQuery = template.Path + (template.Query.Count == 0 ? ""
+            : "?" + string.Join('&', template.Query.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value))));
+        byte[] body = [.. Encoding.UTF8.GetBytes(template.Body!.ToJsonString()), .. Enumerable.Repeat((byte)' ', 2_000)];
+        return new FuzzRequest("slow-body (50 B/s)", template.Method, pathAndQuery, [.. template.Headers, KeyValuePair.Create(CanaryHeader, Canary)], body, template.ContentType);
+    }
+
     private string MutateQuery(List<KeyValuePair<string, string>> query)
     {
         int index = query.Count == 0 ? -1 : random.Next(query.Count);

@@ -86,10 +86,8 @@ internal sealed class FuzzHost : IAsyncDisposable
         HttpTemplate last = template(random, FuzzSettings.InputsPerGroup);
         if (last.Body is not null)
         {
-            // One valid request whose body comes too slowly (padded so that it cannot finish before the server's
-            // minimum data rate applies): a slow client's fault, answered 4xx.
-            byte[] padded = [.. System.Text.Encoding.UTF8.GetBytes(last.Body.ToJsonString()), .. Enumerable.Repeat((byte)' ', 2_000)];
-            var slow = new FuzzRequest("slow-body (50 B/s)", last.Method, last.Path, [.. last.Headers], padded, last.ContentType);
+            // One valid request whose body comes too slowly: a slow client's fault, answered 4xx.
+            FuzzRequest slow = RequestFuzz.Slow(last);
             (string outcome, string? problem) = await SlowBodyProbe.SendAsync(Server.BaseAddress, slow);
             report.Count("slow " + outcome);
             if (problem is not null)
