@@ -84,7 +84,7 @@ internal sealed class JsonFuzz(Random random)
     }
 
     /// <summary>Random bytes, sometimes with JSON's punctuation mixed in so that a parser gets further.</summary>
-    public byte[] RandomBytes()
+    private byte[] RandomBytes()
     {
         byte[] bytes = new byte[random.Next(0, 1025)];
         random.NextBytes(bytes);
