@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Tether.Server.Internal.Auth;
+using Tether.Server.Internal.Http;
 
 namespace Tether.LiveStore.Internal;
 
@@ -17,6 +18,7 @@ internal sealed partial class LiveStoreSocket(
     WebSocket socket,
     Admission admission,
     RpcHandler handler,
+    RequestGuard guard,
     LiveStoreOptions options,
     ILogger logger)
 {
@@ -31,6 +33,7 @@ internal sealed partial class LiveStoreSocket(
     private WebSocketCloseStatus? _closeStatus;
     private string _closeReason = "";
     private bool _sawRequest;
+    private int _livePulls;
 
     /// <summary>Serves the socket until the client leaves, the server stops, or <paramref name="tokenExpired"/> fires
     /// (the token of its payload expired: it is closed with 1008 and the reason).</summary>
@@ -126,6 +129,10 @@ internal sealed partial class LiveStoreSocket(
                 return Enqueue(RpcFrames.Pong);
             case { Tag: "Request", Id: { } id, RpcTag: { } rpc }:
                 _sawRequest = true;
+                if (admission.UserId is { } userId && guard.TryTake(userId) is not null)
+                {
+                    return Enqueue(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+                }
                 Start(id, rpc, message.Payload);
                 return true;
             case { Tag: "Interrupt", Id: { } id }:
@@ -173,7 +180,8 @@ internal sealed partial class LiveStoreSocket(
                         await SendAsync(RpcFrames.UnknownError(id, "InvalidPull", pullError ?? "The pull names another store than the connection."), cancellation.Token).ConfigureAwait(false);
                         return;
                     }
-                    await handler.PullAsync(id, pull, live: !payload.TryGetProperty("live", out JsonElement live) || live.ValueKind != JsonValueKind.False, SendAsync, cancellation.Token).ConfigureAwait(false);
+                    bool isLive = !payload.TryGetProperty("live", out JsonElement live) || live.ValueKind != JsonValueKind.False;
+                    await PullAsync(id, pull, isLive, cancellation.Token).ConfigureAwait(false);
                     return;
                 case "SyncWsRpc.Push":
                     PushPayload? push = RpcPayloads.TryReadPush(payload, out string? pushError);
@@ -182,7 +190,7 @@ internal sealed partial class LiveStoreSocket(
                         await SendAsync(RpcFrames.UnknownError(id, "InvalidPush", pushError ?? "The push names another store than the connection."), cancellation.Token).ConfigureAwait(false);
                         return;
                     }
-                    await SendAsync(await handler.PushAsync(id, push).ConfigureAwait(false), cancellation.Token).ConfigureAwait(false);
+                    await SendAsync(await handler.PushAsync(id, push, admission.UserId).ConfigureAwait(false), cancellation.Token).ConfigureAwait(false);
                     return;
                 default:
                     await SendAsync(RpcFrames.UnknownError(id, "UnknownRpc", $"'{rpc}' is not an RPC of the WebSocket sync protocol."), cancellation.Token).ConfigureAwait(false);
@@ -207,6 +215,45 @@ internal sealed partial class LiveStoreSocket(
         {
             _requests.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cancellation));
             cancellation.Dispose();
+        }
+    }
+
+    /// <summary>A pull; a live one holds a fan-out subscription for as long as it runs, so a socket may hold only
+    /// so many.</summary>
+    private async Task PullAsync(string id, PullPayload pull, bool live, CancellationToken cancellationToken)
+    {
+        int max = options.MaxLivePullsPerSocket;
+        if (live && Interlocked.Increment(ref _livePulls) > max && max > 0)
+        {
+            Interlocked.Decrement(ref _livePulls);
+            await SendAsync(RpcFrames.UnknownError(id, "TooManyLivePulls", $"A connection may follow at most {max} live pulls; interrupt one first."), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await handler.PullAsync(id, pull, live, admission.UserId, SendAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (live)
+            {
+                Interlocked.Decrement(ref _livePulls);
+            }
+        }
+    }
+
+    /// <summary>Closes a socket that was accepted only to say why it may not be used (1008 and the reason).</summary>
+    public static async Task RefuseAsync(WebSocket socket, string reason, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(CloseHandshakeTimeout);
+        try
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // The client did not answer the close in time, or went away: the socket is gone either way.
         }
     }
 

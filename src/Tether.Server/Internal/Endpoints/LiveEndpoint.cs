@@ -18,6 +18,7 @@ namespace Tether.Server.Internal.Endpoints;
 /// order; client to server: push and ping.</summary>
 internal sealed partial class LiveEndpoint(
     RequestGuard guard,
+    UserConnections connections,
     FanoutHub hub,
     ITetherStore store,
     GroupResolution groups,
@@ -45,6 +46,11 @@ internal sealed partial class LiveEndpoint(
         if (clientError is not null)
         {
             await ErrorResults.WriteAsync(http, clientError);
+            return;
+        }
+        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        if (connection is null)
+        {
             return;
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;
