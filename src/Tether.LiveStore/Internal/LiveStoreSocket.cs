@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Http;
+using Tether.Server.Internal.Live;
 
 namespace Tether.LiveStore.Internal;
 
@@ -63,31 +63,22 @@ internal sealed partial class LiveStoreSocket(
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        var message = new ArrayBufferWriter<byte>(4096);
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            message.Clear();
-            ValueWebSocketReceiveResult received;
-            do
+            using WebSocketMessage message = await WebSocketMessage.ReceiveAsync(socket, options.MaxMessageBytes, cancellationToken).ConfigureAwait(false);
+            switch (message.Result)
             {
-                received = await socket.ReceiveAsync(message.GetMemory(16 * 1024), cancellationToken).ConfigureAwait(false);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
+                case WebSocketRead.Closed:
                     return;
-                }
-                message.Advance(received.Count);
-                if (message.WrittenCount > options.MaxMessageBytes)
-                {
+                case WebSocketRead.TooBig:
                     Close(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxMessageBytes} bytes.");
                     return;
-                }
             }
-            while (!received.EndOfMessage);
             if (IsClosing)
             {
                 continue;
             }
-            if (!Dispatch(message.WrittenMemory))
+            if (!Dispatch(message.Memory))
             {
                 return;
             }

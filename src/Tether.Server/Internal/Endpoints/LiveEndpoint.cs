@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -163,27 +162,22 @@ internal sealed partial class LiveEndpoint(
     private async Task<WebSocketCloseStatus> ReceiveAsync(WebSocket socket, string userId, Func<byte[], Task> send, CancellationToken cancellationToken)
     {
         int maxBytes = options.Value.Limits.MaxBodyBytes;
-        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult received;
-            do
+            byte[] message;
+            using (WebSocketMessage received = await WebSocketMessage.ReceiveAsync(socket, maxBytes, cancellationToken))
             {
-                if (buffer.WrittenCount > maxBytes)
+                switch (received.Result)
                 {
-                    await send(FrameJson.Error(PushEndpoint.TooLarge(options.Value.Limits)));
-                    return WebSocketCloseStatus.MessageTooBig;
+                    case WebSocketRead.Closed:
+                        return WebSocketCloseStatus.NormalClosure;
+                    case WebSocketRead.TooBig:
+                        await send(FrameJson.Error(PushEndpoint.TooLarge(options.Value.Limits)));
+                        return WebSocketCloseStatus.MessageTooBig;
                 }
-                received = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
-                buffer.Advance(received.Count);
+                message = received.Memory.ToArray();
             }
-            while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
-            if (received.MessageType == WebSocketMessageType.Close)
-            {
-                return WebSocketCloseStatus.NormalClosure;
-            }
-            (byte[] answer, bool fatal) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId);
+            (byte[] answer, bool fatal) = await AnswerAsync(message, userId);
             await send(answer);
             if (fatal)
             {
