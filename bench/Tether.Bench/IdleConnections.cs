@@ -9,7 +9,7 @@ internal sealed record IdleFigures(string Kind, int Connections, double ManagedK
 /// <summary>
 /// Opens N idle connections of one kind against a server in a child process and reports the server's memory growth
 /// per connection: its managed heap after a full compacting collection (<c>GC.GetTotalMemory(true)</c>), once all
-/// are open and again after some traffic on each (a ping and its answer where the protocol has one, and heartbeats),
+/// are open and again after some traffic on each (a ping and its answer where the protocol has one, and a heartbeat),
 /// and its working set after the traffic. The floors are a bare Kestrel WebSocket that awaits a receive and a bare
 /// event stream, measured the same way in the same run.
 /// </summary>
@@ -17,8 +17,8 @@ internal static class IdleConnections
 {
     public static readonly string[] Kinds = ["floor-ws", "live", "floor-sse", "sse", "livestore"];
 
-    /// <summary>Short, so that every connection has sent a few heartbeats before the second measure.</summary>
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(2);
+    /// <summary>The server's default: a shorter one would measure a server busy sending heartbeats, not idle.</summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
     public static async Task<IdleFigures> RunAsync(string kind, int count)
     {
@@ -53,7 +53,8 @@ internal static class IdleConnections
         {
             await connection.PingAsync();
         }
-        await Task.Delay(Heartbeat * 2.5);
+        // Every connection has sent a heartbeat by then.
+        await Task.Delay(Heartbeat + TimeSpan.FromSeconds(1));
         (long managedAfter, long workingSetAfter) = await server.MeasureAsync();
         foreach (IDisposable connection in connections)
         {
