@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Tether.Bench;
 
-internal sealed record IdleFigures(string Kind, int Connections, double ManagedKbOpen, double ManagedKbAfterTraffic, double WorkingSetKbAfterTraffic);
+internal sealed record IdleFigures(double ManagedKbOpen, double ManagedKbAfterTraffic, double WorkingSetKbAfterTraffic);
 
 /// <summary>
 /// Opens N idle connections of one kind against a server in a child process and reports the server's memory growth
@@ -60,7 +60,7 @@ internal static class IdleConnections
         {
             connection.Dispose();
         }
-        return new IdleFigures(kind, count, Kb(managedOpen - managedBefore, count), Kb(managedAfter - managedBefore, count), Kb(workingSetAfter - workingSetBefore, count));
+        return new IdleFigures(Kb(managedOpen - managedBefore, count), Kb(managedAfter - managedBefore, count), Kb(workingSetAfter - workingSetBefore, count));
     }
 
     private static double Kb(long bytes, int count) => bytes / 1024.0 / count;
