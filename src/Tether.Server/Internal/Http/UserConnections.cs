@@ -50,15 +50,6 @@ internal sealed class UserConnections(IOptions<TetherServerOptions> options)
 
     public ErrorBody TooMany() => new(ErrorCodes.RateLimited, $"This user already holds {Max} open connections; close one or retry later.");
 
-    /// <summary>The connections the user holds now.</summary>
-    public int OpenBy(string userId)
-    {
-        lock (_lock)
-        {
-            return _open.GetValueOrDefault(userId);
-        }
-    }
-
     private void Close(string userId)
     {
         lock (_lock)
