@@ -9,7 +9,8 @@ using Tether.Server;
 
 namespace Tether.Bench;
 
-/// <summary>The issue tracker server on loopback Kestrel with a fresh SQLite file (synchronous=FULL), no rate limit.</summary>
+/// <summary>The issue tracker server on loopback Kestrel with a fresh SQLite file (synchronous=FULL), no per-user
+/// limits.</summary>
 internal sealed class LoopbackServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -24,7 +25,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     /// <summary>Starts a node on SQLite at <paramref name="dataPath"/>, or on PostgreSQL when
     /// <paramref name="postgres"/> is given (several nodes may share one database).</summary>
-    public static async Task<LoopbackServer> StartAsync(string dataPath, string? postgres = null)
+    public static async Task<LoopbackServer> StartAsync(string dataPath, string? postgres = null, Action<TetherServerOptions>? configure = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -39,6 +40,8 @@ internal sealed class LoopbackServer : IAsyncDisposable
         {
             options.DevelopmentTokens = true;
             options.Limits.RequestsPerSecond = 0;
+            options.Limits.MaxConnectionsPerUser = 0;
+            configure?.Invoke(options);
         });
         WebApplication app = builder.Build();
         app.MapIssueTrackerSync();
@@ -57,6 +60,20 @@ internal sealed class LoopbackServer : IAsyncDisposable
                 }
                 await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
             }
+        });
+        // The floors for idle connections: a bare WebSocket that waits for a message without a buffer, and a bare
+        // event stream that waits for the client to leave.
+        app.Map("/floor/ws", async context =>
+        {
+            using System.Net.WebSockets.WebSocket socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.ReceiveAsync(Memory<byte>.Empty, context.RequestAborted);
+        });
+        app.Map("/floor/sse", async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.Body.WriteAsync(": open\n\n"u8.ToArray(), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
         });
         await app.StartAsync();
         return new LoopbackServer(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()));

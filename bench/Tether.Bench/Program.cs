@@ -2,7 +2,37 @@ using System.Globalization;
 using Tether.Bench;
 
 // Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|fairness|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
+//    or: dotnet run -c Release --project bench/Tether.Bench -- idle [connection counts, default 1000,10000] [kinds, default all]
 string scenario = args.Length > 0 ? args[0] : "all";
+if (scenario == IdleServer.Mode)
+{
+    await IdleServer.RunAsync(args[1], TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture)));
+    return;
+}
+if (scenario == "idle")
+{
+    int[] counts = args.Length > 1 ? [.. args[1].Split(',').Select(int.Parse)] : [1_000, 10_000];
+    string[] kinds = args.Length > 2 ? args[2].Split(',') : IdleConnections.Kinds;
+    Console.WriteLine("Server memory per idle connection (server in a child process; managed heap after a full compacting GC; KB).");
+    Console.WriteLine("| connections | kind | KB each, open | KB each, after traffic | x floor | working set KB each |");
+    Console.WriteLine("|---:|---|---:|---:|---:|---:|");
+    foreach (int count in counts)
+    {
+        var floors = new Dictionary<string, double>();
+        foreach (string kind in kinds)
+        {
+            IdleFigures figures = await IdleConnections.RunAsync(kind, count);
+            string floorKind = kind is "sse" or "floor-sse" ? "floor-sse" : "floor-ws";
+            if (kind == floorKind)
+            {
+                floors[kind] = figures.ManagedKbAfterTraffic;
+            }
+            string ratio = floors.TryGetValue(floorKind, out double floor) && floor > 0 ? (figures.ManagedKbAfterTraffic / floor).ToString("F1", CultureInfo.InvariantCulture) : "-";
+            Console.WriteLine($"| {count} | {kind} | {figures.ManagedKbOpen:F1} | {figures.ManagedKbAfterTraffic:F1} | {ratio} | {figures.WorkingSetKbAfterTraffic:F1} |");
+        }
+    }
+    return;
+}
 double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 int[] clientCounts = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 8, 32, 64];
 int bootstrapRows = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 100_000;

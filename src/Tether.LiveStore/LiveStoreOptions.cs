@@ -22,6 +22,18 @@ public sealed class LiveStoreOptions
     /// that reconnected after a ping timeout keeps waiting on its old pull and must be made to pull again.</summary>
     public TimeSpan FirstRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Live pulls one socket may follow at once; one more is answered <c>UnknownError</c>
+    /// <c>TooManyLivePulls</c>. LiveStore's client keeps one live pull per socket; 16 leaves room for a client that
+    /// re-pulls before its old pull's interrupt arrives, and bounds what one socket can subscribe to. 0 turns the
+    /// limit off.</summary>
+    public int MaxLivePullsPerSocket { get; set; } = 16;
+
+    /// <summary>Stores one user may create (by pulling or pushing a store that does not exist yet); one more is
+    /// answered <c>UnknownError</c> <c>TooManyStores</c> and not created. Counted durably, per user, in the store.
+    /// 100 is plenty for an app with a store per user or per workspace; an app with a store per document raises
+    /// it. Stores stay counted after a reset. 0 turns the limit off.</summary>
+    public int MaxStoresPerUser { get; set; } = 100;
+
     /// <summary>How many fan-out batches may wait for one live connection before it is cut as too slow (the client
     /// reconnects and pulls from its cursor).</summary>
     public int LiveQueueCapacity { get; set; } = 1_024;

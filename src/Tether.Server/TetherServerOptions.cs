@@ -43,7 +43,8 @@ public sealed class TetherJwtOptions
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-/// <summary>Limits on what one request may ask for. Exceeding one is answered with the protocol's error shape.</summary>
+/// <summary>Limits on what one request, and one user, may ask for. Exceeding one is answered with the protocol's
+/// error shape.</summary>
 public sealed class TetherLimits
 {
     /// <summary>Largest request body (push, bootstrap) and largest WebSocket message, in bytes.</summary>
@@ -61,11 +62,19 @@ public sealed class TetherLimits
     /// <summary>Rows per <c>rows</c> line of a bootstrap.</summary>
     public int BootstrapPageSize { get; set; } = 500;
 
-    /// <summary>Requests per user per second (token bucket refill). 0 turns rate limiting off.</summary>
+    /// <summary>Requests per user per second (token bucket refill), one budget shared by every front end: each HTTP
+    /// request, each WebSocket upgrade, each push frame on live, each request on a LiveStore socket. 0 turns rate
+    /// limiting off.</summary>
     public int RequestsPerSecond { get; set; } = 200;
 
     /// <summary>Burst size of the per-user token bucket.</summary>
     public int RequestBurst { get; set; } = 400;
+
+    /// <summary>Long-lived connections one user may hold at once, counted together over every front end: live
+    /// WebSockets, SSE streams, long polls, LiveStore sockets and Replicache poke streams. One more is refused (429
+    /// <c>rate_limited</c> with <c>Retry-After</c>; a LiveStore socket is closed with 1008). 64 covers a user with
+    /// a few devices and a dozen tabs each holding a connection of every front end. 0 turns the limit off.</summary>
+    public int MaxConnectionsPerUser { get; set; } = 64;
 
     /// <summary>Sync frames a live or SSE connection may have queued before it is dropped as a slow reader.</summary>
     public int LiveQueueCapacity { get; set; } = 256;

@@ -35,6 +35,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<FanoutHub>();
         services.TryAddSingleton<TetherJson>();
         services.TryAddSingleton<RequestGuard>();
+        services.TryAddSingleton<UserConnections>();
         services.TryAddSingleton<UnhandledErrorGuard>();
         services.TryAddSingleton<LogTailer>();
         services.TryAddSingleton<PushQueue>();

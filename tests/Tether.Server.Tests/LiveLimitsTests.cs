@@ -24,6 +24,42 @@ public sealed class LiveLimitsTests
     }
 
     [Fact]
+    public async Task A_message_sent_in_fragments_is_read_whole()
+    {
+        await using TestServer server = await TestServer.StartAsync();
+        await using LiveClient live = await LiveClient.ConnectAsync(server, "alice");
+        await live.ExpectAsync("handshake");
+        byte[] ping = Encoding.UTF8.GetBytes("{\"type\":\"ping\",\"pad\":\"" + new string('x', 20_000) + "\"}");
+
+        for (int start = 0; start < ping.Length; start += 7_000)
+        {
+            int length = Math.Min(7_000, ping.Length - start);
+            await live.Socket.SendAsync(ping.AsMemory(start, length), WebSocketMessageType.Text, endOfMessage: start + length == ping.Length, CancellationToken.None);
+        }
+
+        await live.ExpectAsync("pong");
+    }
+
+    [Fact]
+    public async Task A_message_over_the_size_limit_in_fragments_each_under_it_gets_payload_too_large_and_a_close()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => o.Limits.MaxBodyBytes = 20_000 });
+        await using LiveClient live = await LiveClient.ConnectAsync(server, "alice");
+        await live.ExpectAsync("handshake");
+        byte[] fragment = Encoding.UTF8.GetBytes(new string(' ', 8_000));
+
+        for (int i = 0; i < 3; i++)
+        {
+            await live.Socket.SendAsync(fragment, WebSocketMessageType.Text, endOfMessage: false, CancellationToken.None);
+        }
+
+        JsonElement error = await live.ExpectAsync("error");
+        Assert.Equal("payload_too_large", error.GetProperty("error").GetProperty("code").GetString());
+        Assert.Null(await live.ReceiveAsync());
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, live.Socket.CloseStatus);
+    }
+
+    [Fact]
     public async Task Reader_that_stops_reading_is_disconnected_instead_of_buffered_without_bound()
     {
         await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Tether = o => { o.Limits.LiveQueueCapacity = 2; o.Limits.RequestsPerSecond = 0; } });

@@ -27,22 +27,29 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
         return record is null ? null : StoreState.FromRecord(record.Data);
     }
 
-    /// <summary>Creates the store if needed; null when the store is unavailable.</summary>
-    public async Task<StoreState?> EnsureAsync(string storeId)
+    /// <summary>Creates the store if needed: its state, or the refusal when <paramref name="quota"/> forbids creating
+    /// it, or neither when the store is unavailable.</summary>
+    public async Task<(StoreState? State, string? Refusal)> EnsureAsync(string storeId, StoreQuota? quota)
     {
-        var ensure = new EnsureStoreMutator(storeId);
-        return await RunAsync(ensure, storeId).ConfigureAwait(false) is { Status: MutationStatus.Applied } ? ensure.State : null;
+        var ensure = new EnsureStoreMutator(storeId, quota);
+        return await RunAsync(ensure, storeId).ConfigureAwait(false) switch
+        {
+            { Status: MutationStatus.Applied } => (ensure.State, null),
+            { Error: { Code: StoreQuota.RefusalCode } refusal } => (null, refusal.Message),
+            _ => (null, null),
+        };
     }
 
-    public async Task<PushOutcome> PushAsync(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, string clientId)
+    public async Task<PushOutcome> PushAsync(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, string clientId, StoreQuota? quota)
     {
-        var push = new PushEventsMutator(storeId, batch, backendId);
+        var push = new PushEventsMutator(storeId, batch, backendId, quota);
         MutationResult? result = await RunAsync(push, clientId).ConfigureAwait(false);
         return result switch
         {
             null => PushOutcome.Unavailable,
             { Status: MutationStatus.Applied } => new PushOutcome(PushVerdict.Accepted, push.State, null),
             { Error.Code: "server_ahead" or "backend_id_mismatch" } => new PushOutcome(push.Verdict, push.State, null),
+            { Error: { Code: StoreQuota.RefusalCode } refusal } => new PushOutcome(PushVerdict.TooManyStores, null, refusal.Message),
             { Error: { } error } => new PushOutcome(null, null, $"{error.Code}: {error.Message}"),
             _ => PushOutcome.Unavailable,
         };

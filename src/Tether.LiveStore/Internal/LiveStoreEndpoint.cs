@@ -11,6 +11,8 @@ namespace Tether.LiveStore.Internal;
 /// (<c>transport=http</c>). The path does not matter to the client; the query says everything.</summary>
 internal sealed partial class LiveStoreEndpoint(
     Admissions admissions,
+    RequestGuard guard,
+    UserConnections connections,
     RpcHandler handler,
     LiveStoreMetrics metrics,
     IOptions<LiveStoreOptions> options,
@@ -24,14 +26,24 @@ internal sealed partial class LiveStoreEndpoint(
             await WriteProblemAsync(http, ErrorCodes.BadRequest, "The storeId query parameter is required (well-formed text).").ConfigureAwait(false);
             return;
         }
+        // The upgrade and every HTTP request take from the user's budget, the one every front end shares.
+        TimeSpan? rateLimited = admission.UserId is { } user ? guard.TryTake(user) : null;
         if (http.WebSockets.IsWebSocketRequest)
         {
+            using IDisposable? connection = rateLimited is null && admission.UserId is { } owner ? connections.TryOpen(owner) : null;
             using System.Net.WebSockets.WebSocket socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            if (rateLimited is not null || admission.UserId is not null && connection is null)
+            {
+                // Refused after the upgrade, not before: the client reports a close's reason, never a refused upgrade.
+                string reason = rateLimited is not null ? RequestGuard.RateLimited().Message : connections.TooMany().Message;
+                await LiveStoreSocket.RefuseAsync(socket, reason, http.RequestAborted).ConfigureAwait(false);
+                return;
+            }
             metrics.Connections.Add(1);
             try
             {
                 using CancellationTokenSource expired = TokenDeadline.Watch(http);
-                await new LiveStoreSocket(socket, admission, handler, options.Value, logger).RunAsync(http.RequestAborted, expired.Token).ConfigureAwait(false);
+                await new LiveStoreSocket(socket, admission, handler, guard, options.Value, logger).RunAsync(http.RequestAborted, expired.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -44,11 +56,11 @@ internal sealed partial class LiveStoreEndpoint(
             await WriteProblemAsync(http, ErrorCodes.BadRequest, "Use a WebSocket (transport=ws) or POST one request (transport=http).").ConfigureAwait(false);
             return;
         }
-        await HandlePostAsync(http, admission).ConfigureAwait(false);
+        await HandlePostAsync(http, admission, rateLimited).ConfigureAwait(false);
     }
 
     /// <summary>The HTTP transport: one request in the body, its answers as a JSON array.</summary>
-    private async Task HandlePostAsync(HttpContext http, Admission admission)
+    private async Task HandlePostAsync(HttpContext http, Admission admission, TimeSpan? rateLimited)
     {
         int max = options.Value.MaxMessageBytes;
         byte[]? body = await BodyReader.ReadAsync(http, max).ConfigureAwait(false);
@@ -76,7 +88,13 @@ internal sealed partial class LiveStoreEndpoint(
         }
         try
         {
-            if (admission.Refusal is { } refusal)
+            if (rateLimited is { } retryAfter)
+            {
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                ErrorResults.SetRetryAfter(http.Response, retryAfter);
+                frames.Add(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+            }
+            else if (admission.Refusal is { } refusal)
             {
                 frames.Add(RpcFrames.UnknownError(id, "Forbidden", refusal));
             }
@@ -88,13 +106,13 @@ internal sealed partial class LiveStoreEndpoint(
                         frames.Add(RpcFrames.PingAnswer(id));
                         break;
                     case "SyncHttpRpc.Pull" when RpcPayloads.TryReadPull(request.Payload, out string? pullError) is { } pull && pull.StoreId == admission.StoreId:
-                        await handler.PullAsync(id, pull, live: false, Collect, http.RequestAborted).ConfigureAwait(false);
+                        await handler.PullAsync(id, pull, live: false, admission.UserId, Collect, http.RequestAborted).ConfigureAwait(false);
                         break;
                     case "SyncHttpRpc.Pull":
                         frames.Add(RpcFrames.UnknownError(id, "InvalidPull", "The pull is malformed or names another store than the query."));
                         break;
                     case "SyncHttpRpc.Push" when RpcPayloads.TryReadPush(request.Payload, out string? pushError) is { } push && push.StoreId == admission.StoreId:
-                        frames.Add(await handler.PushAsync(id, push).ConfigureAwait(false));
+                        frames.Add(await handler.PushAsync(id, push, admission.UserId).ConfigureAwait(false));
                         break;
                     case "SyncHttpRpc.Push":
                         frames.Add(RpcFrames.UnknownError(id, "InvalidPush", "The push is malformed or names another store than the query."));

@@ -1,10 +1,11 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Tether.Server.Internal.Auth;
+using Tether.Server.Internal.Http;
+using Tether.Server.Internal.Live;
 
 namespace Tether.LiveStore.Internal;
 
@@ -17,6 +18,7 @@ internal sealed partial class LiveStoreSocket(
     WebSocket socket,
     Admission admission,
     RpcHandler handler,
+    RequestGuard guard,
     LiveStoreOptions options,
     ILogger logger)
 {
@@ -31,6 +33,7 @@ internal sealed partial class LiveStoreSocket(
     private WebSocketCloseStatus? _closeStatus;
     private string _closeReason = "";
     private bool _sawRequest;
+    private int _livePulls;
 
     /// <summary>Serves the socket until the client leaves, the server stops, or <paramref name="tokenExpired"/> fires
     /// (the token of its payload expired: it is closed with 1008 and the reason).</summary>
@@ -66,31 +69,22 @@ internal sealed partial class LiveStoreSocket(
 
     private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
     {
-        var message = new ArrayBufferWriter<byte>(4096);
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            message.Clear();
-            ValueWebSocketReceiveResult received;
-            do
+            using WebSocketMessage message = await WebSocketMessage.ReceiveAsync(socket, options.MaxMessageBytes, cancellationToken).ConfigureAwait(false);
+            switch (message.Result)
             {
-                received = await socket.ReceiveAsync(message.GetMemory(16 * 1024), cancellationToken).ConfigureAwait(false);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
+                case WebSocketRead.Closed:
                     return;
-                }
-                message.Advance(received.Count);
-                if (message.WrittenCount > options.MaxMessageBytes)
-                {
+                case WebSocketRead.TooBig:
                     Close(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxMessageBytes} bytes.");
                     return;
-                }
             }
-            while (!received.EndOfMessage);
             if (IsClosing)
             {
                 continue;
             }
-            if (!Dispatch(message.WrittenMemory))
+            if (!Dispatch(message.Memory))
             {
                 return;
             }
@@ -124,6 +118,10 @@ internal sealed partial class LiveStoreSocket(
                 return Enqueue(RpcFrames.Pong);
             case { Tag: "Request", Id: { } id, RpcTag: { } rpc }:
                 _sawRequest = true;
+                if (admission.UserId is { } userId && guard.TryTake(userId) is not null)
+                {
+                    return Enqueue(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+                }
                 Start(id, rpc, message.Payload);
                 return true;
             case { Tag: "Interrupt", Id: { } id }:
@@ -171,7 +169,8 @@ internal sealed partial class LiveStoreSocket(
                         await SendAsync(RpcFrames.UnknownError(id, "InvalidPull", pullError ?? "The pull names another store than the connection."), cancellation.Token).ConfigureAwait(false);
                         return;
                     }
-                    await handler.PullAsync(id, pull, live: !payload.TryGetProperty("live", out JsonElement live) || live.ValueKind != JsonValueKind.False, SendAsync, cancellation.Token).ConfigureAwait(false);
+                    bool isLive = !payload.TryGetProperty("live", out JsonElement live) || live.ValueKind != JsonValueKind.False;
+                    await PullAsync(id, pull, isLive, cancellation.Token).ConfigureAwait(false);
                     return;
                 case "SyncWsRpc.Push":
                     PushPayload? push = RpcPayloads.TryReadPush(payload, out string? pushError);
@@ -180,7 +179,7 @@ internal sealed partial class LiveStoreSocket(
                         await SendAsync(RpcFrames.UnknownError(id, "InvalidPush", pushError ?? "The push names another store than the connection."), cancellation.Token).ConfigureAwait(false);
                         return;
                     }
-                    await SendAsync(await handler.PushAsync(id, push).ConfigureAwait(false), cancellation.Token).ConfigureAwait(false);
+                    await SendAsync(await handler.PushAsync(id, push, admission.UserId).ConfigureAwait(false), cancellation.Token).ConfigureAwait(false);
                     return;
                 default:
                     await SendAsync(RpcFrames.UnknownError(id, "UnknownRpc", $"'{rpc}' is not an RPC of the WebSocket sync protocol."), cancellation.Token).ConfigureAwait(false);
@@ -205,6 +204,45 @@ internal sealed partial class LiveStoreSocket(
         {
             _requests.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, cancellation));
             cancellation.Dispose();
+        }
+    }
+
+    /// <summary>A pull; a live one holds a fan-out subscription for as long as it runs, so a socket may hold only
+    /// so many.</summary>
+    private async Task PullAsync(string id, PullPayload pull, bool live, CancellationToken cancellationToken)
+    {
+        int max = options.MaxLivePullsPerSocket;
+        if (live && Interlocked.Increment(ref _livePulls) > max && max > 0)
+        {
+            Interlocked.Decrement(ref _livePulls);
+            await SendAsync(RpcFrames.UnknownError(id, "TooManyLivePulls", $"A connection may follow at most {max} live pulls; interrupt one first."), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await handler.PullAsync(id, pull, live, admission.UserId, SendAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (live)
+            {
+                Interlocked.Decrement(ref _livePulls);
+            }
+        }
+    }
+
+    /// <summary>Closes a socket that was accepted only to say why it may not be used (1008 and the reason).</summary>
+    public static async Task RefuseAsync(WebSocket socket, string reason, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(CloseHandshakeTimeout);
+        try
+        {
+            await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, reason, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // The client did not answer the close in time, or went away: the socket is gone either way.
         }
     }
 

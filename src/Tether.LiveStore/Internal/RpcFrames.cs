@@ -46,6 +46,10 @@ internal static class RpcFrames
     public const int MaxEventsPerChunk = 100;
     public const int MaxChunkBytes = 900_000;
 
+    /// <summary>The <c>UnknownError</c> name of a request over the user's rate (over HTTP, with 429 and
+    /// <c>Retry-After</c>).</summary>
+    public const string RateLimited = "RateLimited";
+
     public static byte[] Pong { get; } = """{"_tag":"Pong"}"""u8.ToArray();
 
     /// <summary>One <c>Chunk</c> with one pull response: the items' JSON as they were serialised once.</summary>

@@ -18,10 +18,10 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     /// <summary>Sends the events after the cursor in chunks, then, when <paramref name="live"/>, every new event of
     /// the store as it is committed. The subscription is taken before the history is read, and events the history
     /// already sent are skipped, so nothing is missed or sent twice.</summary>
-    public async Task PullAsync(string requestId, PullPayload pull, bool live, FrameSink send, CancellationToken cancellationToken)
+    public async Task PullAsync(string requestId, PullPayload pull, bool live, string? userId, FrameSink send, CancellationToken cancellationToken)
     {
         using Subscription? subscription = live ? hub.Subscribe(options.Value.LiveQueueCapacity) : null;
-        (StoreState? state, long lastSent) = await SendHistoryAsync(requestId, pull, send, cancellationToken).ConfigureAwait(false);
+        (StoreState? state, long lastSent) = await SendHistoryAsync(requestId, pull, QuotaOf(userId), send, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {
             return;
@@ -35,7 +35,7 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     }
 
     /// <summary>Returns the store and the last event sent, or a null store when the pull was answered with an error.</summary>
-    private async Task<(StoreState? State, long LastSent)> SendHistoryAsync(string requestId, PullPayload pull, FrameSink send, CancellationToken cancellationToken)
+    private async Task<(StoreState? State, long LastSent)> SendHistoryAsync(string requestId, PullPayload pull, StoreQuota? quota, FrameSink send, CancellationToken cancellationToken)
     {
         ITetherReadSnapshot snapshot = await log.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -45,8 +45,16 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
             {
                 // A store is created by its first use: its backendId must exist before any pull answers.
                 await snapshot.DisposeAsync().ConfigureAwait(false);
-                state = await log.EnsureAsync(pull.StoreId).ConfigureAwait(false)
-                    ?? throw new PullInterruptedException("The store is unavailable.");
+                (state, string? refusal) = await log.EnsureAsync(pull.StoreId, quota).ConfigureAwait(false);
+                if (refusal is not null)
+                {
+                    await send(RpcFrames.UnknownError(requestId, StoreQuota.RefusalName, refusal), cancellationToken).ConfigureAwait(false);
+                    return (null, 0);
+                }
+                if (state is null)
+                {
+                    throw new PullInterruptedException("The store is unavailable.");
+                }
                 snapshot = await log.SnapshotAsync(cancellationToken).ConfigureAwait(false);
             }
             if (pull.CursorBackendId is { } known && known != state.BackendId)
@@ -130,11 +138,11 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     }
 
     /// <summary>Applies the push rules and answers with the ack or the typed error the client decodes.</summary>
-    public async Task<byte[]> PushAsync(string requestId, PushPayload push)
+    public async Task<byte[]> PushAsync(string requestId, PushPayload push, string? userId)
     {
         // The pipeline's own clientId bookkeeping is not used; the sync actions name the LiveStore client for logs.
         string clientId = push.Batch.Count > 0 ? "livestore:" + push.Batch[0].ClientId : "livestore";
-        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId).ConfigureAwait(false);
+        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId)).ConfigureAwait(false);
         metrics.Pushes.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Verdict?.ToString() ?? "failed"));
         switch (outcome.Verdict)
         {
@@ -145,11 +153,17 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
                 return RpcFrames.ServerAhead(requestId, outcome.State!.Head, push.Batch[0].ParentSeqNum);
             case PushVerdict.BackendIdMismatch:
                 return RpcFrames.BackendIdMismatch(requestId, outcome.State!.BackendId, push.BackendId!);
+            case PushVerdict.TooManyStores:
+                return RpcFrames.UnknownError(requestId, StoreQuota.RefusalName, outcome.Failure!);
             default:
                 // The client retries an UnknownError push with backoff, which is right for an unavailable store.
                 return RpcFrames.UnknownError(requestId, "PushFailed", outcome.Failure ?? "The push was not handled.");
         }
     }
+
+    /// <summary>The stores a user may still create; a client the host admitted without a user is not counted.</summary>
+    private StoreQuota? QuotaOf(string? userId)
+        => userId is not null && options.Value.MaxStoresPerUser > 0 ? new StoreQuota(userId, options.Value.MaxStoresPerUser) : null;
 
     /// <summary>Pieces of at most 100 events and about 900 KB (a single larger event goes alone).</summary>
     private static IEnumerable<IReadOnlyList<PullItem>> Chunks(IEnumerable<PullItem> items)

@@ -23,12 +23,12 @@ internal abstract class StoreMutator(string storeId) : IMutator
 }
 
 /// <summary>Creates the store if it does not exist (a pull of a new store must learn its backendId).</summary>
-internal sealed class EnsureStoreMutator(string storeId) : StoreMutator(storeId)
+internal sealed class EnsureStoreMutator(string storeId, StoreQuota? quota) : StoreMutator(storeId)
 {
     public override string Name => "$livestore.ensure";
 
     public override async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
-        => State = await StoreState.EnsureAsync(context, StoreId, cancellationToken).ConfigureAwait(false);
+        => State = await StoreState.EnsureAsync(context, StoreId, quota, cancellationToken).ConfigureAwait(false);
 }
 
 internal enum PushVerdict
@@ -36,12 +36,14 @@ internal enum PushVerdict
     Accepted,
     ServerAhead,
     BackendIdMismatch,
+    /// <summary>The push would have created a store, and its user created the most allowed.</summary>
+    TooManyStores,
 }
 
 /// <summary>Appends a batch iff it continues the store's head (<c>batch[0].parentSeqNum == head</c>) and names the
 /// store's current backendId (when it names one). The pipeline's single writer serialises every push, so the check
 /// and the append see no other push in between.</summary>
-internal sealed class PushEventsMutator(string storeId, IReadOnlyList<WireEvent> batch, string? backendId) : StoreMutator(storeId)
+internal sealed class PushEventsMutator(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, StoreQuota? quota) : StoreMutator(storeId)
 {
     public override string Name => "$livestore.push";
 
@@ -49,7 +51,7 @@ internal sealed class PushEventsMutator(string storeId, IReadOnlyList<WireEvent>
 
     public override async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
     {
-        StoreState state = await StoreState.EnsureAsync(context, StoreId, cancellationToken).ConfigureAwait(false);
+        StoreState state = await StoreState.EnsureAsync(context, StoreId, quota, cancellationToken).ConfigureAwait(false);
         State = state;
         if (backendId is not null && backendId != state.BackendId)
         {
@@ -86,7 +88,8 @@ internal sealed class ResetStoreMutator(string storeId) : StoreMutator(storeId)
 
     public override async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
     {
-        StoreState state = await StoreState.EnsureAsync(context, StoreId, cancellationToken).ConfigureAwait(false);
+        // An administrator's reset of a store nobody created yet is not any user's store.
+        StoreState state = await StoreState.EnsureAsync(context, StoreId, quota: null, cancellationToken).ConfigureAwait(false);
         foreach (Record stored in await context.ListAsync(StoreNames.EventModel, StoreNames.Group(Key), cancellationToken).ConfigureAwait(false))
         {
             await context.DeleteAsync(StoreNames.EventModel, stored.Id, cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,13 @@ internal static class StoreNames
     /// so no store's own group is this one).</summary>
     public const string DirectoryGroup = "livestore:$stores";
 
+    /// <summary>Per user, the number of stores the user created (<see cref="StoreQuota"/>), in a group of its own
+    /// that no client reads.</summary>
+    public const string OwnerModel = "livestore_owner";
+    public const string OwnerGroup = "livestore:$owners";
+
+    public static string OwnerKey(string userId) => "u:" + userId;
+
     public static string EventId(string storeKey, long seqNum) => storeKey + "/" + seqNum.ToString("D19", CultureInfo.InvariantCulture);
 
     /// <summary>Sorts before every event id of the store.</summary>

@@ -17,14 +17,18 @@ internal sealed record StoreState(string StoreId, string BackendId, long Head)
     public static string NewBackendId() => Guid.NewGuid().ToString("N");
 
     /// <summary>Reads the store in the mutation's transaction, creating it (empty, with a new backendId) when it does
-    /// not exist yet.</summary>
-    public static async ValueTask<StoreState> EnsureAsync(IMutationContext context, string storeId, CancellationToken cancellationToken)
+    /// not exist yet; a creation counts against <paramref name="quota"/> when there is one.</summary>
+    public static async ValueTask<StoreState> EnsureAsync(IMutationContext context, string storeId, StoreQuota? quota, CancellationToken cancellationToken)
     {
         string key = StoreNames.Key(storeId);
         Record? existing = await context.GetAsync(StoreNames.StoreModel, key, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             return FromRecord(existing.Data);
+        }
+        if (quota is not null)
+        {
+            await quota.TakeAsync(context, cancellationToken).ConfigureAwait(false);
         }
         var created = new StoreState(storeId, NewBackendId(), 0);
         await context.InsertAsync(StoreNames.StoreModel, key, created.ToRecord(), [StoreNames.Group(key), StoreNames.DirectoryGroup], cancellationToken).ConfigureAwait(false);

@@ -18,7 +18,7 @@ namespace Tether.Replicache.Internal;
 /// answers with <c>rep.pull()</c>. It carries no data, so a missed poke costs only latency (the next one, or the
 /// client's periodic pull, brings everything).
 /// </summary>
-internal sealed class ReplicachePoke(RequestGuard guard, ITetherStore store, FanoutHub hub, GroupResolution groups, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePoke(RequestGuard guard, UserConnections connections, ITetherStore store, FanoutHub hub, GroupResolution groups, IOptions<TetherServerOptions> options)
 {
     private static readonly byte[] Poke = Encoding.UTF8.GetBytes("data: poke\n\n");
     private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
@@ -45,6 +45,11 @@ internal sealed class ReplicachePoke(RequestGuard guard, ITetherStore store, Fan
                 await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")).ConfigureAwait(false);
                 return;
             }
+        }
+        using IDisposable? connection = await connections.OpenAsync(http, userId).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return;
         }
         using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         HashSet<string> readable = await ReadableAsync(userId, clientGroupId, aborted).ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace Tether.Server.Internal.Endpoints;
 
 /// <summary><c>GET /sync/delta</c> and <c>GET /sync/poll</c>: actions after a position, filtered by the user's
 /// groups; poll waits until there is something to read or the timeout passes.</summary>
-internal sealed class DeltaEndpoint(RequestGuard guard, ITetherStore store, GroupResolution groups, FanoutHub hub, IOptions<TetherServerOptions> options)
+internal sealed class DeltaEndpoint(RequestGuard guard, UserConnections connections, ITetherStore store, GroupResolution groups, FanoutHub hub, IOptions<TetherServerOptions> options)
 {
     public async Task HandleDeltaAsync(HttpContext http)
     {
@@ -52,6 +52,11 @@ internal sealed class DeltaEndpoint(RequestGuard guard, ITetherStore store, Grou
             || !TryReadCount(http.Request, "timeoutMs", (int)limits.MaxPollTimeout.TotalMilliseconds, out int timeoutMs, fallback: 25_000))
         {
             await ErrorResults.WriteAsync(http, BadQuery(limits));
+            return;
+        }
+        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        if (connection is null)
+        {
             return;
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);

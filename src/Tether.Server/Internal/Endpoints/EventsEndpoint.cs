@@ -13,7 +13,7 @@ namespace Tether.Server.Internal.Endpoints;
 
 /// <summary><c>GET /sync/events</c>: the live stream as Server-Sent Events. With <c>from</c> (or
 /// <c>Last-Event-ID</c>) the server does the catch-up itself, since an EventSource cannot ask for a delta.</summary>
-internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, FanoutHub hub, GroupResolution groups, TetherMetrics metrics, IOptions<TetherServerOptions> options)
+internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connections, ITetherStore store, FanoutHub hub, GroupResolution groups, TetherMetrics metrics, IOptions<TetherServerOptions> options)
 {
     private static readonly KeyValuePair<string, object?> Transport = new("transport", "sse");
 
@@ -43,6 +43,11 @@ internal sealed class EventsEndpoint(RequestGuard guard, ITetherStore store, Fan
         if (clientError is not null)
         {
             await ErrorResults.WriteAsync(http, clientError);
+            return;
+        }
+        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        if (connection is null)
+        {
             return;
         }
         CancellationToken aborted = http.RequestAborted;

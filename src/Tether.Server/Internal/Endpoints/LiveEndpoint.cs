@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -18,6 +17,7 @@ namespace Tether.Server.Internal.Endpoints;
 /// order; client to server: push and ping.</summary>
 internal sealed partial class LiveEndpoint(
     RequestGuard guard,
+    UserConnections connections,
     FanoutHub hub,
     ITetherStore store,
     GroupResolution groups,
@@ -45,6 +45,11 @@ internal sealed partial class LiveEndpoint(
         if (clientError is not null)
         {
             await ErrorResults.WriteAsync(http, clientError);
+            return;
+        }
+        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        if (connection is null)
+        {
             return;
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;
@@ -157,27 +162,22 @@ internal sealed partial class LiveEndpoint(
     private async Task<WebSocketCloseStatus> ReceiveAsync(WebSocket socket, string userId, Func<byte[], Task> send, CancellationToken cancellationToken)
     {
         int maxBytes = options.Value.Limits.MaxBodyBytes;
-        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
-            buffer.ResetWrittenCount();
-            ValueWebSocketReceiveResult received;
-            do
+            byte[] message;
+            using (WebSocketMessage received = await WebSocketMessage.ReceiveAsync(socket, maxBytes, cancellationToken))
             {
-                if (buffer.WrittenCount > maxBytes)
+                switch (received.Result)
                 {
-                    await send(FrameJson.Error(PushEndpoint.TooLarge(options.Value.Limits)));
-                    return WebSocketCloseStatus.MessageTooBig;
+                    case WebSocketRead.Closed:
+                        return WebSocketCloseStatus.NormalClosure;
+                    case WebSocketRead.TooBig:
+                        await send(FrameJson.Error(PushEndpoint.TooLarge(options.Value.Limits)));
+                        return WebSocketCloseStatus.MessageTooBig;
                 }
-                received = await socket.ReceiveAsync(buffer.GetMemory(8192), cancellationToken);
-                buffer.Advance(received.Count);
+                message = received.Memory.ToArray();
             }
-            while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
-            if (received.MessageType == WebSocketMessageType.Close)
-            {
-                return WebSocketCloseStatus.NormalClosure;
-            }
-            (byte[] answer, WebSocketCloseStatus? close) = await AnswerAsync(buffer.WrittenSpan.ToArray(), userId, cancellationToken);
+            (byte[] answer, WebSocketCloseStatus? close) = await AnswerAsync(message, userId, cancellationToken);
             await send(answer);
             if (close is { } status)
             {

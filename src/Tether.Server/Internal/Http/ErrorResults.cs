@@ -18,11 +18,15 @@ internal static class ErrorResults
         http.Response.StatusCode = status;
         if (retryAfter is { } delay)
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            SetRetryAfter(http.Response, delay);
         }
         http.Response.ContentType = "application/json";
         await JsonSerializer.SerializeAsync(http.Response.Body, new ErrorResponse(error), TetherJsonContext.Default.ErrorResponse, http.RequestAborted);
     }
+
+    /// <summary><c>Retry-After</c> in whole seconds, at least one.</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan delay)
+        => response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static int StatusOf(string code) => code switch
     {

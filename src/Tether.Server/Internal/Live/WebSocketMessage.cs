@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace Tether.Server.Internal.Live;
+
+/// <summary>How a read of one message ended.</summary>
+internal enum WebSocketRead
+{
+    Message,
+    /// <summary>The client closed its half.</summary>
+    Closed,
+    /// <summary>The message is longer than allowed; the rest of it was not read.</summary>
+    TooBig,
+}
+
+/// <summary>One message read whole, in pooled memory that <see cref="Dispose"/> gives back.</summary>
+internal sealed class WebSocketMessage : IDisposable
+{
+    private byte[]? _buffer;
+    private readonly int _length;
+
+    private WebSocketMessage(WebSocketRead result, byte[]? buffer, int length)
+    {
+        Result = result;
+        _buffer = buffer;
+        _length = length;
+    }
+
+    public static WebSocketMessage Closed { get; } = new(WebSocketRead.Closed, null, 0);
+    public static WebSocketMessage TooBig { get; } = new(WebSocketRead.TooBig, null, 0);
+
+    public WebSocketRead Result { get; }
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    /// <summary>
+    /// Waits for the next message without a buffer, then reads it whole into memory rented for the message alone.
+    /// A connection spends nearly all of its life waiting; holding a receive buffer through that wait cost every
+    /// idle connection several kilobytes, and more after its largest message.
+    /// </summary>
+    public static async ValueTask<WebSocketMessage> ReceiveAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
+    {
+        ValueWebSocketReceiveResult received = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        if (received.MessageType == WebSocketMessageType.Close)
+        {
+            return Closed;
+        }
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, maxBytes + 1));
+        int length = 0;
+        try
+        {
+            while (!received.EndOfMessage)
+            {
+                if (length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return TooBig;
+                }
+                if (length == buffer.Length)
+                {
+                    buffer = Grow(buffer, (int)Math.Min(buffer.Length * 2L, maxBytes + 1L));
+                }
+                received = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return Closed;
+                }
+                length += received.Count;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        if (length > maxBytes)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return TooBig;
+        }
+        return new WebSocketMessage(WebSocketRead.Message, buffer, length);
+    }
+
+    private static byte[] Grow(byte[] buffer, int size)
+    {
+        byte[] larger = ArrayPool<byte>.Shared.Rent(size);
+        buffer.AsSpan().CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
