@@ -28,11 +28,12 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
     }
 
     /// <summary>Creates the store if needed: its state, or the refusal when <paramref name="quota"/> forbids creating
-    /// it, or neither when the store is unavailable.</summary>
-    public async Task<(StoreState? State, string? Refusal)> EnsureAsync(string storeId, StoreQuota? quota)
+    /// it, or neither when the store is unavailable. <paramref name="caller"/> is the user whose share of the writer
+    /// it takes.</summary>
+    public async Task<(StoreState? State, string? Refusal)> EnsureAsync(string storeId, StoreQuota? quota, string? caller)
     {
         var ensure = new EnsureStoreMutator(storeId, quota);
-        return await RunAsync(ensure, storeId).ConfigureAwait(false) switch
+        return await RunAsync(ensure, storeId, caller).ConfigureAwait(false) switch
         {
             { Status: MutationStatus.Applied } => (ensure.State, null),
             { Error: { Code: StoreQuota.RefusalCode } refusal } => (null, refusal.Message),
@@ -40,10 +41,10 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
         };
     }
 
-    public async Task<PushOutcome> PushAsync(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, string clientId, StoreQuota? quota)
+    public async Task<PushOutcome> PushAsync(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, string clientId, StoreQuota? quota, string? caller)
     {
         var push = new PushEventsMutator(storeId, batch, backendId, quota);
-        MutationResult? result = await RunAsync(push, clientId).ConfigureAwait(false);
+        MutationResult? result = await RunAsync(push, clientId, caller).ConfigureAwait(false);
         return result switch
         {
             null => PushOutcome.Unavailable,
@@ -59,7 +60,7 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
     public async Task<(StoreState State, long DeletedEvents)?> ResetAsync(string storeId)
     {
         var reset = new ResetStoreMutator(storeId);
-        return await RunAsync(reset, storeId).ConfigureAwait(false) is { Status: MutationStatus.Applied } ? (reset.State!, reset.DeletedEvents) : null;
+        return await RunAsync(reset, storeId, caller: null).ConfigureAwait(false) is { Status: MutationStatus.Applied } ? (reset.State!, reset.DeletedEvents) : null;
     }
 
     /// <summary>Every store, with its head.</summary>
@@ -71,5 +72,8 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
         return stores;
     }
 
-    private Task<MutationResult?> RunAsync(StoreMutator mutator, string clientId) => pipeline.RunDirectAsync(WriterUserId, clientId, mutator, NoArgs);
+    /// <summary>Runs a write as the front end, charged to the calling user's share of the writer (a caller without a
+    /// user, which only a host's own <c>Authorize</c> can admit, shares the front end's).</summary>
+    private Task<MutationResult?> RunAsync(StoreMutator mutator, string clientId, string? caller)
+        => pipeline.RunDirectAsync(WriterUserId, clientId, mutator, NoArgs, owner: caller ?? WriterUserId);
 }

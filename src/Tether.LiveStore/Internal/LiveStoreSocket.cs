@@ -64,6 +64,7 @@ internal sealed partial class LiveStoreSocket(
             Close(WebSocketCloseStatus.NormalClosure, "");
             await AwaitQuietlyAsync(sending).ConfigureAwait(false);
             await AwaitQuietlyAsync(orphan).ConfigureAwait(false);
+            await WebSocketMessage.LingerAsync(socket, CloseHandshakeTimeout, aborted).ConfigureAwait(false);
         }
     }
 
@@ -78,15 +79,14 @@ internal sealed partial class LiveStoreSocket(
                     return;
                 case WebSocketRead.TooBig:
                     Close(WebSocketCloseStatus.MessageTooBig, $"Messages are limited to {options.MaxMessageBytes} bytes.");
-                    return;
+                    continue;
             }
-            if (IsClosing)
+            // Once closing, what the client still sends is read and dropped until its own close arrives (or the send
+            // loop's timeout aborts the socket): a server that stopped reading would tear the connection down with
+            // those frames unread, and the reset can destroy the close frame before the client reads it.
+            if (!IsClosing)
             {
-                continue;
-            }
-            if (!Dispatch(message.Memory))
-            {
-                return;
+                Dispatch(message.Memory);
             }
         }
     }
@@ -102,40 +102,42 @@ internal sealed partial class LiveStoreSocket(
         }
     }
 
-    /// <summary>Handles one message; false when the connection must close: 1007 when the message is not well-formed
-    /// JSON text, 1002 when it is JSON but not a message of the protocol.</summary>
-    private bool Dispatch(ReadOnlyMemory<byte> json)
+    /// <summary>Handles one message, or closes the connection: 1007 when the message is not well-formed JSON text,
+    /// 1002 when it is JSON but not a message of the protocol.</summary>
+    private void Dispatch(ReadOnlyMemory<byte> json)
     {
         RpcMessage? message = RpcMessage.Read(json, out string? problem);
         if (problem is not null)
         {
             Close(WebSocketCloseStatus.InvalidPayloadData, problem);
-            return false;
+            return;
         }
         switch (message)
         {
             case { Tag: "Ping" }:
-                return Enqueue(RpcFrames.Pong);
+                Enqueue(RpcFrames.Pong);
+                return;
             case { Tag: "Request", Id: { } id, RpcTag: { } rpc }:
                 _sawRequest = true;
                 if (admission.UserId is { } userId && guard.TryTake(userId) is not null)
                 {
-                    return Enqueue(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+                    Enqueue(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+                    return;
                 }
                 Start(id, rpc, message.Payload);
-                return true;
+                return;
             case { Tag: "Interrupt", Id: { } id }:
                 if (_requests.TryRemove(id, out CancellationTokenSource? running))
                 {
                     running.Cancel();
                 }
-                return true;
+                return;
             case { Tag: "Ack" or "Eof" }:
                 // Acks are the client's backpressure signal; the bounded send queue already paces each connection.
-                return true;
+                return;
             default:
                 Close(WebSocketCloseStatus.ProtocolError, "A message is not an RPC message of the sync protocol.");
-                return false;
+                return;
         }
     }
 

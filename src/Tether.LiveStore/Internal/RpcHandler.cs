@@ -21,7 +21,7 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     public async Task PullAsync(string requestId, PullPayload pull, bool live, string? userId, FrameSink send, CancellationToken cancellationToken)
     {
         using Subscription? subscription = live ? hub.Subscribe(options.Value.LiveQueueCapacity) : null;
-        (StoreState? state, long lastSent) = await SendHistoryAsync(requestId, pull, QuotaOf(userId), send, cancellationToken).ConfigureAwait(false);
+        (StoreState? state, long lastSent) = await SendHistoryAsync(requestId, pull, userId, send, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {
             return;
@@ -35,7 +35,7 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     }
 
     /// <summary>Returns the store and the last event sent, or a null store when the pull was answered with an error.</summary>
-    private async Task<(StoreState? State, long LastSent)> SendHistoryAsync(string requestId, PullPayload pull, StoreQuota? quota, FrameSink send, CancellationToken cancellationToken)
+    private async Task<(StoreState? State, long LastSent)> SendHistoryAsync(string requestId, PullPayload pull, string? userId, FrameSink send, CancellationToken cancellationToken)
     {
         ITetherReadSnapshot snapshot = await log.SnapshotAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -45,7 +45,7 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
             {
                 // A store is created by its first use: its backendId must exist before any pull answers.
                 await snapshot.DisposeAsync().ConfigureAwait(false);
-                (state, string? refusal) = await log.EnsureAsync(pull.StoreId, quota).ConfigureAwait(false);
+                (state, string? refusal) = await log.EnsureAsync(pull.StoreId, QuotaOf(userId), userId).ConfigureAwait(false);
                 if (refusal is not null)
                 {
                     await send(RpcFrames.UnknownError(requestId, StoreQuota.RefusalName, refusal), cancellationToken).ConfigureAwait(false);
@@ -142,7 +142,7 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     {
         // The pipeline's own clientId bookkeeping is not used; the sync actions name the LiveStore client for logs.
         string clientId = push.Batch.Count > 0 ? "livestore:" + push.Batch[0].ClientId : "livestore";
-        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId)).ConfigureAwait(false);
+        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId), userId).ConfigureAwait(false);
         metrics.Pushes.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Verdict?.ToString() ?? "failed"));
         switch (outcome.Verdict)
         {

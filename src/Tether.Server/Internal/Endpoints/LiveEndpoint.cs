@@ -129,6 +129,12 @@ internal sealed partial class LiveEndpoint(
             await waiting.CancelAsync();
             await SettleAsync(outgoing);
             await CloseAsync(socket, status, "");
+            if (incoming.IsCompletedSuccessfully)
+            {
+                // A receive that failed left the socket unable to read on; only the linger below can help then.
+                await WebSocketMessage.DrainUntilClosedAsync(socket, CloseTimeout);
+            }
+            await WebSocketMessage.LingerAsync(socket, CloseTimeout, http.RequestAborted);
         }
     }
 

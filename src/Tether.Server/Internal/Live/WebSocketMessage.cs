@@ -82,6 +82,55 @@ internal sealed class WebSocketMessage : IDisposable
         return new WebSocketMessage(WebSocketRead.Message, buffer, length);
     }
 
+    /// <summary>After the server's close: reads and drops what the client still sends until its own close arrives or
+    /// <paramref name="timeout"/> passes. A server that stopped reading at once would tear the connection down with
+    /// the client's last frames unread, and the reset that follows can destroy the close frame before the client
+    /// reads it.</summary>
+    public static async Task DrainUntilClosedAsync(WebSocket socket, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                ValueWebSocketReceiveResult received = await socket.ReceiveAsync(scratch.AsMemory(), deadline.Token).ConfigureAwait(false);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+            // The client did not answer the close in time, or left: the connection ends either way.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Keeps the connection until the client goes or <paramref name="timeout"/> passes, when the socket did not
+    /// end with a completed close handshake (its own protocol check failed mid-frame, say, and it can read no more):
+    /// ending the connection at once with the client's bytes unread makes the kernel answer with a reset, which can
+    /// destroy the close frame already on its way to the client.</summary>
+    public static async Task LingerAsync(WebSocket socket, TimeSpan timeout, CancellationToken clientGone)
+    {
+        if (socket.State == WebSocketState.Closed)
+        {
+            return;
+        }
+        try
+        {
+            await Task.Delay(timeout, clientGone).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client closed its end: nothing can be lost any more.
+        }
+    }
+
     private static byte[] Grow(byte[] buffer, int size)
     {
         byte[] larger = ArrayPool<byte>.Shared.Rent(size);
