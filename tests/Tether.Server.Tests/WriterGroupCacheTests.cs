@@ -19,11 +19,7 @@ public sealed class WriterGroupCacheTests
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
         using SyncApi bob = server.Api("bob");
-        var seed = new Seed(alice, "a1");
-        await seed.TeamAsync("t1");
-        await seed.MemberAsync("t1", "bob");
-
-        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+        Seed seed = await BobWritesInTeamT1Async(alice, bob);
         await seed.RunAsync("removeMember", new { teamId = "t1", userId = "bob" });
         Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
         await seed.MemberAsync("t1", "bob");
@@ -39,10 +35,7 @@ public sealed class WriterGroupCacheTests
         });
         using SyncApi alice = server.Api("alice");
         using SyncApi bob = server.Api("bob");
-        var seed = new Seed(alice, "a1");
-        await seed.TeamAsync("t1");
-        await seed.MemberAsync("t1", "bob");
-        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+        Seed seed = await BobWritesInTeamT1Async(alice, bob);
 
         await seed.RunAsync(QuietlyRemoveMember.MutatorName, new { teamId = "t1", userId = "bob" });
 
@@ -55,10 +48,7 @@ public sealed class WriterGroupCacheTests
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
         using SyncApi bob = server.Api("bob");
-        var seed = new Seed(alice, "a1");
-        await seed.TeamAsync("t1");
-        await seed.MemberAsync("t1", "bob");
-        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+        await BobWritesInTeamT1Async(alice, bob);
 
         // Another writer of the same database (another node, say) removes the membership.
         await using (ITetherWriteTransaction other = await server.Store.BeginWriteAsync(CancellationToken.None))
@@ -69,6 +59,17 @@ public sealed class WriterGroupCacheTests
         }
 
         Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
+    }
+
+    /// <summary>Alice's team t1 with bob as a member, who has written in it once (so the writer knows his groups);
+    /// returns alice's seed.</summary>
+    private static async Task<Seed> BobWritesInTeamT1Async(SyncApi alice, SyncApi bob)
+    {
+        var seed = new Seed(alice, "a1");
+        await seed.TeamAsync("t1");
+        await seed.MemberAsync("t1", "bob");
+        Assert.Equal("applied", await CreateProjectAsync(bob, 1, "p1"));
+        return seed;
     }
 
     /// <summary>Creates a project in team t1 through <c>changes</c>; returns "applied" or the refusal's code.</summary>
