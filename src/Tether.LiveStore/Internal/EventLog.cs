@@ -41,10 +41,10 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
         };
     }
 
-    public async Task<PushOutcome> PushAsync(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, string clientId, StoreQuota? quota, string? caller)
+    public async Task<PushOutcome> PushAsync(string storeId, IReadOnlyList<WireEvent> batch, string? backendId, string clientId, StoreQuota? quota, string? caller, CancellationToken callerGone)
     {
         var push = new PushEventsMutator(storeId, batch, backendId, quota);
-        MutationResult? result = await RunAsync(push, clientId, caller).ConfigureAwait(false);
+        MutationResult? result = await RunAsync(push, clientId, caller, callerGone).ConfigureAwait(false);
         return result switch
         {
             null => PushOutcome.Unavailable,
@@ -74,6 +74,6 @@ internal sealed class EventLog(ITetherStore store, MutationPipeline pipeline)
 
     /// <summary>Runs a write as the front end, charged to the calling user's share of the writer (a caller without a
     /// user, which only a host's own <c>Authorize</c> can admit, shares the front end's).</summary>
-    private Task<MutationResult?> RunAsync(StoreMutator mutator, string clientId, string? caller)
-        => pipeline.RunDirectAsync(WriterUserId, clientId, mutator, NoArgs, owner: caller ?? WriterUserId);
+    private Task<MutationResult?> RunAsync(StoreMutator mutator, string clientId, string? caller, CancellationToken callerGone = default)
+        => pipeline.RunDirectAsync(WriterUserId, clientId, mutator, NoArgs, owner: caller ?? WriterUserId, callerGone);
 }

@@ -112,7 +112,7 @@ internal sealed partial class LiveStoreEndpoint(
                         frames.Add(RpcFrames.UnknownError(id, "InvalidPull", "The pull is malformed or names another store than the query."));
                         break;
                     case "SyncHttpRpc.Push" when RpcPayloads.TryReadPush(request.Payload, out string? pushError) is { } push && push.StoreId == admission.StoreId:
-                        frames.Add(await handler.PushAsync(id, push, admission.UserId).ConfigureAwait(false));
+                        frames.Add(await handler.PushAsync(id, push, admission.UserId, http.RequestAborted).ConfigureAwait(false));
                         break;
                     case "SyncHttpRpc.Push":
                         frames.Add(RpcFrames.UnknownError(id, "InvalidPush", "The push is malformed or names another store than the query."));

@@ -181,7 +181,7 @@ internal sealed partial class LiveStoreSocket(
                         await SendAsync(RpcFrames.UnknownError(id, "InvalidPush", pushError ?? "The push names another store than the connection."), cancellation.Token).ConfigureAwait(false);
                         return;
                     }
-                    await SendAsync(await handler.PushAsync(id, push, admission.UserId).ConfigureAwait(false), cancellation.Token).ConfigureAwait(false);
+                    await SendAsync(await handler.PushAsync(id, push, admission.UserId, cancellation.Token).ConfigureAwait(false), cancellation.Token).ConfigureAwait(false);
                     return;
                 default:
                     await SendAsync(RpcFrames.UnknownError(id, "UnknownRpc", $"'{rpc}' is not an RPC of the WebSocket sync protocol."), cancellation.Token).ConfigureAwait(false);

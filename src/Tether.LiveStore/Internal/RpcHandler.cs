@@ -138,11 +138,11 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     }
 
     /// <summary>Applies the push rules and answers with the ack or the typed error the client decodes.</summary>
-    public async Task<byte[]> PushAsync(string requestId, PushPayload push, string? userId)
+    public async Task<byte[]> PushAsync(string requestId, PushPayload push, string? userId, CancellationToken callerGone)
     {
         // The pipeline's own clientId bookkeeping is not used; the sync actions name the LiveStore client for logs.
         string clientId = push.Batch.Count > 0 ? "livestore:" + push.Batch[0].ClientId : "livestore";
-        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId), userId).ConfigureAwait(false);
+        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId), userId, callerGone).ConfigureAwait(false);
         metrics.Pushes.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Verdict?.ToString() ?? "failed"));
         switch (outcome.Verdict)
         {
