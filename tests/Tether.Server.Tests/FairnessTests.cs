@@ -81,6 +81,28 @@ public sealed class FairnessTests
     }
 
     [Fact]
+    public async Task Empty_pushes_count_against_the_users_queue_like_one_mutation_each()
+    {
+        var gate = new GateMutator();
+        await using TestServer server = await StartAsync(gate, limits => limits.MaxQueuedMutationsPerUser = 3);
+        using SyncApi carol = server.Api("carol");
+        using SyncApi alice = server.Api("alice");
+
+        Task<JsonElement> held = carol.PushAsync("carol-1", M(1, GateMutator.MutatorName, NoArgs));
+        await gate.Entered;
+        Task<JsonElement>[] queued = [.. Enumerable.Range(1, 3).Select(i => alice.PushAsync("alice-" + i))];
+        await Health.WaitUntilAsync(server, health => health.QueuedPushes() == 3, "alice's three empty pushes wait");
+
+        using HttpResponseMessage refused = await alice.PushRawAsync("alice-4");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        await Errors.ReadAsync(refused, "rate_limited");
+        gate.Open();
+
+        await held;
+        Assert.All(await Task.WhenAll(queued), answer => Assert.Equal(0, answer.GetProperty("lastMutationId").GetInt64()));
+    }
+
+    [Fact]
     public async Task A_push_whose_caller_went_away_before_its_turn_is_not_run()
     {
         var gate = new GateMutator();

@@ -61,6 +61,22 @@ public sealed class WriterGroupCacheTests
         Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
     }
 
+    [Fact]
+    public async Task A_grant_said_by_a_mutation_that_wrote_nothing_gives_no_group()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Builder = tether => tether.AddMutators([new ClaimWithoutWriting()]),
+        });
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        await new Seed(alice, "a1").TeamAsync("t1");
+
+        await bob.ApplyAsync("bob-claims", 1, ClaimWithoutWriting.MutatorName, new { });
+
+        Assert.Equal("forbidden", await CreateProjectAsync(bob, 1, "p1"));
+    }
+
     /// <summary>Alice's team t1 with bob as a member, who has written in it once (so the writer knows his groups);
     /// returns alice's seed.</summary>
     private static async Task<Seed> BobWritesInTeamT1Async(SyncApi alice, SyncApi bob)
@@ -82,6 +98,20 @@ public sealed class WriterGroupCacheTests
         return result.GetProperty("status").GetString() == "applied"
             ? "applied"
             : result.GetProperty("error").GetProperty("code").GetString()!;
+    }
+
+    /// <summary>Says the caller gains team t1 but writes no membership: nothing in the records grants it.</summary>
+    private sealed class ClaimWithoutWriting : IMutator
+    {
+        public const string MutatorName = "claimWithoutWriting";
+
+        public string Name => MutatorName;
+
+        public ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+        {
+            context.SyncGroupsChanged(context.UserId, granted: ["team:t1"], revoked: []);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>Removes a membership and says only that the user's groups changed, not how.</summary>

@@ -43,9 +43,9 @@ public interface IMutationContext
     void SyncGroupsChanged(string userId);
 
     /// <summary>As <see cref="SyncGroupsChanged(string)"/>, and says exactly which groups <paramref name="userId"/>
-    /// gains and loses. The server then updates the user's groups for the later mutations of its commit instead of
+    /// gains and loses. For a change that only grants, the server then adds the groups to the user's set instead of
     /// asking the app's group resolver again, which costs as much as the user has groups: prefer this form whenever
-    /// the mutator knows the change (a membership of one team is one group).</summary>
+    /// the mutator knows the change (a membership of one team is one group). A revocation is always resolved again.</summary>
     void SyncGroupsChanged(string userId, IReadOnlyCollection<string> granted, IReadOnlyCollection<string> revoked)
         => SyncGroupsChanged(userId);
 }

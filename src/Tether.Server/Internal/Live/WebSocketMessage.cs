@@ -45,7 +45,7 @@ internal sealed class WebSocketMessage : IDisposable
         {
             return Closed;
         }
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(4096, maxBytes + 1));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(4096L, maxBytes + 1L));
         int length = 0;
         try
         {

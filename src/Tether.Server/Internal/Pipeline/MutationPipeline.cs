@@ -281,8 +281,8 @@ internal sealed partial class MutationPipeline(
 
     /// <summary>State shared by the slices of one batch: the transaction, its clock, and users' groups as of the
     /// transaction so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
-    /// resolver's cost, O(the user's groups)); a mutation that says exactly what it granted and revoked updates them
-    /// (on a copy: the batch may yet fail), and only one that does not makes them be resolved again.</summary>
+    /// resolver's cost, O(the user's groups)); a mutation that says exactly which groups it granted adds them (on a
+    /// copy: the batch may yet fail), and one that revokes a group or does not say makes them be resolved again.</summary>
     private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
@@ -310,7 +310,9 @@ internal sealed partial class MutationPipeline(
         {
             foreach (GroupChange change in changes ?? [])
             {
-                if (change.Granted is null || change.Revoked is null)
+                // A revocation is resolved again rather than trusted: a group named slightly otherwise than the resolver
+                // names it would leave the user a group the records no longer grant, and revocations are rare.
+                if (change.Granted is null || change.Revoked is null || change.Revoked.Count > 0)
                 {
                     _userGroups.Remove(change.UserId);
                     _forgotten.Add(change.UserId);

@@ -10,7 +10,8 @@ namespace Tether.Server.Internal.Pipeline;
 /// work, visiting users in turn; a longer push runs in slices over several commits, and the user then goes to the back
 /// of the turn order. So one user's flood delays another user's push by at most one commit of bounded size, and a
 /// user can queue only so much work (<see cref="TetherLimits.MaxQueuedMutationsPerUser"/>) before being told to slow
-/// down (429). The whole queue is bounded too, by count and by the age of its oldest push (503).
+/// down (429). The whole queue is bounded too (503): by count, and by how long the user whose turn is next has waited
+/// for it, which measures how slowly the writer goes round rather than how far behind one flooding user is.
 /// </summary>
 internal sealed class PushQueue
 {
@@ -18,14 +19,13 @@ internal sealed class PushQueue
     private readonly TetherLimits _limits;
     private readonly Dictionary<string, OwnerQueue> _owners = new(StringComparer.Ordinal);
     private readonly Queue<OwnerQueue> _turns = new();
-    // Every queued push in the order it entered the queue, so that the oldest wait is known without a scan.
-    private readonly LinkedList<PushWork> _arrivals = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
         SingleReader = true,
     });
     private readonly TetherMetrics _metrics;
+    private int _queuedPushes;
     private bool _completed;
 
     public PushQueue(IOptions<TetherServerOptions> options, TetherMetrics metrics)
@@ -34,7 +34,7 @@ internal sealed class PushQueue
         _metrics = metrics;
     }
 
-    /// <summary>How long the oldest queued push has waited; zero when none waits.</summary>
+    /// <summary>How long the user whose turn is next has waited for it; zero when none waits.</summary>
     public TimeSpan OldestWait
     {
         get
@@ -52,7 +52,7 @@ internal sealed class PushQueue
         {
             lock (_gate)
             {
-                return _arrivals.Count;
+                return _queuedPushes;
             }
         }
     }
@@ -66,13 +66,13 @@ internal sealed class PushQueue
             {
                 return PushOutcome.Unavailable;
             }
-            if (_arrivals.Count >= _limits.MaxQueuedPushes || OldestWaitLocked() > _limits.MaxQueueWait)
+            if (_queuedPushes >= _limits.MaxQueuedPushes || OldestWaitLocked() > _limits.MaxQueueWait)
             {
                 return PushOutcome.Overloaded;
             }
             OwnerQueue owner = OwnerOf(work.Owner);
             // A user with nothing queued may always queue one push, however long.
-            if (owner.Mutations > 0 && owner.Mutations + work.Remaining > _limits.MaxQueuedMutationsPerUser)
+            if (owner.Mutations > 0 && owner.Mutations + work.Cost > _limits.MaxQueuedMutationsPerUser)
             {
                 return PushOutcome.UserQueueFull;
             }
@@ -149,8 +149,10 @@ internal sealed class PushQueue
                         continue;
                     }
                     PushSlice slice = work.TakeSlice(share);
-                    share -= slice.Request.Mutations.Count;
-                    budget -= slice.Request.Mutations.Count;
+                    // An empty push costs a read and a write too: it counts as one mutation.
+                    int cost = Math.Max(1, slice.Request.Mutations.Count);
+                    share -= cost;
+                    budget -= cost;
                     batch.Add(slice);
                     if (work.Remaining > 0)
                     {
@@ -173,22 +175,21 @@ internal sealed class PushQueue
         lock (_gate)
         {
             _completed = true;
-            List<PushWork> left = [.. _arrivals];
+            List<PushWork> left = [.. _owners.Values.SelectMany(owner => owner.Works)];
             foreach (PushWork work in left)
             {
-                work.Arrival = null;
                 work.InOwnerQueue = null;
             }
-            _arrivals.Clear();
             _owners.Clear();
             _turns.Clear();
+            _queuedPushes = 0;
             _wake.Writer.TryComplete();
             return left;
         }
     }
 
     private TimeSpan OldestWaitLocked()
-        => _arrivals.First is { } oldest ? Stopwatch.GetElapsedTime(oldest.Value.QueuedAt) : TimeSpan.Zero;
+        => _turns.TryPeek(out OwnerQueue? next) ? Stopwatch.GetElapsedTime(next.WaitingSince) : TimeSpan.Zero;
 
     private OwnerQueue OwnerOf(string owner)
     {
@@ -203,23 +204,21 @@ internal sealed class PushQueue
     private void AddLocked(OwnerQueue owner, PushWork work, bool atFront)
     {
         work.QueuedAt = Stopwatch.GetTimestamp();
-        work.Arrival = _arrivals.AddLast(work);
         work.InOwnerQueue = atFront ? owner.Works.AddFirst(work) : owner.Works.AddLast(work);
-        owner.Mutations += work.Remaining;
+        owner.Mutations += work.Cost;
+        _queuedPushes++;
         if (!owner.InTurns)
         {
-            owner.InTurns = true;
-            _turns.Enqueue(owner);
+            EnqueueTurn(owner);
         }
     }
 
     private void RemoveLocked(OwnerQueue owner, PushWork work)
     {
         owner.Works.Remove(work.InOwnerQueue!);
-        owner.Mutations -= work.Remaining;
-        _arrivals.Remove(work.Arrival!);
+        owner.Mutations -= work.Cost;
+        _queuedPushes--;
         work.InOwnerQueue = null;
-        work.Arrival = null;
         work.CallerGoneRegistration.Unregister();
     }
 
@@ -242,12 +241,14 @@ internal sealed class PushQueue
             (this, work));
         lock (_gate)
         {
-            if (work.Arrival is null)
+            if (work.InOwnerQueue is null)
             {
                 registration.Unregister();
             }
             else
             {
+                // A push taken and put back before this line ran registered again; one registration is enough.
+                work.CallerGoneRegistration.Unregister();
                 work.CallerGoneRegistration = registration;
             }
         }
@@ -257,7 +258,7 @@ internal sealed class PushQueue
     {
         lock (_gate)
         {
-            if (work.Arrival is null)
+            if (work.InOwnerQueue is null)
             {
                 return;
             }
@@ -278,8 +279,7 @@ internal sealed class PushQueue
     {
         if (owner.Works.Count > 0)
         {
-            owner.InTurns = true;
-            _turns.Enqueue(owner);
+            EnqueueTurn(owner);
         }
         else
         {
@@ -287,11 +287,23 @@ internal sealed class PushQueue
         }
     }
 
+    private void EnqueueTurn(OwnerQueue owner)
+    {
+        owner.InTurns = true;
+        owner.WaitingSince = Stopwatch.GetTimestamp();
+        _turns.Enqueue(owner);
+    }
+
     private sealed class OwnerQueue(string name)
     {
         public string Name { get; } = name;
         public LinkedList<PushWork> Works { get; } = new();
+
+        /// <summary>What the user's queued pushes cost (<see cref="PushWork.Cost"/>).</summary>
         public int Mutations { get; set; }
         public bool InTurns { get; set; }
+
+        /// <summary>When the user last began to wait for a turn (a stopwatch timestamp).</summary>
+        public long WaitingSince { get; set; }
     }
 }

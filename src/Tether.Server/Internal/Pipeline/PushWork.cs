@@ -50,10 +50,11 @@ internal sealed class PushWork
     /// <summary>When this push last entered the queue (a stopwatch timestamp).</summary>
     public long QueuedAt { get; set; }
 
-    /// <summary>Its node in the queue's arrival order while queued.</summary>
-    public LinkedListNode<PushWork>? Arrival { get; set; }
+    /// <summary>What waiting costs its user's share: its mutations, and at least one, since even an empty push reads
+    /// and writes its client's state.</summary>
+    public int Cost => Math.Max(1, Remaining);
 
-    /// <summary>Its node in its owner's queue while queued.</summary>
+    /// <summary>Its node in its owner's queue while queued (null when not queued).</summary>
     public LinkedListNode<PushWork>? InOwnerQueue { get; set; }
 
     public CancellationTokenRegistration CallerGoneRegistration { get; set; }

@@ -28,8 +28,11 @@ internal sealed class ServerMutationContext(
     /// memberships written by earlier mutations of the same batch.</summary>
     public IReadOnlySet<string> UserSyncGroups => userSyncGroups;
 
-    /// <summary>What this mutation said of users' groups, or null when it said nothing.</summary>
-    public IReadOnlyList<GroupChange>? GroupChanges => _groupChanges;
+    /// <summary>What this mutation said of users' groups, or null when it said nothing. A mutation that wrote nothing
+    /// cannot have changed a membership, whatever it said, so its word counts only as "resolve these users again".</summary>
+    public IReadOnlyList<GroupChange>? GroupChanges => _firstSyncId != 0
+        ? _groupChanges
+        : _groupChanges?.Select(change => change with { Granted = null, Revoked = null }).ToList();
 
     public async ValueTask<Record?> GetAsync(string modelName, string id, CancellationToken cancellationToken = default)
     {
@@ -97,11 +100,13 @@ internal sealed class ServerMutationContext(
 
     public void SyncGroupsChanged(string changedUserId)
     {
+        ArgumentNullException.ThrowIfNull(changedUserId);
         (_groupChanges ??= []).Add(new GroupChange(changedUserId, null, null));
     }
 
     public void SyncGroupsChanged(string changedUserId, IReadOnlyCollection<string> granted, IReadOnlyCollection<string> revoked)
     {
+        ArgumentNullException.ThrowIfNull(changedUserId);
         ArgumentNullException.ThrowIfNull(granted);
         ArgumentNullException.ThrowIfNull(revoked);
         (_groupChanges ??= []).Add(new GroupChange(changedUserId, [.. granted], [.. revoked]));
