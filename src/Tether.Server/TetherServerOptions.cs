@@ -90,11 +90,12 @@ public sealed class TetherLimits
     /// with other users' pushes, so that no user holds the writer for long.</summary>
     public int MaxMutationsPerUserPerCommit { get; set; } = 100;
 
-    /// <summary>When the oldest push has waited for the writer this long, new pushes are answered 503 rather than
-    /// queued behind it.</summary>
+    /// <summary>When the user whose turn at the writer is next has waited this long for it, new pushes are answered
+    /// 503 rather than queued.</summary>
     public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>When the oldest push has waited for the writer this long, health reports Degraded.</summary>
+    /// <summary>When the user whose turn at the writer is next has waited this long for it, health reports
+    /// Degraded.</summary>
     public TimeSpan DegradedQueueWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Largest record the built-in <c>changes</c> mutator writes, in bytes of its JSON (a create's data, an

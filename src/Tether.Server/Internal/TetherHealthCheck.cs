@@ -8,8 +8,8 @@ using Tether.Server.Storage;
 
 namespace Tether.Server.Internal;
 
-/// <summary>Healthy when the store answers a read and pushes do not wait long for the writer (Degraded when the oldest
-/// has waited past <see cref="TetherLimits.DegradedQueueWait"/>); reports the head, the fan-out position, the
+/// <summary>Healthy when the store answers a read and pushes do not wait long for the writer (Degraded when the user
+/// whose turn is next has waited past <see cref="TetherLimits.DegradedQueueWait"/>); reports the head, the fan-out position, the
 /// subscribers and the writer's queue.</summary>
 internal sealed class TetherHealthCheck(ITetherStore store, FanoutHub hub, PushQueue queue, IOptions<TetherServerOptions> options) : IHealthCheck
 {
