@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tether.LiveStore.Tests.Harness;
 using Tether.Replicache.Tests;
 using Tether.Robustness.Tests.Fuzz;
 using Tether.Robustness.Tests.Harness;
@@ -125,7 +126,7 @@ public sealed class IsolationSweepTests
 
     private static async Task ReadThroughLiveStoreAndReplicacheAsync(TestServer server, UserState owner, UserState intruder, IsolationSweep sweep)
     {
-        JsonObject pull = Templates.LiveStoreEnvelope("1", "SyncHttpRpc.Pull", new JsonObject { ["storeId"] = owner.StoreId, ["live"] = false, ["cursor"] = new JsonObject { ["_tag"] = "None" } });
+        JsonObject pull = WireClient.Request("1", "SyncHttpRpc.Pull", new JsonObject { ["storeId"] = owner.StoreId, ["live"] = false, ["cursor"] = new JsonObject { ["_tag"] = "None" } });
         (HttpStatusCode status, string body) = await LiveStoreHttp.PostAsync(sweep.Http, owner.StoreId, intruder.Token, pull);
         RefusedRpc(sweep, "LiveStore HTTP pull of the owner's store", status, body);
         // A store the intruder may use, with a pull that names the owner's store inside.
@@ -134,9 +135,9 @@ public sealed class IsolationSweepTests
 
         await using (var socket = new WebSocketFuzzTarget(
             new Uri($"ws://127.0.0.1:{server.BaseAddress.Port}/livestore?storeId={owner.StoreId}&payload={Uri.EscapeDataString(Templates.LiveStoreQueryPayload(intruder.Token))}&transport=ws"),
-            null, id => Templates.LiveStoreEnvelope(id, "SyncWsRpc.Sentinel", new JsonObject()).ToJsonString(), TetherFuzzTests.AnswersRequest("requestId")))
+            null, id => WireClient.Request(id, "SyncWsRpc.Sentinel", new JsonObject()).ToJsonString(), TetherFuzzTests.AnswersRequest("requestId")))
         {
-            JsonObject wsPull = Templates.LiveStoreEnvelope("w1", "SyncWsRpc.Pull", new JsonObject { ["storeId"] = owner.StoreId, ["live"] = true, ["cursor"] = new JsonObject { ["_tag"] = "None" } });
+            JsonObject wsPull = WireClient.Request("w1", "SyncWsRpc.Pull", new JsonObject { ["storeId"] = owner.StoreId, ["live"] = true, ["cursor"] = new JsonObject { ["_tag"] = "None" } });
             (string outcome, string? problem) = await socket.SendAsync(new FuzzFrame("pull", Encoding.UTF8.GetBytes(wsPull.ToJsonString()), WebSocketMessageType.Text, 1));
             // The target checks every frame it reads for any user's marker, so a leak is a problem here.
             sweep.Read("LiveStore socket pull of the owner's store", HttpStatusCode.OK, "");
@@ -233,7 +234,7 @@ public sealed class IsolationSweepTests
 
     private static async Task WriteThroughOtherFrontEndsAsync(TestServer server, UserState owner, UserState intruder, IsolationSweep sweep)
     {
-        JsonObject lsPush = Templates.LiveStoreEnvelope("1", "SyncHttpRpc.Push", new JsonObject
+        JsonObject lsPush = WireClient.Request("1", "SyncHttpRpc.Push", new JsonObject
         {
             ["storeId"] = owner.StoreId,
             ["batch"] = Templates.LiveStoreEvents(4, 1, "intruder"),

@@ -1,3 +1,4 @@
+using Tether.LiveStore.Tests.Harness;
 using Tether.Robustness.Tests.Fuzz;
 using Tether.Robustness.Tests.Harness;
 
@@ -20,7 +21,7 @@ public sealed class LiveStoreFuzzTests
             $"/livestore?storeId=fz-ws&payload={Uri.EscapeDataString(Templates.LiveStoreQueryPayload(Templates.Token))}&transport=ws", null,
             Templates.LiveStoreFrame,
             // A request the socket protocol does not know: answered at once with UnknownError, in the order received.
-            id => Templates.LiveStoreEnvelope(id, "SyncWsRpc.Sentinel", new System.Text.Json.Nodes.JsonObject()).ToJsonString(),
+            id => WireClient.Request(id, "SyncWsRpc.Sentinel", new System.Text.Json.Nodes.JsonObject()).ToJsonString(),
             TetherFuzzTests.AnswersRequest("requestId"));
         await host.CheckUnharmedAsync(report);
         report.AssertClean();

@@ -22,6 +22,14 @@ public sealed class FairnessTests
         Builder = tether => tether.AddMutators([gate]),
     });
 
+    /// <summary>Pushes the gate and returns once the writer is inside it; the push answers when the gate opens.</summary>
+    private static async Task<Task<JsonElement>> HoldTheWriterAsync(SyncApi api, GateMutator gate)
+    {
+        Task<JsonElement> held = api.PushAsync(api.UserId + "-gate", M(1, GateMutator.MutatorName, NoArgs));
+        await gate.Entered;
+        return held;
+    }
+
     private static JsonObject CreateTeam(long id, string teamId) => M(id, "createTeam", new { id = teamId, name = "Team " + teamId });
 
     [Fact]
@@ -60,8 +68,7 @@ public sealed class FairnessTests
         using SyncApi alice = server.Api("alice");
         using SyncApi bob = server.Api("bob");
 
-        Task<JsonElement> held = carol.PushAsync("carol-1", M(1, GateMutator.MutatorName, NoArgs));
-        await gate.Entered;
+        Task<JsonElement> held = await HoldTheWriterAsync(carol, gate);
         Task<JsonElement> first = alice.PushAsync("alice-1", [.. Enumerable.Range(1, 15).Select(i => CreateTeam(i, "a" + i))]);
         await Health.WaitUntilAsync(server, health => health.QueuedPushes() == 1, "alice's first push waits");
 
@@ -88,8 +95,7 @@ public sealed class FairnessTests
         using SyncApi carol = server.Api("carol");
         using SyncApi alice = server.Api("alice");
 
-        Task<JsonElement> held = carol.PushAsync("carol-1", M(1, GateMutator.MutatorName, NoArgs));
-        await gate.Entered;
+        Task<JsonElement> held = await HoldTheWriterAsync(carol, gate);
         Task<JsonElement>[] queued = [.. Enumerable.Range(1, 3).Select(i => alice.PushAsync("alice-" + i))];
         await Health.WaitUntilAsync(server, health => health.QueuedPushes() == 3, "alice's three empty pushes wait");
 
@@ -110,8 +116,7 @@ public sealed class FairnessTests
         using SyncApi carol = server.Api("carol");
         using SyncApi alice = server.Api("alice");
 
-        Task<JsonElement> held = carol.PushAsync("carol-1", M(1, GateMutator.MutatorName, NoArgs));
-        await gate.Entered;
+        Task<JsonElement> held = await HoldTheWriterAsync(carol, gate);
         using var giveUp = new CancellationTokenSource();
         Task<HttpResponseMessage> abandoned = alice.Http.PostAsync("/sync/push", JsonContent(new JsonObject
         {
@@ -147,8 +152,7 @@ public sealed class FairnessTests
         using SyncApi dave = server.Api("dave");
         Assert.Equal("Healthy", (await Health.ReadAsync(server)).Status());
 
-        Task<JsonElement> held = carol.PushAsync("carol-1", M(1, GateMutator.MutatorName, NoArgs));
-        await gate.Entered;
+        Task<JsonElement> held = await HoldTheWriterAsync(carol, gate);
         Task<JsonElement> waiting = bob.PushAsync("bob-1", CreateTeam(1, "b1"));
         await Health.WaitUntilAsync(server, health => health.Status() == "Degraded", "health reports the wait");
         await Health.WaitUntilAsync(server, health => health.GetProperty("queueWaitMs").GetInt64() > 1_000, "the oldest push waited past MaxQueueWait");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tether.LiveStore.Tests.Harness;
 
 namespace Tether.Robustness.Tests.Fuzz;
 
@@ -128,32 +129,13 @@ internal static class Templates
             }),
             _ => ("Ping", new JsonObject()),
         };
-        return LiveStoreEnvelope("q" + i, rpc + "." + tag, payload);
+        return WireClient.Request("q" + i, rpc + "." + tag, payload);
     }
 
-    public static JsonObject LiveStoreEnvelope(string id, string tag, JsonObject payload) => new()
-    {
-        ["_tag"] = "Request",
-        ["id"] = id,
-        ["tag"] = tag,
-        ["payload"] = payload,
-        ["traceId"] = "t",
-        ["spanId"] = "s",
-        ["sampled"] = false,
-        ["headers"] = new JsonArray(),
-    };
-
-    /// <summary>A chain of <paramref name="count"/> events from seqNum <paramref name="first"/>.</summary>
+    /// <summary>A chain of <paramref name="count"/> events from seqNum <paramref name="first"/>, each carrying
+    /// <paramref name="text"/>, from client <c>client-&lt;text&gt;</c>.</summary>
     public static JsonArray LiveStoreEvents(long first, int count, string text)
-        => new([.. Enumerable.Range(0, count).Select(n => (JsonNode)new JsonObject
-        {
-            ["name"] = "v1.TodoCreated",
-            ["args"] = new JsonObject { ["id"] = $"todo-{first + n}", ["text"] = text },
-            ["seqNum"] = first + n,
-            ["parentSeqNum"] = first + n - 1,
-            ["clientId"] = "client-" + text,
-            ["sessionId"] = "static",
-        })]);
+        => new([.. WireClient.Events(first, count, "client-" + text, seqNum => new JsonObject { ["id"] = $"todo-{seqNum}", ["text"] = text })]);
 
     /// <summary>A message a LiveStore socket client sends: requests mostly, or the envelope's other messages.</summary>
     public static JsonObject LiveStoreFrame(Random random, int i) => random.Next(6) switch

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Tether.LiveStore.Tests.Harness;
 using Tether.Robustness.Tests.Fuzz;
 
 namespace Tether.Robustness.Tests.Harness;
@@ -21,7 +22,7 @@ internal static class LiveStoreHttp
     /// <summary>Every event of the store and its backendId, as an HTTP pull from the start answers them.</summary>
     public static async Task<string> PullAllAsync(HttpClient http, string storeId, string token)
     {
-        JsonObject pull = Templates.LiveStoreEnvelope("pull", "SyncHttpRpc.Pull", new JsonObject
+        JsonObject pull = WireClient.Request("pull", "SyncHttpRpc.Pull", new JsonObject
         {
             ["storeId"] = storeId,
             ["live"] = false,
@@ -34,7 +35,7 @@ internal static class LiveStoreHttp
 
     public static async Task PushAsync(HttpClient http, string storeId, string token, JsonArray batch)
     {
-        JsonObject push = Templates.LiveStoreEnvelope("push", "SyncHttpRpc.Push", new JsonObject
+        JsonObject push = WireClient.Request("push", "SyncHttpRpc.Push", new JsonObject
         {
             ["storeId"] = storeId,
             ["batch"] = batch,
