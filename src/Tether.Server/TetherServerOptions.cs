@@ -102,6 +102,14 @@ public sealed class TetherLimits
     /// update's record after the patch); a larger one is refused with <c>invalid_args</c>.</summary>
     public int MaxRecordBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Longest record id a mutation may write, in characters; a longer one is refused with
+    /// <c>invalid_args</c>.</summary>
+    public int MaxRecordIdLength { get; set; } = 256;
+
+    /// <summary>Longest mutator name a push may carry, in characters; a longer one refuses the push with
+    /// <c>bad_request</c>.</summary>
+    public int MaxMutatorNameLength { get; set; } = 128;
+
     /// <summary>Longest long-poll wait a client may ask for.</summary>
     public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
