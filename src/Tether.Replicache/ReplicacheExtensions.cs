@@ -8,9 +8,11 @@ using Tether.Server.Extensibility;
 
 namespace Tether.Replicache;
 
+/// <summary>Adds and maps the Replicache front end.</summary>
 public static class ReplicacheExtensions
 {
-    /// <summary>Serves Replicache clients (push/pull protocol v1) from this Tether server's mutators, log and groups.</summary>
+    /// <summary>Serves Replicache clients (push/pull protocol v1) from this Tether server's mutators, log and groups;
+    /// <paramref name="configure"/> sets its limits.</summary>
     public static ITetherServerBuilder AddReplicache(this ITetherServerBuilder builder, Action<ReplicacheOptions>? configure = null)
     {
         OptionsBuilder<ReplicacheOptions> options = builder.Services.AddOptions<ReplicacheOptions>();
