@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using IssueTracker;
+using Tether.TestHost;
 using Tether.Client;
 using Tether.Mutators;
 using Tether.Server.Tests.Harness;
@@ -23,7 +23,7 @@ internal static class ClientHarness
             ServerUrl = new Uri(server.BaseAddress, "/sync/"),
             UserId = userId,
             TokenProvider = _ => ValueTask.FromResult("dev:" + userId),
-            Mutators = [.. IssueTrackerMutators.All, new ServerRefusesMutator()],
+            Mutators = [.. TestMutators.All, new ServerRefusesMutator()],
             Store = store ?? new InMemoryLocalStore(),
             MinRetryDelay = TimeSpan.FromMilliseconds(50),
             MaxRetryDelay = TimeSpan.FromMilliseconds(500),

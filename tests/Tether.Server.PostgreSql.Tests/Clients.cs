@@ -1,5 +1,5 @@
 using System.Text.Json;
-using IssueTracker;
+using Tether.TestHost;
 using Tether.Client;
 
 namespace Tether.Server.PostgreSql.Tests;
@@ -14,7 +14,7 @@ internal static class Clients
         ServerUrl = new Uri(node, "/sync/"),
         UserId = user,
         TokenProvider = _ => ValueTask.FromResult("dev:" + user),
-        Mutators = IssueTrackerMutators.All,
+        Mutators = TestMutators.All,
         MinRetryDelay = TimeSpan.FromMilliseconds(50),
         MaxRetryDelay = TimeSpan.FromMilliseconds(500),
     });

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using IssueTracker;
 using Npgsql;
 using Tether.Client;
 using Tether.Server.Tests.Harness;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using IssueTracker;
 using Tether.Client;
 using Tether.Server.Tests.Harness;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using IssueTracker;
+using Tether.TestHost;
 using Tether.Client;
 using Tether.Server.Tests.Harness;
 
@@ -28,7 +28,7 @@ public sealed class RealClientTests
             ServerUrl = new Uri(server.BaseAddress, "/sync/"),
             UserId = "bob",
             TokenProvider = _ => ValueTask.FromResult("dev:bob"),
-            Mutators = IssueTrackerMutators.All,
+            Mutators = TestMutators.All,
         });
         await bob.SyncAsync(Converge);
         await WaitAsync(() => dotnet.Get("project", "p1", JsonContext.Default.JsonElement).ValueKind == JsonValueKind.Object, "the .NET client has the project");

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using IssueTracker.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tether.Server;
 using Tether.Server.Storage;
 using Tether.Server.Tests.Harness;
+using Tether.TestHost;
 using static Tether.Server.Tests.Harness.SyncApi;
 
 namespace Tether.Robustness.Tests.Bugs;
@@ -21,7 +21,7 @@ public sealed class D1_one_users_group_changes_stalled_every_other_users_writes
     [Fact]
     public async Task Pushes_of_a_thousand_group_changes_resolve_the_users_groups_once_not_once_per_mutation()
     {
-        var resolver = new CountingResolver(new IssueTrackerGroupResolver());
+        var resolver = new CountingResolver(new TestGroupResolver());
         await using TestServer server = await TestServer.StartAsync(new TestServerSettings
         {
             Tether = options => options.Limits.RequestsPerSecond = 0,

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Tether.Robustness.Tests.Harness;
 
 /// <summary>
-/// The issue tracker server as a real process (<c>dotnet IssueTracker.Server.dll --urls … --data …</c>, the build this
+/// The test model's server as a real process (<c>dotnet Tether.TestHost.dll --urls … --data …</c>, the build this
 /// project references), so that it can be killed with SIGKILL mid-write and started again on the same SQLite file and
 /// port.
 /// </summary>
@@ -54,7 +54,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         foreach (string argument in new[]
         {
-            Path.Combine(directory, "IssueTracker.Server.dll"), "--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataPath,
+            Path.Combine(directory, "Tether.TestHost.dll"), "--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataPath,
             "--Tether:DevelopmentTokens", "true", "--Logging:LogLevel:Default", "Warning",
         })
         {

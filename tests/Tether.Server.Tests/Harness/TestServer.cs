@@ -1,4 +1,3 @@
-using IssueTracker.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -29,7 +28,7 @@ public static class TestStorage
     public static bool UsePostgres { get; set; }
 }
 
-/// <summary>The issue tracker server on real Kestrel (127.0.0.1, a free port) and a real SQLite file, or a fresh
+/// <summary>The <see cref="TestApp"/> server on real Kestrel (127.0.0.1, a free port) and a real SQLite file, or a fresh
 /// PostgreSQL database (<see cref="TestStorage"/>).</summary>
 public sealed class TestServer : IAsyncDisposable
 {
@@ -91,14 +90,14 @@ public sealed class TestServer : IAsyncDisposable
             builder.Configuration["storage"] = "postgres";
             builder.Configuration["connection"] = postgres;
         }
-        ITetherServerBuilder tether = builder.AddIssueTracker(options =>
+        ITetherServerBuilder tether = TestApp.Add(builder, options =>
         {
             options.DevelopmentTokens = true;
             settings.Tether?.Invoke(options);
         }, settings.Store);
         settings.Builder?.Invoke(tether);
         WebApplication app = builder.Build();
-        app.MapIssueTrackerSync();
+        TestApp.Map(app);
         await app.StartAsync();
         return new TestServer(app, dataPath, settings, directory, database);
     }
