@@ -1,6 +1,6 @@
 namespace Tether.Server.Tests.Harness;
 
-/// <summary>Builds test model data through its real mutators, counting each client's mutation ids.</summary>
+/// <summary>Builds teams, projects and issues through the app's real mutators, counting each client's mutation ids.</summary>
 public sealed class Seed(SyncApi api, string clientId)
 {
     private long _nextId = 1;

@@ -19,6 +19,9 @@ public sealed record TestServerSettings
 
     /// <summary>Another node's database (multi-node tests): this server shares it instead of getting its own.</summary>
     public string? PostgresConnection { get; init; }
+
+    /// <summary>Settings the app reads from its configuration, as its command-line flags would give them.</summary>
+    public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
 }
 
 /// <summary>Which store the suite runs on: SQLite, or PostgreSQL when the suite is compiled into the PostgreSQL test
@@ -84,6 +87,10 @@ public sealed class TestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole();
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && category != "Tether.Server.Internal.TetherInitializer" || level >= LogLevel.Error);
+        foreach ((string key, string? value) in settings.Configuration)
+        {
+            builder.Configuration[key] = value;
+        }
         builder.Configuration["data"] = dataPath;
         if ((settings.PostgresConnection ?? database?.ConnectionString) is { } postgres)
         {
