@@ -14,7 +14,7 @@ namespace Tether.Robustness.Tests;
 /// <summary>
 /// A signed-in user who is in none of another user's teams goes through every read and write path of every front
 /// end, aimed at the other user's data: bootstrap (eager and lazy), delta, poll, live, SSE, LiveStore (HTTP and
-/// socket), Replicache (pull, push, poke), the admin endpoints, every sample mutator and <c>changes</c>. Nothing of
+/// socket), Replicache (pull, push, poke), the admin endpoints, every test model mutator and <c>changes</c>. Nothing of
 /// the owner's reaches them, nothing of the owner's changes, and the intruder gains no group.
 /// </summary>
 public sealed class IsolationSweepTests

@@ -9,7 +9,7 @@ namespace Tether.Server.Tests;
 
 /// <summary>The writer keeps users' groups from one commit to the next; a membership taken away must count at once,
 /// whether the mutation said exactly what it revoked, said only that groups changed, or was written by another
-/// writer. The sample's <c>changes</c> policy reads <see cref="IMutationContext.UserSyncGroups"/>, so it shows what the
+/// writer. The test model's <c>changes</c> policy reads <see cref="IMutationContext.UserSyncGroups"/>, so it shows what the
 /// writer believes.</summary>
 public sealed class WriterGroupCacheTests
 {

@@ -14,7 +14,7 @@ namespace Tether.Replicache.Tests.Interop;
 /// Needs <c>node</c> (20 or newer) on PATH and <c>npm install --no-audit --no-fund</c> run in
 /// <c>tests/interop/replicache</c>; see <see cref="RequireHarness"/>. The client pushes to
 /// <c>{baseUrl}/replicache/push</c> and pulls from <c>{baseUrl}/replicache/pull</c> with the Authorization header
-/// <c>Bearer dev:{userId}</c>. Its mutators are the optimistic halves of the issue tracker's (createTeam, addMember,
+/// <c>Bearer dev:{userId}</c>. Its mutators are the optimistic halves of the test model's (createTeam, addMember,
 /// removeMember, createProject, createIssue, updateIssue, deleteIssue, addComment) on keys
 /// <c>&lt;modelName&gt;/&lt;modelId&gt;</c>. There is no periodic pull unless asked for: tests call
 /// <see cref="SyncAsync"/>. Commands run one at a time in the client, in the order sent.

@@ -43,7 +43,7 @@ internal static class Templates
             ["mutations"] = new JsonArray(Mutation(random, i, 1), Mutation(random, i, 2)),
         });
 
-    /// <summary>A mutation of every sample mutator and of <c>changes</c>, on the fuzz user's own team.</summary>
+    /// <summary>A mutation of every test model mutator and of <c>changes</c>, on the fuzz user's own team.</summary>
     public static JsonObject Mutation(Random random, int i, long id)
     {
         string suffix = $"{i}-{id}";

@@ -9,7 +9,7 @@ using Tether.Server.Tests.Harness;
 namespace Tether.Robustness.Tests.Harness;
 
 /// <summary>
-/// One server per fuzz group: the issue tracker on real Kestrel and SQLite, with a legitimate user's data on every
+/// One server per fuzz group: the test model on real Kestrel and SQLite, with a legitimate user's data on every
 /// front end and the fuzz user's own team, project and issue (so that valid parts of bad requests reach the
 /// mutators). Rate limits are set out of the fuzzer's way (a 429 would be a correct answer, but it would stop the
 /// inputs from reaching the code under test); the fuzz user may administer LiveStore stores, so the admin endpoints

@@ -1,6 +1,6 @@
 // One real Replicache 15.3.0 instance per process (kvStore 'mem'), driven by JSON lines on stdin and answering JSON lines
 // on stdout, so that the Tether interop tests (xunit, ReplicacheNodeClient.cs) can run several real clients against the
-// issue tracker's Replicache push/pull v1 endpoints.
+// test host's Replicache push/pull v1 endpoints.
 //
 //   node client.mjs --url http://127.0.0.1:PORT --user alice --name alice-1
 //        [--auth "Bearer dev:alice"] [--schema-version 1] [--pull-interval-ms MS] [--push-delay-ms MS]
@@ -172,7 +172,7 @@ globalThis.fetch = async (input, init) => {
 /** The errors logged after sequence number `since` (the last `max` of them). */
 const errorsSince = (since, max = 5) => errorLog.filter((e) => e.seq > since).slice(-max).map((e) => e.text)
 
-// The optimistic halves of the issue tracker's mutators: the same keys (<modelName>/<modelId>) and the fields the client
+// The optimistic halves of the test model's mutators: the same keys (<modelName>/<modelId>) and the fields the client
 // can know. The server's results replace these once a pull confirms the mutation (createdAt, for one, is the server's).
 // A mutator the server refuses still runs here; its effect disappears with the pull that confirms it.
 const mutators = {
