@@ -225,7 +225,7 @@ public sealed class SqliteLocalStore : ILocalStore
             {
                 add.ExecuteNonQuery();
             }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
+            catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
             {
                 throw new InvalidOperationException(
                     $"Pending mutation {mutation.Id} is already stored; mutation ids are never reused.", e);
