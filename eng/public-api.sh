@@ -22,18 +22,22 @@ for project in "$@"; do
   done
 
   # The analyzer's own code fix, for symbols declared in source.
-  dotnet format analyzers "$project" --diagnostics RS0016 RS0017 --severity info
+  dotnet format analyzers "$project" --diagnostics RS0016 --severity info
 
-  # Source generators' symbols (the JSON context's properties) are out of the code fix's reach: they are taken from a
-  # build's RS0016 messages, whose symbol text is the line the file needs.
+  # Two things the code fix does not reach are taken from a build's messages, whose symbol text is the file's line:
+  # symbols of source generators (the JSON context's properties), added (RS0016), and symbols that are gone,
+  # removed (RS0017, reported on the text file rather than on code).
   dotnet build "$project" -v q -nologo >/dev/null 2>&1 || true
   log="$(mktemp)"
   dotnet build "$project" --no-incremental -p:BuildProjectReferences=false -v q -nologo >"$log" 2>&1 || true
-  { sed -n '2,$p' "$dir/PublicAPI.Unshipped.txt"
+  grep -o "RS0017: Symbol '.*' is part of the declared API, but is either not public or could not be found" "$log" \
+    | sed -e "s/^RS0017: Symbol '//" -e "s/' is part of the declared API, but is either not public or could not be found$//" \
+    | sort -u > "$log.gone" || true
+  { sed -n '2,$p' "$dir/PublicAPI.Unshipped.txt" | grep -vxF -f "$log.gone"
     grep -o "RS0016: Symbol '.*' is not part of the declared public API" "$log" \
-      | sed -e "s/^RS0016: Symbol '//" -e "s/' is not part of the declared public API$//" || true
-  } | LC_ALL=C sort -u > "$log.lines"
+      | sed -e "s/^RS0016: Symbol '//" -e "s/' is not part of the declared public API$//"
+  } | LC_ALL=C sort -u > "$log.lines" || true
   { echo '#nullable enable'; cat "$log.lines"; } > "$dir/PublicAPI.Unshipped.txt"
-  rm -f "$log" "$log.lines"
+  rm -f "$log" "$log.gone" "$log.lines"
   echo "$dir/PublicAPI.Unshipped.txt: $(($(wc -l < "$dir/PublicAPI.Unshipped.txt") - 1)) symbols"
 done
