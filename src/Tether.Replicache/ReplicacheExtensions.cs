@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tether.Replicache.Internal;
 using Tether.Server;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.Replicache;
 
@@ -26,10 +26,10 @@ public static class ReplicacheExtensions
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         ReplicachePush push = endpoints.ServiceProvider.GetRequiredService<ReplicachePush>();
         ReplicachePull pull = endpoints.ServiceProvider.GetRequiredService<ReplicachePull>();
-        UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
-        group.MapPost("/push", errors.Wrap(push.HandleAsync));
-        group.MapPost("/pull", errors.Wrap(pull.HandleAsync));
-        group.MapGet("/poke", errors.Wrap(endpoints.ServiceProvider.GetRequiredService<ReplicachePoke>().HandleAsync));
+        ITetherRequestGuard guard = endpoints.ServiceProvider.GetRequiredService<ITetherRequestGuard>();
+        group.MapPost("/push", guard.HandleErrors(push.HandleAsync));
+        group.MapPost("/pull", guard.HandleErrors(pull.HandleAsync));
+        group.MapGet("/poke", guard.HandleErrors(endpoints.ServiceProvider.GetRequiredService<ReplicachePoke>().HandleAsync));
         return group;
     }
 }

@@ -5,9 +5,7 @@ using Microsoft.Extensions.Options;
 using Tether.Mutators;
 using Tether.Protocol;
 using Tether.Server;
-using Tether.Server.Internal;
-using Tether.Server.Internal.Http;
-using Tether.Server.Internal.Pipeline;
+using Tether.Server.Extensibility;
 using Tether.Server.Storage;
 
 namespace Tether.Replicache.Internal;
@@ -19,7 +17,7 @@ namespace Tether.Replicache.Internal;
 /// (none, unknown, compacted away, or the user's groups changed) gets <c>clear</c> and every record. Data and the
 /// group's lastMutationIDs come from one snapshot.
 /// </summary>
-internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, GroupResolution groups, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePull(ITetherRequestGuard guard, ITetherStore store, ISyncGroupResolver groups, IOptions<TetherServerOptions> options)
 {
     private const int PageSize = 5_000;
 
@@ -70,7 +68,7 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
             await ReplicacheJson.WriteAsync(http, Response(request!["cookie"]?.DeepClone(), new JsonObject(), [])).ConfigureAwait(false);
             return;
         }
-        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, new StoreReader(snapshot), http.RequestAborted).ConfigureAwait(false);
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, snapshot, http.RequestAborted).ConfigureAwait(false);
         bool full = head is not { } from || from > snapshot.Head || from < snapshot.Horizon
             || (await snapshot.ReadGroupChangesAsync(from, snapshot.Head, http.RequestAborted).ConfigureAwait(false)).Any(change => change.UserId == userId);
         var patch = new JsonArray();

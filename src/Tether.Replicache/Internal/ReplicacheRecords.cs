@@ -23,15 +23,12 @@ internal static class ReplicacheRecords
     public static bool IsInternal(string modelName) => modelName is GroupModel or ClientModel;
 }
 
-/// <summary>Claims a client group for the user (or checks it is theirs) and binds a client to it.</summary>
-internal sealed class ClaimMutator(string clientGroupId, IReadOnlyCollection<string> clientIds) : IMutator
+/// <summary>The Replicache front end's own writes, run inside its unit of work.</summary>
+internal static class ReplicacheWrites
 {
-    public string Name => "$replicache.claim";
-
-    /// <summary>Why the claim was refused, when it was.</summary>
-    public string? Refusal { get; private set; }
-
-    public async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+    /// <summary>Claims a client group for the user (or checks it is theirs) and binds each client to it; a client
+    /// group or client of someone else is refused as <c>forbidden</c>.</summary>
+    public static async ValueTask<bool> ClaimAsync(IMutationContext context, string clientGroupId, IReadOnlyCollection<string> clientIds, CancellationToken cancellationToken)
     {
         string group = ReplicacheRecords.SyncGroup(clientGroupId);
         Record? owner = await context.GetAsync(ReplicacheRecords.GroupModel, clientGroupId, cancellationToken).ConfigureAwait(false);
@@ -41,8 +38,7 @@ internal sealed class ClaimMutator(string clientGroupId, IReadOnlyCollection<str
         }
         else if (owner.Data["userId"]?.GetValue<string>() != context.UserId)
         {
-            Refusal = $"Client group '{clientGroupId}' belongs to another user.";
-            throw MutationRejectedException.Forbidden(Refusal);
+            throw MutationRejectedException.Forbidden($"Client group '{clientGroupId}' belongs to another user.");
         }
         foreach (string clientId in clientIds)
         {
@@ -53,24 +49,21 @@ internal sealed class ClaimMutator(string clientGroupId, IReadOnlyCollection<str
             }
             else if (client.Data["clientGroupID"]?.GetValue<string>() != clientGroupId)
             {
-                Refusal = $"Client '{clientId}' belongs to another client group.";
-                throw MutationRejectedException.Forbidden(Refusal);
+                throw MutationRejectedException.Forbidden($"Client '{clientId}' belongs to another client group.");
             }
         }
+        return true;
     }
-}
 
-/// <summary>Records a client's new lastMutationID after its mutations ran, which also moves the log's head.</summary>
-internal sealed class TouchClientMutator(string clientId, long lastMutationId) : IMutator
-{
-    public string Name => "$replicache.touch";
-
-    public async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+    /// <summary>Records a client's new lastMutationID after its mutations ran, which also moves the log's head.</summary>
+    public static async ValueTask<bool> TouchAsync(IMutationContext context, string clientId, long lastMutationId, CancellationToken cancellationToken)
     {
         Record? client = await context.GetAsync(ReplicacheRecords.ClientModel, clientId, cancellationToken).ConfigureAwait(false);
-        if (client is not null && client.Data["lastMutationID"]?.GetValue<long>() != lastMutationId)
+        if (client is null || client.Data["lastMutationID"]?.GetValue<long>() == lastMutationId)
         {
-            await context.UpdateAsync(ReplicacheRecords.ClientModel, clientId, new JsonObject { ["lastMutationID"] = lastMutationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return false;
         }
+        await context.UpdateAsync(ReplicacheRecords.ClientModel, clientId, new JsonObject { ["lastMutationID"] = lastMutationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return true;
     }
 }
