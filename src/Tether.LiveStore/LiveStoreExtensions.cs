@@ -7,6 +7,7 @@ using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore;
 
+/// <summary>Adds and maps the LiveStore front end.</summary>
 public static class LiveStoreExtensions
 {
     /// <summary>Adds the LiveStore sync provider on this Tether server's storage, log and fan-out.</summary>

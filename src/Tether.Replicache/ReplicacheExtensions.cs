@@ -1,17 +1,25 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Tether.Replicache.Internal;
 using Tether.Server;
 using Tether.Server.Extensibility;
 
 namespace Tether.Replicache;
 
+/// <summary>Adds and maps the Replicache front end.</summary>
 public static class ReplicacheExtensions
 {
-    /// <summary>Serves Replicache clients (push/pull protocol v1) from this Tether server's mutators, log and groups.</summary>
-    public static ITetherServerBuilder AddReplicache(this ITetherServerBuilder builder)
+    /// <summary>Serves Replicache clients (push/pull protocol v1) from this Tether server's mutators, log and groups;
+    /// <paramref name="configure"/> sets its limits.</summary>
+    public static ITetherServerBuilder AddReplicache(this ITetherServerBuilder builder, Action<ReplicacheOptions>? configure = null)
     {
+        OptionsBuilder<ReplicacheOptions> options = builder.Services.AddOptions<ReplicacheOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
         builder.Services.AddSingleton<ReplicachePush>();
         builder.Services.AddSingleton<ReplicachePull>();
         builder.Services.AddSingleton<ReplicachePoke>();

@@ -15,6 +15,7 @@ using Tether.Server.Storage;
 
 namespace Tether.Server;
 
+/// <summary>Adds the Tether server to a host's services.</summary>
 public static class TetherServiceCollectionExtensions
 {
     /// <summary>Adds the Tether server: mutation pipeline, log tailer and fan-out, authentication schemes and the

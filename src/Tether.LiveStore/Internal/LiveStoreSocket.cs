@@ -22,7 +22,7 @@ internal sealed partial class LiveStoreSocket(
 {
     private const int OrphanCloseCode = 4001;
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
-    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, options.OutgoingQueueCapacity)) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _requests = new(StringComparer.Ordinal);
     // Stops the requests and the orphan timer. The receive loop is not cancelled by it: cancelling a receive aborts
     // the socket, and the close code must reach the client (the 0.4.0 client acts on 4001).

@@ -14,7 +14,7 @@ namespace Tether.Replicache.Internal;
 /// answers with <c>rep.pull()</c>. It carries no data, so a missed poke costs only latency (the next one, or the
 /// client's periodic pull, brings everything).
 /// </summary>
-internal sealed class ReplicachePoke(ITetherRequestGuard guard, ITetherStore store, ITetherLogFeed feed, ISyncGroupResolver groups, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePoke(ITetherRequestGuard guard, ITetherStore store, ITetherLogFeed feed, ISyncGroupResolver groups, IOptions<TetherServerOptions> options, IOptions<ReplicacheOptions> replicache)
 {
     private static readonly byte[] Poke = "poke"u8.ToArray();
 
@@ -26,18 +26,17 @@ internal sealed class ReplicachePoke(ITetherRequestGuard guard, ITetherStore sto
             return;
         }
         string? clientGroupId = http.Request.Query["clientGroupID"];
-        if (string.IsNullOrEmpty(clientGroupId) || clientGroupId.Length > 256 || !WellFormed.IsText(clientGroupId))
+        if (!ReplicacheRecords.IsGroupId(clientGroupId, replicache.Value))
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The clientGroupID query parameter is required: 1 to 256 characters of well-formed text.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The query parameter " + ReplicacheRecords.GroupIdRule(replicache.Value))).ConfigureAwait(false);
             return;
         }
         CancellationToken aborted = http.RequestAborted;
         await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(aborted).ConfigureAwait(false))
         {
-            Record? owner = await snapshot.GetRecordAsync(ReplicacheRecords.GroupModel, clientGroupId, aborted).ConfigureAwait(false);
-            if (owner is not null && owner.Data["userId"]?.GetValue<string>() != userId)
+            if (await ReplicacheRecords.OwnerProblemAsync(snapshot, clientGroupId, userId, aborted).ConfigureAwait(false) is { } forbidden)
             {
-                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")).ConfigureAwait(false);
+                await ErrorResults.WriteAsync(http, forbidden).ConfigureAwait(false);
                 return;
             }
         }

@@ -14,7 +14,7 @@ namespace Tether.Replicache.Internal;
 /// mutators as Tether's own pushes, under Tether's per-client lastMutationID (<c>id &lt;= lmid</c> skipped, a gap is an
 /// error, a refused mutation still consumes its id). Answers 200 with an empty object; a retryable failure is not 200.
 /// </summary>
-internal sealed class ReplicachePush(ITetherRequestGuard guard, ITetherWriter pipeline, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePush(ITetherRequestGuard guard, ITetherWriter pipeline, IOptions<TetherServerOptions> options, IOptions<ReplicacheOptions> replicache)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -40,7 +40,7 @@ internal sealed class ReplicachePush(ITetherRequestGuard guard, ITetherWriter pi
             await ReplicacheJson.WriteAsync(http, unsupported).ConfigureAwait(false);
             return;
         }
-        if (!TryReadMutations(request!, out string? clientGroupId, out List<(string ClientId, Mutation Mutation)>? mutations, out string? invalid))
+        if (!TryReadMutations(request!, replicache.Value, out string? clientGroupId, out List<(string ClientId, Mutation Mutation)>? mutations, out string? invalid))
         {
             await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, invalid!)).ConfigureAwait(false);
             return;
@@ -78,14 +78,14 @@ internal sealed class ReplicachePush(ITetherRequestGuard guard, ITetherWriter pi
         }
     }
 
-    private static bool TryReadMutations(JsonObject request, out string? clientGroupId, out List<(string, Mutation)>? mutations, out string? error)
+    private static bool TryReadMutations(JsonObject request, ReplicacheOptions limits, out string? clientGroupId, out List<(string, Mutation)>? mutations, out string? error)
     {
         mutations = null;
         error = null;
         clientGroupId = ReplicacheJson.String(request, "clientGroupID");
-        if (string.IsNullOrEmpty(clientGroupId) || clientGroupId.Length > 256)
+        if (!ReplicacheRecords.IsGroupId(clientGroupId, limits))
         {
-            error = "clientGroupID must be a string of 1 to 256 characters.";
+            error = ReplicacheRecords.GroupIdRule(limits);
             return false;
         }
         if (request["mutations"] is not JsonArray array)
@@ -97,7 +97,7 @@ internal sealed class ReplicachePush(ITetherRequestGuard guard, ITetherWriter pi
         foreach (JsonNode? node in array)
         {
             if (node is not JsonObject mutation
-                || ReplicacheJson.String(mutation, "clientID") is not { Length: > 0 and <= 200 } clientId
+                || ReplicacheJson.String(mutation, "clientID") is not { Length: > 0 } clientId || clientId.Length > limits.MaxClientIdLength
                 || ReplicacheJson.String(mutation, "name") is not { Length: > 0 } name
                 || mutation["id"] is not JsonValue idValue || !idValue.TryGetValue(out long id) || id < 1)
             {

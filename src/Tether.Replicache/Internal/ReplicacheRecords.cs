@@ -1,6 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tether.Mutators;
+using Tether.Protocol;
+using Tether.Server.Extensibility;
+using Tether.Server.Storage;
 
 namespace Tether.Replicache.Internal;
 
@@ -21,6 +25,24 @@ internal static class ReplicacheRecords
     public static string TetherClientId(string clientId) => "rep:" + clientId;
 
     public static bool IsInternal(string modelName) => modelName is GroupModel or ClientModel;
+
+    /// <summary>True when <paramref name="clientGroupId"/> is present, not too long and well-formed text.</summary>
+    public static bool IsGroupId([NotNullWhen(true)] string? clientGroupId, ReplicacheOptions options)
+        => !string.IsNullOrEmpty(clientGroupId) && clientGroupId.Length <= options.MaxClientGroupIdLength && WellFormed.IsText(clientGroupId);
+
+    /// <summary>The refusal of a <c>clientGroupID</c> that <see cref="IsGroupId"/> refuses.</summary>
+    public static string GroupIdRule(ReplicacheOptions options)
+        => $"clientGroupID must be 1 to {options.MaxClientGroupIdLength} characters of well-formed text.";
+
+    /// <summary>The refusal when the client group belongs to another user than <paramref name="userId"/>; null when it
+    /// is the user's or nobody's yet.</summary>
+    public static async ValueTask<ErrorBody?> OwnerProblemAsync(IRecordReader records, string clientGroupId, string userId, CancellationToken cancellationToken)
+    {
+        Record? owner = await records.GetRecordAsync(GroupModel, clientGroupId, cancellationToken).ConfigureAwait(false);
+        return owner is not null && owner.Data["userId"]?.GetValue<string>() != userId
+            ? new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")
+            : null;
+    }
 }
 
 /// <summary>The Replicache front end's own writes, run inside its unit of work.</summary>

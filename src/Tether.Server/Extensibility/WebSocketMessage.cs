@@ -145,6 +145,7 @@ public sealed class WebSocketMessage : IDisposable
         return larger;
     }
 
+    /// <summary>Gives the message's memory back to the pool.</summary>
     public void Dispose()
     {
         if (_buffer is { } buffer)

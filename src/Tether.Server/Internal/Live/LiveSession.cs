@@ -48,9 +48,6 @@ internal sealed class LiveSession(string userId, string? clientId, IReadOnlySet<
     /// <summary>An empty sync frame at the current position (a heartbeat).</summary>
     public OutgoingFrame Heartbeat() => new(FrameJson.Sync(LastSyncId, [], null, 0), LastSyncId);
 
-    /// <summary>Moves the session to a position reached by other means (catch-up from the store).</summary>
-    public void AdvanceTo(long syncId) => LastSyncId = Math.Max(LastSyncId, syncId);
-
     private int AddSyncFrame(List<OutgoingFrame> frames, IReadOnlyList<LogBatchEntry> entries, int start, long upTo)
     {
         if (upTo <= LastSyncId)
