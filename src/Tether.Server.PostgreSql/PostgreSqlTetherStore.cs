@@ -49,7 +49,6 @@ public sealed class PostgreSqlTetherStore : ITetherStore
             throw new ArgumentOutOfRangeException(nameof(upToSyncId), upToSyncId, $"Cannot compact beyond the head ({transaction.Head}).");
         }
         await transaction.CompactAsync(upToSyncId, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

@@ -11,9 +11,10 @@ using Tether.Server.Storage;
 namespace Tether.Server.Internal.Pipeline;
 
 /// <summary>
-/// The single writer: takes every push waiting in its queue, runs all their mutations in ONE transaction (a
-/// savepoint each) and commits once, so concurrent pushes share one durable commit (group commit). Being the only
-/// writer of the process is also what makes syncId order equal commit order on SQLite.
+/// The single writer: takes every push waiting in its queue, runs all their mutations in ONE transaction, their
+/// writes held in <see cref="PendingWrites"/> (a refused mutation's dropped there), and commits them as one batch, so
+/// concurrent pushes share one durable commit (group commit). Being the only writer of the process is also what makes
+/// syncId order equal commit order on SQLite.
 /// </summary>
 internal sealed partial class MutationPipeline(
     ITetherStore store,
@@ -136,12 +137,13 @@ internal sealed partial class MutationPipeline(
             await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken))
             {
                 _groupCache.Begin(transaction.Head);
-                var batchRun = new BatchRun(transaction, groups, _groupCache, DateTimeOffset.UtcNow);
+                var writes = new PendingWrites(transaction);
+                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
                 }
-                await transaction.CommitAsync(cancellationToken);
+                await writes.CommitAsync(cancellationToken);
                 batchRun.Committed();
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
@@ -174,8 +176,8 @@ internal sealed partial class MutationPipeline(
             MutationResult outcome = await RunMutationAsync(run, work.UserId, request.ClientId, request.Mutations[0], direct, cancellationToken);
             return PushOutcome.Of(new PushResult([outcome], 0));
         }
-        ITetherWriteTransaction transaction = run.Transaction;
-        ClientState? client = await transaction.GetClientAsync(request.ClientId, cancellationToken);
+        PendingWrites writes = run.Writes;
+        ClientState? client = await writes.GetClientAsync(request.ClientId, cancellationToken);
         if (client is not null && client.UserId != work.UserId)
         {
             return PushOutcome.Failed(new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."));
@@ -193,7 +195,7 @@ internal sealed partial class MutationPipeline(
         {
             // Refusals are kept only until the client shows it has their answers, or the table would grow for ever.
             // Only a push's first slice shows that: the later ones follow refusals the client has not seen yet.
-            await transaction.ForgetRejectionsBeforeAsync(request.ClientId, request.Mutations[0].Id, cancellationToken);
+            writes.ForgetRejectionsBefore(request.ClientId, request.Mutations[0].Id);
         }
         var results = new List<MutationResult>(request.Mutations.Count);
         foreach (Mutation mutation in request.Mutations)
@@ -203,9 +205,9 @@ internal sealed partial class MutationPipeline(
                 // A retry whose first answer was lost: a refused one is answered as refused again (or the client would
                 // take 'duplicate' for applied and never tell the app); an applied one carries the head, which tells the
                 // client how far its data must get before the mutation is in it.
-                StoredRejection? refused = await transaction.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
+                StoredRejection? refused = await writes.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
                 MutationResult again = refused is null
-                    ? MutationResult.Duplicate(mutation.Id, transaction.Head)
+                    ? MutationResult.Duplicate(mutation.Id, writes.Head)
                     : MutationResult.Rejected(mutation.Id, new ErrorBody(refused.Code, refused.Message));
                 results.Add(again);
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", again.Status), new KeyValuePair<string, object?>("retry", true));
@@ -215,7 +217,7 @@ internal sealed partial class MutationPipeline(
             if (result.Status == MutationStatus.Rejected)
             {
                 ErrorBody error = result.Error!;
-                await transaction.AddRejectionAsync(request.ClientId, mutation.Id, new StoredRejection(error.Code, error.Message), cancellationToken);
+                writes.AddRejection(request.ClientId, mutation.Id, error.Code, error.Message);
             }
             results.Add(result);
             metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", result.Status));
@@ -223,7 +225,7 @@ internal sealed partial class MutationPipeline(
         }
         if (client is null || lastMutationId != client.LastMutationId)
         {
-            await transaction.SetLastMutationIdAsync(request.ClientId, work.UserId, lastMutationId, cancellationToken);
+            writes.SetLastMutationId(request.ClientId, work.UserId, lastMutationId);
         }
         return PushOutcome.Of(new PushResult(results, lastMutationId));
     }
@@ -239,7 +241,7 @@ internal sealed partial class MutationPipeline(
 
     private async Task<MutationResult> RunMutationAsync(BatchRun run, string userId, string clientId, Mutation mutation, IMutator mutator, CancellationToken cancellationToken)
     {
-        ITetherWriteTransaction transaction = run.Transaction;
+        PendingWrites writes = run.Writes;
         IReadOnlySet<string> userGroups;
         try
         {
@@ -250,17 +252,16 @@ internal sealed partial class MutationPipeline(
             LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
         }
-        var context = new ServerMutationContext(transaction, userGroups, userId, run.Now, clientId, mutation.Id);
-        await transaction.SavepointAsync(cancellationToken);
+        var context = new ServerMutationContext(writes, userGroups, userId, run.Now, clientId, mutation.Id);
+        WriteMark mark = writes.Mark();
         try
         {
             await mutator.ExecuteAsync(context, mutation.Args, cancellationToken);
-            await context.CompleteAsync(cancellationToken);
-            await transaction.ReleaseSavepointAsync(cancellationToken);
+            context.Complete();
         }
         catch (MutationRejectedException rejected)
         {
-            await transaction.RollbackToSavepointAsync(cancellationToken);
+            writes.RollbackTo(mark);
             return MutationResult.Rejected(mutation.Id, rejected.ToError());
         }
         catch (StoreFailureException)
@@ -271,25 +272,25 @@ internal sealed partial class MutationPipeline(
         {
             // A bug in a mutator must not wedge the client's queue: the mutation is consumed as 'internal', nothing
             // of it is written, and only the server's log has the details.
-            await transaction.RollbackToSavepointAsync(cancellationToken);
+            writes.RollbackTo(mark);
             LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
         }
         run.Apply(context.GroupChanges);
-        return MutationResult.Applied(mutation.Id, transaction.Head);
+        return MutationResult.Applied(mutation.Id, writes.Head);
     }
 
-    /// <summary>State shared by the slices of one batch: the transaction, its clock, and users' groups as of the
-    /// transaction so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
+    /// <summary>State shared by the slices of one batch: its writes, its clock, and users' groups as of the
+    /// batch so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
     /// resolver's cost, O(the user's groups)); a mutation that says exactly which groups it granted adds them (on a
     /// copy: the batch may yet fail), and one that revokes a group or does not say makes them be resolved again.</summary>
-    private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
+    private sealed class BatchRun(PendingWrites writes, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
         private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
         private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
 
-        public ITetherWriteTransaction Transaction => transaction;
+        public PendingWrites Writes => writes;
         public DateTimeOffset Now => now;
 
         public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
@@ -298,7 +299,7 @@ internal sealed partial class MutationPipeline(
             {
                 return known;
             }
-            IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
+            IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, writes, cancellationToken);
             var resolved = new HashSet<string>(fresh, StringComparer.Ordinal);
             _userGroups[userId] = resolved;
             _copied.Add(userId);
@@ -328,7 +329,7 @@ internal sealed partial class MutationPipeline(
         }
 
         /// <summary>Hands what this batch knows to the cache once it is committed.</summary>
-        public void Committed() => cache.Committed(transaction.Head, _userGroups, _forgotten);
+        public void Committed() => cache.Committed(writes.Head, _userGroups, _forgotten);
 
         private HashSet<string>? Known(string userId)
         {
