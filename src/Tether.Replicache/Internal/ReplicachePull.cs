@@ -70,7 +70,7 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
             await ReplicacheJson.WriteAsync(http, Response(request!["cookie"]?.DeepClone(), new JsonObject(), [])).ConfigureAwait(false);
             return;
         }
-        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, new StoreReader(snapshot), http.RequestAborted).ConfigureAwait(false);
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, snapshot, http.RequestAborted).ConfigureAwait(false);
         bool full = head is not { } from || from > snapshot.Head || from < snapshot.Horizon
             || (await snapshot.ReadGroupChangesAsync(from, snapshot.Head, http.RequestAborted).ConfigureAwait(false)).Any(change => change.UserId == userId);
         var patch = new JsonArray();
