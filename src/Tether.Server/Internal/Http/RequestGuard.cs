@@ -49,7 +49,7 @@ internal sealed class RequestGuard : IDisposable
         }
         if (TryTake(userId) is { } retryAfter)
         {
-            await ErrorResults.WriteAsync(http, RateLimited(), retryAfter);
+            await ErrorResults.WriteAsync(http, ErrorResults.RateLimited, retryAfter);
             return null;
         }
         return userId;
@@ -70,7 +70,6 @@ internal sealed class RequestGuard : IDisposable
         return lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
     }
 
-    public static ErrorBody RateLimited() => new(ErrorCodes.RateLimited, "Too many requests for this user; retry later.");
 
     /// <summary>The user of a bearer token that came some other way than the request's header or query (a
     /// front end whose client can only put it in a payload: LiveStore), or null when it is not valid.</summary>

@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.Net.WebSockets;
 
-namespace Tether.Server.Internal.Live;
+namespace Tether.Server.Extensibility;
 
 /// <summary>How a read of one message ended.</summary>
-internal enum WebSocketRead
+public enum WebSocketRead
 {
+    /// <summary>A whole message was read.</summary>
     Message,
     /// <summary>The client closed its half.</summary>
     Closed,
@@ -14,7 +15,7 @@ internal enum WebSocketRead
 }
 
 /// <summary>One message read whole, in pooled memory that <see cref="Dispose"/> gives back.</summary>
-internal sealed class WebSocketMessage : IDisposable
+public sealed class WebSocketMessage : IDisposable
 {
     private byte[]? _buffer;
     private readonly int _length;
@@ -26,11 +27,16 @@ internal sealed class WebSocketMessage : IDisposable
         _length = length;
     }
 
+    /// <summary>The read that found the client's close.</summary>
     public static WebSocketMessage Closed { get; } = new(WebSocketRead.Closed, null, 0);
+
+    /// <summary>The read that found a message over the limit.</summary>
     public static WebSocketMessage TooBig { get; } = new(WebSocketRead.TooBig, null, 0);
 
+    /// <summary>How the read ended.</summary>
     public WebSocketRead Result { get; }
 
+    /// <summary>The message's bytes; valid until <see cref="Dispose"/>.</summary>
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
 
     /// <summary>
@@ -139,6 +145,7 @@ internal sealed class WebSocketMessage : IDisposable
         return larger;
     }
 
+    /// <summary>Gives the message's memory back to the pool.</summary>
     public void Dispose()
     {
         if (_buffer is { } buffer)
