@@ -45,7 +45,7 @@ internal sealed class LiveStoreAdminEndpoint(ITetherRequestGuard guard, LiveStor
         }
         if (await admin.TryResetStoreAsync(storeId, http.RequestAborted).ConfigureAwait(false) is not { } store)
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; the reset was not made."), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; the reset was not made."), ErrorResults.RetryAfter).ConfigureAwait(false);
             return;
         }
         await WriteAsync(http, writer =>

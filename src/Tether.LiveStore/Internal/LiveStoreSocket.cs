@@ -277,18 +277,15 @@ internal sealed partial class LiveStoreSocket(
         {
             await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, aborted).ConfigureAwait(false);
         }
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        WebSocketCloseStatus status;
+        string reason;
+        lock (_closeLock)
         {
-            WebSocketCloseStatus status;
-            string reason;
-            lock (_closeLock)
-            {
-                status = _closeStatus ?? WebSocketCloseStatus.NormalClosure;
-                reason = _closeReason;
-            }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            timeout.CancelAfter(CloseHandshakeTimeout);
-            await socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+            status = _closeStatus ?? WebSocketCloseStatus.NormalClosure;
+            reason = _closeReason;
+        }
+        if (await WebSocketMessage.SendCloseAsync(socket, status, reason, CloseHandshakeTimeout, aborted).ConfigureAwait(false))
+        {
             // A client that never answers the close would keep the receive loop waiting.
             _ = AbortLaterAsync(aborted);
         }

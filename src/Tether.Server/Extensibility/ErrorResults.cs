@@ -8,6 +8,10 @@ namespace Tether.Server.Extensibility;
 /// code meets an error code.</summary>
 public static class ErrorResults
 {
+    /// <summary>How long a client told <c>unavailable</c> or <c>rate_limited</c> waits before it retries, when nothing
+    /// more precise is known: short, because the store or the writer usually recovers within it.</summary>
+    public static TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The error every front end answers when a user is over its request rate.</summary>
     public static ErrorBody RateLimited { get; } = new(ErrorCodes.RateLimited, "Too many requests for this user; retry later.");
 

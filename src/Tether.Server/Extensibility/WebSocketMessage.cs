@@ -88,6 +88,21 @@ public sealed class WebSocketMessage : IDisposable
         return new WebSocketMessage(WebSocketRead.Message, buffer, length);
     }
 
+    /// <summary>Starts the close handshake: sends the close frame with <paramref name="status"/> and
+    /// <paramref name="reason"/> when the socket can still send one, waiting at most <paramref name="timeout"/>. False
+    /// when the socket was past sending.</summary>
+    public static async Task<bool> SendCloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason, TimeSpan timeout, CancellationToken aborted = default)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return false;
+        }
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        bounded.CancelAfter(timeout);
+        await socket.CloseOutputAsync(status, reason, bounded.Token).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>After the server's close: reads and drops what the client still sends until its own close arrives or
     /// <paramref name="timeout"/> passes. A server that stopped reading at once would tear the connection down with
     /// the client's last frames unread, and the reset that follows can destroy the close frame before the client

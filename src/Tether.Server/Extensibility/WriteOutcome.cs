@@ -38,7 +38,7 @@ public sealed record WriteOutcome<T>
     public ErrorBody? Error { get; }
 
     /// <summary>How long a client should wait before retrying an unavailable write.</summary>
-    public TimeSpan? RetryAfter => Status == WriteStatus.Unavailable ? TimeSpan.FromSeconds(1) : null;
+    public TimeSpan? RetryAfter => Status == WriteStatus.Unavailable ? ErrorResults.RetryAfter : null;
 
     /// <summary>A committed write and its result.</summary>
     public static WriteOutcome<T> Applied(T value) => new(WriteStatus.Applied, value, null);

@@ -143,14 +143,8 @@ internal sealed partial class LiveEndpoint(
     /// <summary>The close reason when the connection's token expired: the client reconnects with a new one.</summary>
     public const string TokenExpiredReason = "token expired: reconnect with a new token";
 
-    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
-    {
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            using var timeout = new CancellationTokenSource(CloseTimeout);
-            await socket.CloseOutputAsync(status, reason, timeout.Token);
-        }
-    }
+    private static Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+        => WebSocketMessage.SendCloseAsync(socket, status, reason, CloseTimeout);
 
     private static async Task<WebSocketCloseStatus> SettledStatusAsync(Task<WebSocketCloseStatus> incoming)
     {

@@ -67,7 +67,7 @@ internal sealed class RequestGuard : IDisposable
         {
             return null;
         }
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : ErrorResults.RetryAfter;
     }
 
 
