@@ -12,6 +12,7 @@ public interface ITetherWriteTransaction : IRecordReader, IAsyncDisposable
     /// commits while the transaction is open, so the batch's actions continue from <c>Head + 1</c>.</summary>
     long Head { get; }
 
+    /// <summary>The client as committed, or null when it has never pushed.</summary>
     ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken);
 
     /// <summary>Why the mutation was refused, or null when no refusal of it is kept.</summary>

@@ -18,6 +18,7 @@ public sealed record StoredRecord(string ModelName, string Id, string Data);
 /// (<see cref="Data"/> null, no groups).</summary>
 public sealed record RecordWrite(string ModelName, string Id, string? Data, IReadOnlyList<string> SyncGroups)
 {
+    /// <summary>The record is deleted, with its links to its groups.</summary>
     public bool IsDelete => Data is null;
 }
 

@@ -8,18 +8,22 @@ namespace Tether.Server.Storage;
 /// </summary>
 public sealed class WriteBatch
 {
+    /// <summary>Each record's new state (put or deleted), each record at most once.</summary>
     public IReadOnlyList<RecordWrite> Records { get; init; } = [];
 
     /// <summary>The actions to append, ascending by syncId, continuing the transaction's head without a hole.</summary>
     public IReadOnlyList<LogEntry> Actions { get; init; } = [];
 
+    /// <summary>Users whose groups change, each at the first syncId of the mutation that changed them.</summary>
     public IReadOnlyList<GroupChange> GroupChanges { get; init; } = [];
 
     /// <summary>Clients created or moved to a new lastMutationId.</summary>
     public IReadOnlyList<ClientState> Clients { get; init; } = [];
 
+    /// <summary>Refusals no longer kept; applied before <see cref="Rejections"/>.</summary>
     public IReadOnlyList<ForgottenRejections> ForgottenRejections { get; init; } = [];
 
+    /// <summary>Refusals to keep (replacing one kept for the same client and mutation).</summary>
     public IReadOnlyList<StoredRejection> Rejections { get; init; } = [];
 
     /// <summary>The head after this batch, given the head it continues.</summary>
