@@ -21,7 +21,7 @@ internal sealed partial class MutationPipeline(
     ITetherStore store,
     MutatorRegistry mutators,
     GroupResolution groups,
-    PushQueue queue,
+    WriterQueue queue,
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
@@ -31,7 +31,7 @@ internal sealed partial class MutationPipeline(
     private readonly WriterGroupCache _groupCache = new();
 
     public Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
-        => EnqueueAsync(new PushWork(userId, request, userId, callerGone));
+        => EnqueueAsync(new WriterWork(userId, request, userId, callerGone));
 
     public async Task<WriteOutcome<T>> WriteAsync<T>(WriteOptions options, Func<IWriteScope, CancellationToken, ValueTask<T>> unit, CancellationToken callerGone = default)
     {
@@ -39,11 +39,11 @@ internal sealed partial class MutationPipeline(
         ArgumentNullException.ThrowIfNull(unit);
         // The value of the run that was committed: a failed batch runs the unit again on its own.
         T value = default!;
-        WriteOutcome<PushResult> outcome = await EnqueueAsync(new PushWork(options, async (scope, cancellationToken) => value = await unit(scope, cancellationToken).ConfigureAwait(false), callerGone)).ConfigureAwait(false);
+        WriteOutcome<PushResult> outcome = await EnqueueAsync(new WriterWork(options, async (scope, cancellationToken) => value = await unit(scope, cancellationToken).ConfigureAwait(false), callerGone)).ConfigureAwait(false);
         return outcome.Status == WriteStatus.Applied ? WriteOutcome<T>.Applied(value) : outcome.Cast<T>();
     }
 
-    private Task<WriteOutcome<PushResult>> EnqueueAsync(PushWork work)
+    private Task<WriteOutcome<PushResult>> EnqueueAsync(WriterWork work)
     {
         if (queue.TryEnqueue(work) is { } refused)
         {
@@ -55,7 +55,7 @@ internal sealed partial class MutationPipeline(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<PushSlice>();
+        var batch = new List<WriterSlice>();
         try
         {
             while (await queue.WaitAsync(stoppingToken))
@@ -73,15 +73,15 @@ internal sealed partial class MutationPipeline(
         {
             // Shutting down: pushes still queued are answered below so that no caller waits forever.
         }
-        foreach (PushWork left in queue.Complete())
+        foreach (WriterWork left in queue.Complete())
         {
             left.Refuse(WriterRefusals.Unavailable);
         }
     }
 
-    private void RecordQueueWaits(List<PushSlice> batch)
+    private void RecordQueueWaits(List<WriterSlice> batch)
     {
-        foreach (PushSlice slice in batch)
+        foreach (WriterSlice slice in batch)
         {
             metrics.QueueWait.Record(Stopwatch.GetElapsedTime(slice.Work.QueuedAt).TotalMilliseconds);
         }
@@ -90,7 +90,7 @@ internal sealed partial class MutationPipeline(
     /// <summary>Commits a batch and answers its pushes (or puts back the rest of a sliced one). When the batch fails,
     /// its slices are tried again one by one, so a push that fails every time (a poisoned one) costs only itself a
     /// 503.</summary>
-    private async Task CommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
+    private async Task CommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
     {
         WriteOutcome<PushResult>[]? outcomes = await TryCommitAsync(batch, cancellationToken);
         if (outcomes is null && batch.Count > 1 && !cancellationToken.IsCancellationRequested)
@@ -103,7 +103,7 @@ internal sealed partial class MutationPipeline(
         }
         for (int i = 0; i < batch.Count; i++)
         {
-            PushWork work = batch[i].Work;
+            WriterWork work = batch[i].Work;
             WriteOutcome<PushResult> outcome = outcomes?[i] ?? WriterRefusals.AsOutcome(WriterRefusals.Unavailable);
             if (outcome.Value is not { } result)
             {
@@ -127,7 +127,7 @@ internal sealed partial class MutationPipeline(
     }
 
     /// <summary>Runs the slices in one transaction and commits it; null when nothing could be committed.</summary>
-    private async Task<WriteOutcome<PushResult>[]?> TryCommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
+    private async Task<WriteOutcome<PushResult>[]?> TryCommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
@@ -137,7 +137,7 @@ internal sealed partial class MutationPipeline(
             {
                 _groupCache.Begin(transaction.Head);
                 var writes = new PendingWrites(transaction);
-                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow);
+                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow, options.Value.Limits);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
@@ -166,9 +166,9 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    private async Task<WriteOutcome<PushResult>> RunPushAsync(BatchRun run, PushSlice slice, CancellationToken cancellationToken)
+    private async Task<WriteOutcome<PushResult>> RunPushAsync(BatchRun run, WriterSlice slice, CancellationToken cancellationToken)
     {
-        PushWork work = slice.Work;
+        WriterWork work = slice.Work;
         if (work.Unit is { } unit)
         {
             return await RunUnitAsync(run, work.UserId, unit, cancellationToken);
@@ -315,7 +315,7 @@ internal sealed partial class MutationPipeline(
     {
         IReadOnlySet<string> userGroups = await run.UserGroupsAsync(userId, cancellationToken);
         PendingWrites writes = run.Writes;
-        var context = new ServerMutationContext(writes, userGroups, userId, run.Now, clientId, mutationId);
+        var context = new ServerMutationContext(writes, userGroups, userId, run.Now, clientId, mutationId, run.Limits.MaxRecordIdLength);
         WriteMark mark = writes.Mark();
         T value;
         try
@@ -336,7 +336,7 @@ internal sealed partial class MutationPipeline(
     /// batch so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
     /// resolver's cost, O(the user's groups)); a mutation that says exactly which groups it granted adds them (on a
     /// copy: the batch may yet fail), and one that revokes a group or does not say makes them be resolved again.</summary>
-    internal sealed class BatchRun(PendingWrites writes, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
+    internal sealed class BatchRun(PendingWrites writes, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now, TetherLimits limits)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
         private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
@@ -344,6 +344,7 @@ internal sealed partial class MutationPipeline(
 
         public PendingWrites Writes => writes;
         public DateTimeOffset Now => now;
+        public TetherLimits Limits => limits;
 
         public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
         {

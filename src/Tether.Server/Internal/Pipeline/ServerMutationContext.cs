@@ -13,9 +13,9 @@ internal sealed class ServerMutationContext(
     string userId,
     DateTimeOffset now,
     string clientId,
-    long mutationId) : IMutationContext
+    long mutationId,
+    int maxIdLength) : IMutationContext
 {
-    private const int MaxIdLength = 256;
     private List<GroupChange>? _groupChanges;
     private long _firstSyncId;
 
@@ -144,11 +144,11 @@ internal sealed class ServerMutationContext(
         }
     }
 
-    private static void CheckId(string id)
+    private void CheckId(string id)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength)
+        if (string.IsNullOrEmpty(id) || id.Length > maxIdLength)
         {
-            throw MutationRejectedException.InvalidArgs($"A record id has 1 to {MaxIdLength} characters.");
+            throw MutationRejectedException.InvalidArgs($"A record id has 1 to {maxIdLength} characters.");
         }
     }
 
