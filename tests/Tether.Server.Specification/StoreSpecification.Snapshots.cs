@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using Tether.Server.Storage;
 
 namespace Tether.Server.Specification;

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using Tether.Protocol;
 using System.Text.Json;
 using Microsoft.Extensions.Options;

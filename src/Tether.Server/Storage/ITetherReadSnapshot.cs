@@ -1,3 +1,4 @@
+using Tether.Mutators;
 namespace Tether.Server.Storage;
 
 /// <summary>A read-only view of one committed state of the store.</summary>
@@ -28,5 +29,6 @@ public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
     /// <summary>The group changes recorded at syncIds in (<paramref name="afterSyncId"/>, <paramref name="upToSyncId"/>], ascending.</summary>
     ValueTask<IReadOnlyList<GroupChange>> ReadGroupChangesAsync(long afterSyncId, long upToSyncId, CancellationToken cancellationToken);
 
+    /// <summary>A client's owner and last mutation id, or null for a client the server never saw.</summary>
     ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken);
 }

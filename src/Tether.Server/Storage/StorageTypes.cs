@@ -11,8 +11,6 @@ public sealed record LogEntry(
     string? ClientId,
     long? MutationId);
 
-/// <summary>A record as read for bootstrap: its JSON text, not parsed.</summary>
-public sealed record StoredRecord(string ModelName, string Id, string Data);
 
 /// <summary>A record's new state in a <see cref="WriteBatch"/>: its full JSON text and sync groups, or deleted
 /// (<see cref="Data"/> null, no groups).</summary>
