@@ -10,6 +10,11 @@ namespace Tether.Sqlite;
 /// </summary>
 internal static class SqliteMigrator
 {
+    /// <summary>Runs the steps the file has not had yet, each in its own transaction; throws when the file has more
+    /// steps than <paramref name="steps"/> (a newer version wrote it).</summary>
+    /// <param name="connection">An open connection to the file.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="steps">The schema's SQL steps, oldest first; a released step never changes.</param>
     /// <param name="owner">What wrote the file, for the message when it is newer than this code, e.g. "Tether.Server.Sqlite".</param>
     public static void Apply(SqliteConnection connection, string path, IReadOnlyList<string> steps, string owner)
     {

@@ -15,15 +15,15 @@ public static class BrowserNetwork
 
     /// <summary>Starts following the browser's connectivity; dispose the result to stop (before disposing the
     /// client).</summary>
-    public static async Task<IAsyncDisposable> FollowAsync(IJSRuntime js, TetherClient client, CancellationToken ct = default)
+    public static async Task<IAsyncDisposable> FollowAsync(IJSRuntime js, TetherClient client, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(js);
         ArgumentNullException.ThrowIfNull(client);
-        IJSObjectReference module = await js.InvokeAsync<IJSObjectReference>("import", ct, ModulePath).ConfigureAwait(false);
+        IJSObjectReference module = await js.InvokeAsync<IJSObjectReference>("import", cancellationToken, ModulePath).ConfigureAwait(false);
         var watcher = new NetworkWatcher(client, module);
         try
         {
-            await watcher.StartAsync(ct).ConfigureAwait(false);
+            await watcher.StartAsync(cancellationToken).ConfigureAwait(false);
             return watcher;
         }
         catch

@@ -35,14 +35,14 @@ public sealed class IndexedDbLocalStore : ILocalStore
     /// <summary>Imports the module and opens (creating or upgrading) the database <paramref name="databaseName"/>.
     /// Throws when the browser refuses it (private mode without IndexedDB, a newer schema, another tab blocking an
     /// upgrade).</summary>
-    public static async Task<IndexedDbLocalStore> OpenAsync(IJSRuntime js, string databaseName, CancellationToken ct = default)
+    public static async Task<IndexedDbLocalStore> OpenAsync(IJSRuntime js, string databaseName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(js);
         ArgumentException.ThrowIfNullOrWhiteSpace(databaseName);
-        IJSObjectReference module = await js.InvokeAsync<IJSObjectReference>("import", ct, ModulePath).ConfigureAwait(false);
+        IJSObjectReference module = await js.InvokeAsync<IJSObjectReference>("import", cancellationToken, ModulePath).ConfigureAwait(false);
         try
         {
-            IJSObjectReference database = await module.InvokeAsync<IJSObjectReference>("open", ct, databaseName).ConfigureAwait(false);
+            IJSObjectReference database = await module.InvokeAsync<IJSObjectReference>("open", cancellationToken, databaseName).ConfigureAwait(false);
             return new IndexedDbLocalStore(module, database, databaseName);
         }
         catch

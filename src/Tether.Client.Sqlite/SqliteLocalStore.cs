@@ -37,14 +37,14 @@ public sealed class SqliteLocalStore : ILocalStore
     /// was written by a newer schema version.
     /// </summary>
     public static async Task<SqliteLocalStore> OpenAsync(
-        string path, Action<SqliteLocalStoreOptions>? configure = null, CancellationToken ct = default)
+        string path, Action<SqliteLocalStoreOptions>? configure = null, CancellationToken cancellationToken = default)
     {
         var options = new SqliteLocalStoreOptions { Path = path };
         configure?.Invoke(options);
         var store = new SqliteLocalStore(options);
         try
         {
-            await store._gate.WaitAsync(ct).ConfigureAwait(false);
+            await store._gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 store.EnsureOpen();
@@ -225,7 +225,7 @@ public sealed class SqliteLocalStore : ILocalStore
             {
                 add.ExecuteNonQuery();
             }
-            catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
+            catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
             {
                 throw new InvalidOperationException(
                     $"Pending mutation {mutation.Id} is already stored; mutation ids are never reused.", e);

@@ -9,14 +9,24 @@ namespace Tether.Client;
 /// </summary>
 public interface ILiveQuery<T> : IObservable<IReadOnlyList<T>>, IDisposable
 {
+    /// <summary>The latest result: the shown records of the model (confirmed data with pending mutations applied)
+    /// that pass the filters, in the query's order.</summary>
     IReadOnlyList<T> Current { get; }
 
+    /// <summary>Raised after <see cref="Current"/> changed, outside the client's lock; read <see cref="Current"/>
+    /// for the new result.</summary>
     event EventHandler? Changed;
 
+    /// <summary>A new query with only the records for which <paramref name="predicate"/> is true (combined with this
+    /// query's filters).</summary>
     ILiveQuery<T> Where(Func<T, bool> predicate);
 
+    /// <summary>A new query with the same filters, sorted ascending by <paramref name="key"/> (default comparer);
+    /// after an earlier ordering, <paramref name="key"/> breaks its ties.</summary>
     ILiveQuery<T> OrderBy<TKey>(Func<T, TKey> key);
 
+    /// <summary>A new query with the same filters, sorted descending by <paramref name="key"/> (default comparer);
+    /// after an earlier ordering, <paramref name="key"/> breaks its ties.</summary>
     ILiveQuery<T> OrderByDescending<TKey>(Func<T, TKey> key);
 
     /// <summary>The current result, then every new one, until cancelled or disposed.</summary>

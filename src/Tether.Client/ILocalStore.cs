@@ -43,15 +43,27 @@ public sealed record LocalMetadata
 }
 
 /// <summary>A confirmed record as stored: model, id and its JSON text.</summary>
+/// <param name="ModelName">The record's model.</param>
+/// <param name="Id">The record's id within its model.</param>
+/// <param name="Data">The record's JSON object as text, as the server sent it.</param>
 public sealed record LocalRecord(string ModelName, string Id, string Data);
 
 /// <summary>A mutation waiting for the server: its id, mutator name and JSON arguments.</summary>
+/// <param name="Id">The mutation's id (from <see cref="LocalMetadata.NextMutationId"/>); never reused.</param>
+/// <param name="Name">The mutator's name.</param>
+/// <param name="Args">The mutator's arguments as JSON text.</param>
 public sealed record PendingMutation(long Id, string Name, string Args);
 
 /// <summary>What <see cref="ILocalStore.LoadAsync"/> returns.</summary>
+/// <param name="Metadata">The stored metadata; a new <see cref="LocalMetadata"/> for an empty store.</param>
+/// <param name="Records">Every confirmed record, in no particular order.</param>
+/// <param name="Pending">The pending mutations in ascending id order.</param>
 public sealed record LocalSnapshot(LocalMetadata Metadata, IReadOnlyList<LocalRecord> Records, IReadOnlyList<PendingMutation> Pending);
 
 /// <summary>A change of one confirmed record: the full JSON text, or null to delete it.</summary>
+/// <param name="ModelName">The record's model.</param>
+/// <param name="Id">The record's id within its model.</param>
+/// <param name="Data">The record's full JSON object as text, replacing what is stored; null to delete the record.</param>
 public sealed record LocalRecordChange(string ModelName, string Id, string? Data);
 
 /// <summary>One atomic write to a local store. Applied in this order: clear records (if asked), record changes,
@@ -61,10 +73,13 @@ public sealed record LocalWrite
     /// <summary>Delete every confirmed record first (an eager bootstrap replaces everything).</summary>
     public bool ClearRecords { get; init; }
 
+    /// <summary>Confirmed records to put or delete, applied in order (a later change of the same record wins).</summary>
     public IReadOnlyList<LocalRecordChange> Records { get; init; } = [];
 
+    /// <summary>Mutations to add to the pending queue; an id already stored is an error that fails the whole write.</summary>
     public IReadOnlyList<PendingMutation> AddPending { get; init; } = [];
 
+    /// <summary>Ids of pending mutations to remove (confirmed or refused); an id not stored is ignored.</summary>
     public IReadOnlyList<long> RemovePending { get; init; } = [];
 
     /// <summary>The metadata after the write, or null to keep it.</summary>

@@ -9,6 +9,7 @@ public sealed class InMemoryLocalStore : ILocalStore
     private readonly SortedDictionary<long, PendingMutation> _pending = [];
     private LocalMetadata _metadata = new();
 
+    /// <inheritdoc />
     public ValueTask<LocalSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -18,6 +19,7 @@ public sealed class InMemoryLocalStore : ILocalStore
         }
     }
 
+    /// <inheritdoc />
     public ValueTask WriteAsync(LocalWrite write, CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -50,5 +52,6 @@ public sealed class InMemoryLocalStore : ILocalStore
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Does nothing: the data lives as long as the object.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

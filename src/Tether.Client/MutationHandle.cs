@@ -23,8 +23,15 @@ public sealed class MutationHandle
 /// <summary>Raised when the server refused a mutation; it is gone from the view.</summary>
 public sealed class MutationRejectedEventArgs(long mutationId, string name, string code, string message) : EventArgs
 {
+    /// <summary>The refused mutation's id (<see cref="MutationHandle.Id"/>).</summary>
     public long MutationId { get; } = mutationId;
+
+    /// <summary>The refused mutation's mutator name.</summary>
     public string Name { get; } = name;
+
+    /// <summary>Why the server refused it: one of <see cref="Tether.Protocol.ErrorCodes"/>.</summary>
     public string Code { get; } = code;
+
+    /// <summary>The server's explanation, for a developer rather than an end user.</summary>
     public string Message { get; } = message;
 }

@@ -51,6 +51,7 @@ public sealed partial class TetherClient : IAsyncDisposable
     /// <summary>This client's id, kept in the local store.</summary>
     public string ClientId => _metadata.ClientId!;
 
+    /// <summary>Where the client stands now; <see cref="StatusChanged"/> reports each change.</summary>
     public ClientStatus Status => _status;
 
     /// <summary>Why the client is <see cref="ClientStatus.Failed"/> (or the last error it is retrying after).</summary>
@@ -82,6 +83,7 @@ public sealed partial class TetherClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Raised with the new <see cref="Status"/> each time it changes, on the thread that changed it.</summary>
     public event EventHandler<ClientStatus>? StatusChanged;
 
     /// <summary>Raised when the server refused a mutation; the view no longer shows it.</summary>
@@ -200,6 +202,8 @@ public sealed partial class TetherClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops syncing and pushing, disposes every live query and then the local store. Pending mutations
+    /// stay in a persistent store and are sent by the next client started on it.</summary>
     public async ValueTask DisposeAsync()
     {
         if (!_stop.IsCancellationRequested)

@@ -28,8 +28,11 @@ public sealed class TetherClientOptions
     /// <summary>The models to bootstrap; null for every model the server offers.</summary>
     public IReadOnlyList<string>? Models { get; set; }
 
-    /// <summary>Shortest and longest wait between reconnects and retries (exponential, with jitter).</summary>
+    /// <summary>The first wait before a reconnect or retry; each failure doubles it (with jitter) up to
+    /// <see cref="MaxRetryDelay"/>. Also the pause before reconnecting after a live stream ended.</summary>
     public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait the backoff between reconnects and retries grows to.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the live stream may stay silent before the connection is taken for dead (the server sends a
@@ -45,6 +48,7 @@ public sealed class TetherClientOptions
     /// <summary>Which live transport to use: WebSocket first, Server-Sent Events when a WebSocket cannot be opened.</summary>
     public LiveTransport Transport { get; set; } = LiveTransport.Auto;
 
+    /// <summary>Where the client logs its status changes, retries and failures; nothing is logged when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>The HTTP handler for every request (tests, proxies); the platform's default when null. The client
@@ -64,6 +68,10 @@ public enum LiveTransport
 {
     /// <summary>WebSocket, falling back to Server-Sent Events when the WebSocket cannot be opened.</summary>
     Auto,
+
+    /// <summary>WebSocket only; a WebSocket that cannot be opened is retried with backoff.</summary>
     WebSocket,
+
+    /// <summary>Server-Sent Events only, for networks that refuse WebSocket upgrades.</summary>
     ServerSentEvents,
 }

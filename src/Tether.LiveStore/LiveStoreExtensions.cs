@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Tether.LiveStore.Internal;
 using Tether.Server;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore;
 
+/// <summary>Adds and maps the LiveStore front end.</summary>
 public static class LiveStoreExtensions
 {
     /// <summary>Adds the LiveStore sync provider on this Tether server's storage, log and fan-out.</summary>
@@ -33,8 +34,8 @@ public static class LiveStoreExtensions
             app.UseWebSockets();
         }
         LiveStoreEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreEndpoint>();
-        UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
-        return endpoints.MapMethods(pattern, ["GET", "POST"], errors.Wrap(endpoint.HandleAsync));
+        ITetherRequestGuard errors = endpoints.ServiceProvider.GetRequiredService<ITetherRequestGuard>();
+        return endpoints.MapMethods(pattern, ["GET", "POST"], errors.HandleErrors(endpoint.HandleAsync));
     }
 
     /// <summary>Serves the admin operations at <paramref name="pattern"/>: <c>GET {pattern}/stores</c> lists the
@@ -44,10 +45,10 @@ public static class LiveStoreExtensions
     public static RouteGroupBuilder MapLiveStoreAdmin(this IEndpointRouteBuilder endpoints, string pattern = "/livestore/admin")
     {
         LiveStoreAdminEndpoint endpoint = endpoints.ServiceProvider.GetRequiredService<LiveStoreAdminEndpoint>();
-        UnhandledErrorGuard errors = endpoints.ServiceProvider.GetRequiredService<UnhandledErrorGuard>();
+        ITetherRequestGuard errors = endpoints.ServiceProvider.GetRequiredService<ITetherRequestGuard>();
         RouteGroupBuilder group = endpoints.MapGroup(pattern);
-        group.MapGet("/stores", errors.Wrap(endpoint.ListAsync));
-        group.MapPost("/reset", errors.Wrap(endpoint.ResetAsync));
+        group.MapGet("/stores", errors.HandleErrors(endpoint.ListAsync));
+        group.MapPost("/reset", errors.HandleErrors(endpoint.ResetAsync));
         return group;
     }
 }

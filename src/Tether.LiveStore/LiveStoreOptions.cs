@@ -18,6 +18,10 @@ public sealed class LiveStoreOptions
     /// with 1009. LiveStore's own client sends at most about 900 KB per push.</summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Frames one socket may have waiting to be sent; when the client reads slower than the server answers,
+    /// its requests wait for room instead of growing the server's memory.</summary>
+    public int OutgoingQueueCapacity { get; set; } = 256;
+
     /// <summary>A WebSocket that sends no request this long after opening is closed (code 4001): a 0.4.0 client
     /// that reconnected after a ping timeout keeps waiting on its old pull and must be made to pull again.</summary>
     public TimeSpan FirstRequestTimeout { get; set; } = TimeSpan.FromSeconds(5);

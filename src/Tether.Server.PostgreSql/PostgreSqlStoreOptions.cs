@@ -15,5 +15,6 @@ public sealed class PostgreSqlStoreOptions
     /// to <see cref="MaxReconnectDelay"/>); the log tailer's poll keeps delivering meanwhile.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The longest wait between the commit listener's reconnection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -5,6 +5,7 @@ using Tether.Server.Storage;
 
 namespace Tether.Server.PostgreSql;
 
+/// <summary>Makes PostgreSQL the Tether server's store.</summary>
 public static class TetherPostgreSqlBuilderExtensions
 {
     /// <summary>Stores records, the log and the clients in PostgreSQL; every node of a deployment points at the same

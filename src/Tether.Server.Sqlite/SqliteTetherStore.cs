@@ -15,6 +15,8 @@ public sealed class SqliteTetherStore : ITetherStore
     private SqliteWriter? _writer;
     private bool _disposed;
 
+    /// <summary>A store on <see cref="SqliteStoreOptions.Path"/>; the file is opened, created or migrated by
+    /// <see cref="InitializeAsync"/>.</summary>
     public SqliteTetherStore(SqliteStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -23,6 +25,7 @@ public sealed class SqliteTetherStore : ITetherStore
         _readerConnectionString = SqliteConnections.ReaderConnectionString(options);
     }
 
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -53,18 +56,23 @@ public sealed class SqliteTetherStore : ITetherStore
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken) =>
         await Writer.BeginAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public async ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken)
     {
         _ = Writer;
         return await SqliteReadSnapshot.OpenAsync(_readerConnectionString, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) =>
         Writer.CompactAsync(upToSyncId, cancellationToken);
 
+    /// <summary>Closes the writer and the idle readers, so the file (and its <c>-wal</c> and <c>-shm</c>) can be
+    /// deleted or opened again.</summary>
     public ValueTask DisposeAsync()
     {
         if (_disposed)

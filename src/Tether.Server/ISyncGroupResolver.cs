@@ -8,5 +8,7 @@ namespace Tether.Server;
 /// unchanged, updating them as mutations say (<c>IMutationContext.SyncGroupsChanged</c>).</summary>
 public interface ISyncGroupResolver
 {
+    /// <summary>The sync groups <paramref name="userId"/> may read, decided from <paramref name="records"/> (the state
+    /// of the request's snapshot or the writer's transaction).</summary>
     ValueTask<IReadOnlySet<string>> ResolveAsync(string userId, IRecordReader records, CancellationToken cancellationToken);
 }

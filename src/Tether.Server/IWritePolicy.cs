@@ -26,7 +26,10 @@ public interface IWritePolicy
     /// the record is inserted as the policy leaves it.</summary>
     ValueTask<IReadOnlyCollection<string>> AuthorizeCreateAsync(IMutationContext context, string modelName, string modelId, JsonObject data, CancellationToken cancellationToken);
 
+    /// <summary>Allows a patch of an existing record, or throws <see cref="MutationRejectedException"/> (typically
+    /// <c>forbidden</c>). The patch is applied as the policy leaves it.</summary>
     ValueTask AuthorizeUpdateAsync(IMutationContext context, Record existing, JsonObject patch, CancellationToken cancellationToken);
 
+    /// <summary>Allows deleting an existing record, or throws <see cref="MutationRejectedException"/>.</summary>
     ValueTask AuthorizeDeleteAsync(IMutationContext context, Record existing, CancellationToken cancellationToken);
 }

@@ -10,6 +10,7 @@ using Tether.Server.Internal.Http;
 
 namespace Tether.Server;
 
+/// <summary>Maps Tether's own endpoints.</summary>
 public static class TetherEndpointRouteBuilderExtensions
 {
     /// <summary>Maps the protocol's endpoints under <paramref name="prefix"/>: bootstrap, delta, push, live

@@ -4,6 +4,7 @@ using Tether.Mutators;
 
 namespace Tether.Server;
 
+/// <summary>Configures what <c>AddTether</c> added: the app's mutators, its group resolver and its write policy.</summary>
 public static class TetherServerBuilderExtensions
 {
     /// <summary>Adds mutators the server runs by name (typically the app's shared list, e.g. <c>AppMutators.All</c>).</summary>

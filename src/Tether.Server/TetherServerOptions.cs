@@ -17,6 +17,7 @@ public sealed class TetherServerOptions
     /// <summary>JWT bearer validation (used when <see cref="DevelopmentTokens"/> is off).</summary>
     public TetherJwtOptions Jwt { get; set; } = new();
 
+    /// <summary>What one client or user may send and hold (sizes, rates, queues, connections).</summary>
     public TetherLimits Limits { get; set; } = new();
 
     /// <summary>How often an idle live or SSE connection gets an empty sync frame (keeps proxies and clients sure
@@ -35,7 +36,10 @@ public sealed class TetherJwtOptions
 {
     /// <summary>The HMAC-SHA256 signing key (at least 32 bytes of UTF-8).</summary>
     public string? Key { get; set; }
+    /// <summary>The <c>iss</c> a token must carry; not checked when null.</summary>
     public string? Issuer { get; set; }
+
+    /// <summary>The <c>aud</c> a token must carry; not checked when null.</summary>
     public string? Audience { get; set; }
 
     /// <summary>How long after its <c>exp</c> a token is still accepted (clocks differ). Live and SSE connections end
@@ -101,6 +105,14 @@ public sealed class TetherLimits
     /// <summary>Largest record the built-in <c>changes</c> mutator writes, in bytes of its JSON (a create's data, an
     /// update's record after the patch); a larger one is refused with <c>invalid_args</c>.</summary>
     public int MaxRecordBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Longest record id a mutation may write, in characters; a longer one is refused with
+    /// <c>invalid_args</c>.</summary>
+    public int MaxRecordIdLength { get; set; } = 256;
+
+    /// <summary>Longest mutator name a push may carry, in characters; a longer one refuses the push with
+    /// <c>bad_request</c>.</summary>
+    public int MaxMutatorNameLength { get; set; } = 128;
 
     /// <summary>Longest long-poll wait a client may ask for.</summary>
     public TimeSpan MaxPollTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -4,15 +4,18 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tether.Mutators;
+using Tether.Server.Extensibility;
 using Tether.Server.Internal;
 using Tether.Server.Internal.Auth;
 using Tether.Server.Internal.Endpoints;
 using Tether.Server.Internal.Fanout;
 using Tether.Server.Internal.Http;
 using Tether.Server.Internal.Pipeline;
+using Tether.Server.Storage;
 
 namespace Tether.Server;
 
+/// <summary>Adds the Tether server to a host's services.</summary>
 public static class TetherServiceCollectionExtensions
 {
     /// <summary>Adds the Tether server: mutation pipeline, log tailer and fan-out, authentication schemes and the
@@ -32,14 +35,18 @@ public static class TetherServiceCollectionExtensions
             sp.GetServices<IMutator>().Append(new ChangesMutator(sp.GetRequiredService<IWritePolicy>(), sp.GetRequiredService<IOptions<TetherServerOptions>>().Value.Limits))));
         services.TryAddSingleton<GroupResolution>();
         services.TryAddSingleton<CommitSignal>();
+        services.TryAddSingleton<ITetherCommitSignal>(sp => sp.GetRequiredService<CommitSignal>());
         services.TryAddSingleton<FanoutHub>();
+        services.TryAddSingleton<ITetherLogFeed>(sp => sp.GetRequiredService<FanoutHub>());
         services.TryAddSingleton<TetherJson>();
         services.TryAddSingleton<RequestGuard>();
         services.TryAddSingleton<UserConnections>();
         services.TryAddSingleton<UnhandledErrorGuard>();
+        services.TryAddSingleton<ITetherRequestGuard, TetherRequestGuard>();
         services.TryAddSingleton<LogTailer>();
         services.TryAddSingleton<PushQueue>();
         services.TryAddSingleton<MutationPipeline>();
+        services.TryAddSingleton<ITetherWriter>(sp => sp.GetRequiredService<MutationPipeline>());
         // Order matters: the store is migrated, then the tailer takes its start position, then pushes are taken.
         services.AddHostedService<TetherInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<LogTailer>());

@@ -8,12 +8,12 @@ internal sealed class NetworkWatcher(TetherClient client, IJSObjectReference mod
     private DotNetObjectReference<NetworkWatcher>? _reference;
     private IJSObjectReference? _listeners;
 
-    public async Task StartAsync(CancellationToken ct)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         _reference = DotNetObjectReference.Create(this);
-        _listeners = await module.InvokeAsync<IJSObjectReference>("follow", ct, _reference).ConfigureAwait(false);
+        _listeners = await module.InvokeAsync<IJSObjectReference>("follow", cancellationToken, _reference).ConfigureAwait(false);
         // Read after the listeners are in place, so no change can fall between the two.
-        client.SetNetworkAvailable(await _listeners.InvokeAsync<bool>("isOnline", ct).ConfigureAwait(false));
+        client.SetNetworkAvailable(await _listeners.InvokeAsync<bool>("isOnline", cancellationToken).ConfigureAwait(false));
     }
 
     [JSInvokable]

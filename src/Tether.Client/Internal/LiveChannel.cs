@@ -34,6 +34,9 @@ internal static class LiveChannels
 
 internal sealed class WebSocketChannel(ClientWebSocket socket) : ILiveChannel
 {
+    // A connection being replaced may be half-open; its close handshake is not worth waiting for longer than this.
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(1);
+
     private readonly byte[] _buffer = new byte[64 * 1024];
 
     public static async Task<WebSocketChannel> OpenAsync(ServerApi api, TetherClientOptions options, string clientId, CancellationToken cancellationToken)
@@ -47,7 +50,7 @@ internal sealed class WebSocketChannel(ClientWebSocket socket) : ILiveChannel
             var uri = new UriBuilder(new Uri(api.ServerUrl, "live"))
             {
                 Scheme = api.ServerUrl.Scheme == "https" ? "wss" : "ws",
-                Query = $"clientId={Uri.EscapeDataString(clientId)}&protocol=1&schema={options.SchemaVersion}&access_token={Uri.EscapeDataString(token)}",
+                Query = $"clientId={Uri.EscapeDataString(clientId)}&protocol={Protocol.ProtocolHeaders.Version}&schema={options.SchemaVersion}&access_token={Uri.EscapeDataString(token)}",
             };
             // The status code tells a refused token or schema from a network failure. Browsers do not expose the
             // handshake response (setting this throws PlatformNotSupportedException under WebAssembly), so there a
@@ -108,7 +111,7 @@ internal sealed class WebSocketChannel(ClientWebSocket socket) : ILiveChannel
     {
         if (socket.State == WebSocketState.Open)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            using var timeout = new CancellationTokenSource(CloseTimeout);
             try
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);

@@ -2,7 +2,7 @@ namespace Tether.Client.Internal;
 
 /// <summary>
 /// Whether the device has a network, as the app last said (<see cref="TetherClient.SetNetworkAvailable"/>). The sync
-/// and push loops wait here while it has none, and every change ends the current <see cref="Epoch"/>, which cancels
+/// and push loops wait here while it has none, and every change ends the current epoch, which cancels
 /// the attempts (and backoff delays) begun before it: going offline drops the connection at once, coming back starts
 /// a fresh attempt without waiting out the backoff.
 /// </summary>

@@ -13,7 +13,6 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
     private static readonly HttpRequestOptionsKey<bool> BrowserStreaming = new("WebAssemblyEnableStreamingResponse");
     private string? _token;
 
-    public HttpClient Http => http;
     public Uri ServerUrl { get; } = options.ServerUrl.AbsoluteUri.EndsWith('/') ? options.ServerUrl : new Uri(options.ServerUrl.AbsoluteUri + "/");
 
     public async ValueTask<string> TokenAsync(bool refresh, CancellationToken cancellationToken)
@@ -34,7 +33,7 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
             // In the browser, fetch buffers a whole response unless asked to stream it: bootstrap and SSE need streaming.
             request.Options.Set(BrowserStreaming, true);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(attempt > 0, cancellationToken));
-            request.Headers.Add(ProtocolHeaders.Protocol, "1");
+            request.Headers.Add(ProtocolHeaders.Protocol, ProtocolHeaders.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
             request.Headers.Add(ProtocolHeaders.Schema, options.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
             HttpResponseMessage response = await http.SendAsync(request, completion, cancellationToken);
             if (response.IsSuccessStatusCode)

@@ -10,14 +10,19 @@ public abstract class Mutator<TArgs> : IMutator where TArgs : class
 {
     private readonly JsonTypeInfo<TArgs> _argsType;
 
+    /// <summary>A mutator named <paramref name="name"/> whose arguments read with <paramref name="argsType"/> (from
+    /// the app's <c>JsonSerializerContext</c>).</summary>
     protected Mutator(string name, JsonTypeInfo<TArgs> argsType)
     {
         Name = name;
         _argsType = argsType;
     }
 
+    /// <inheritdoc />
     public string Name { get; }
 
+    /// <summary>Reads <paramref name="args"/> as <typeparamref name="TArgs"/> and runs the typed overload; arguments
+    /// that are missing or do not fit are refused as <c>invalid_args</c>, naming only their JSON path.</summary>
     public ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
     {
         TArgs? typed;

@@ -7,6 +7,7 @@ public sealed class MutatorRegistry
 {
     private readonly FrozenDictionary<string, IMutator> _byName;
 
+    /// <summary>A registry of <paramref name="mutators"/>; throws <see cref="ArgumentException"/> when two share a name.</summary>
     public MutatorRegistry(IEnumerable<IMutator> mutators)
     {
         var byName = new Dictionary<string, IMutator>(StringComparer.Ordinal);
@@ -20,7 +21,6 @@ public sealed class MutatorRegistry
         _byName = byName.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    public IEnumerable<string> Names => _byName.Keys;
-
+    /// <summary>Finds the mutator named <paramref name="name"/> (ordinal, case-sensitive); false when there is none.</summary>
     public bool TryGet(string name, out IMutator mutator) => _byName.TryGetValue(name, out mutator!);
 }

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 
@@ -11,7 +11,7 @@ namespace Tether.LiveStore.Internal;
 internal sealed record Admission(string StoreId, string? UserId, string? Refusal);
 
 /// <summary>Reads <c>storeId</c> and the double-encoded <c>payload</c> of the query and asks the host.</summary>
-internal sealed class Admissions(RequestGuard guard, IOptions<LiveStoreOptions> options)
+internal sealed class Admissions(ITetherRequestGuard guard, IOptions<LiveStoreOptions> options)
 {
     public async Task<Admission?> AdmitAsync(HttpContext http)
     {

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Tether.Server.Internal.Fanout;
 using Tether.Protocol;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 
@@ -15,12 +15,12 @@ internal sealed record FeedItem(PullItem? Event, string? BackendId);
 /// </summary>
 internal static class LiveFeed
 {
-    private static readonly ConditionalWeakTable<FanoutEntry, FeedItem> Translated = new();
+    private static readonly ConditionalWeakTable<LogBatchEntry, FeedItem> Translated = new();
     private static readonly FeedItem Nothing = new(null, null);
 
     /// <summary>The entry's meaning for the store whose group is <paramref name="storeGroup"/>, or null when it is
     /// not about that store.</summary>
-    public static FeedItem? Translate(FanoutEntry entry, string storeGroup)
+    public static FeedItem? Translate(LogBatchEntry entry, string storeGroup)
     {
         if (!entry.SyncGroups.Contains(storeGroup))
         {
@@ -29,7 +29,7 @@ internal static class LiveFeed
         return Translated.GetValue(entry, Parse);
     }
 
-    private static FeedItem Parse(FanoutEntry entry)
+    private static FeedItem Parse(LogBatchEntry entry)
     {
         using JsonDocument document = JsonDocument.Parse(entry.Json);
         JsonElement action = document.RootElement;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Tether.Protocol;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 
@@ -11,7 +11,7 @@ namespace Tether.LiveStore.Internal;
 /// The caller's bearer token is checked like any Tether request, then <see cref="LiveStoreOptions.AuthorizeAdmin"/>
 /// decides (nobody, by default). Answers are JSON; refusals and failures use the protocol's error shape.
 /// </summary>
-internal sealed class LiveStoreAdminEndpoint(RequestGuard guard, LiveStoreAdmin admin, IOptions<LiveStoreOptions> options)
+internal sealed class LiveStoreAdminEndpoint(ITetherRequestGuard guard, LiveStoreAdmin admin, IOptions<LiveStoreOptions> options)
 {
     public async Task ListAsync(HttpContext http)
     {
@@ -45,7 +45,7 @@ internal sealed class LiveStoreAdminEndpoint(RequestGuard guard, LiveStoreAdmin 
         }
         if (await admin.TryResetStoreAsync(storeId, http.RequestAborted).ConfigureAwait(false) is not { } store)
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; the reset was not made."), TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; the reset was not made."), ErrorResults.RetryAfter).ConfigureAwait(false);
             return;
         }
         await WriteAsync(http, writer =>

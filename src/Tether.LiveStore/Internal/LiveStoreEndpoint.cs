@@ -2,8 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Protocol;
-using Tether.Server.Internal.Auth;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 
@@ -11,8 +10,7 @@ namespace Tether.LiveStore.Internal;
 /// (<c>transport=http</c>). The path does not matter to the client; the query says everything.</summary>
 internal sealed partial class LiveStoreEndpoint(
     Admissions admissions,
-    RequestGuard guard,
-    UserConnections connections,
+    ITetherRequestGuard guard,
     RpcHandler handler,
     LiveStoreMetrics metrics,
     IOptions<LiveStoreOptions> options,
@@ -27,22 +25,22 @@ internal sealed partial class LiveStoreEndpoint(
             return;
         }
         // The upgrade and every HTTP request take from the user's budget, the one every front end shares.
-        TimeSpan? rateLimited = admission.UserId is { } user ? guard.TryTake(user) : null;
+        TimeSpan? rateLimited = admission.UserId is { } user ? guard.TryTakeRequest(user) : null;
         if (http.WebSockets.IsWebSocketRequest)
         {
-            using IDisposable? connection = rateLimited is null && admission.UserId is { } owner ? connections.TryOpen(owner) : null;
+            using IDisposable? connection = rateLimited is null && admission.UserId is { } owner ? guard.TryOpenConnection(owner) : null;
             using System.Net.WebSockets.WebSocket socket = await http.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
             if (rateLimited is not null || admission.UserId is not null && connection is null)
             {
                 // Refused after the upgrade, not before: the client reports a close's reason, never a refused upgrade.
-                string reason = rateLimited is not null ? RequestGuard.RateLimited().Message : connections.TooMany().Message;
+                string reason = rateLimited is not null ? ErrorResults.RateLimited.Message : guard.TooManyConnections.Message;
                 await LiveStoreSocket.RefuseAsync(socket, reason, http.RequestAborted).ConfigureAwait(false);
                 return;
             }
             metrics.Connections.Add(1);
             try
             {
-                using CancellationTokenSource expired = TokenDeadline.Watch(http);
+                using CancellationTokenSource expired = guard.WatchTokenExpiry(http);
                 await new LiveStoreSocket(socket, admission, handler, guard, options.Value, logger).RunAsync(http.RequestAborted, expired.Token).ConfigureAwait(false);
             }
             finally
@@ -92,7 +90,7 @@ internal sealed partial class LiveStoreEndpoint(
             {
                 http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 ErrorResults.SetRetryAfter(http.Response, retryAfter);
-                frames.Add(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+                frames.Add(RpcFrames.UnknownError(id, RpcFrames.RateLimited, ErrorResults.RateLimited.Message));
             }
             else if (admission.Refusal is { } refusal)
             {

@@ -3,9 +3,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Tether.Server.Internal.Auth;
-using Tether.Server.Internal.Http;
-using Tether.Server.Internal.Live;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 
@@ -18,13 +16,13 @@ internal sealed partial class LiveStoreSocket(
     WebSocket socket,
     Admission admission,
     RpcHandler handler,
-    RequestGuard guard,
+    ITetherRequestGuard guard,
     LiveStoreOptions options,
     ILogger logger)
 {
     private const int OrphanCloseCode = 4001;
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
-    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Math.Max(1, options.OutgoingQueueCapacity)) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _requests = new(StringComparer.Ordinal);
     // Stops the requests and the orphan timer. The receive loop is not cancelled by it: cancelling a receive aborts
     // the socket, and the close code must reach the client (the 0.4.0 client acts on 4001).
@@ -39,7 +37,7 @@ internal sealed partial class LiveStoreSocket(
     /// (the token of its payload expired: it is closed with 1008 and the reason).</summary>
     public async Task RunAsync(CancellationToken aborted, CancellationToken tokenExpired)
     {
-        using CancellationTokenRegistration expiry = tokenExpired.Register(() => Close(WebSocketCloseStatus.PolicyViolation, TokenDeadline.Expired.Message));
+        using CancellationTokenRegistration expiry = tokenExpired.Register(() => Close(WebSocketCloseStatus.PolicyViolation, ErrorResults.TokenExpired.Message));
         Task sending = SendLoopAsync(aborted);
         Task orphan = CloseIfNoRequestAsync(_stopping.Token);
         try
@@ -119,9 +117,9 @@ internal sealed partial class LiveStoreSocket(
                 return;
             case { Tag: "Request", Id: { } id, RpcTag: { } rpc }:
                 _sawRequest = true;
-                if (admission.UserId is { } userId && guard.TryTake(userId) is not null)
+                if (admission.UserId is { } userId && guard.TryTakeRequest(userId) is not null)
                 {
-                    Enqueue(RpcFrames.UnknownError(id, RpcFrames.RateLimited, RequestGuard.RateLimited().Message));
+                    Enqueue(RpcFrames.UnknownError(id, RpcFrames.RateLimited, ErrorResults.RateLimited.Message));
                     return;
                 }
                 Start(id, rpc, message.Payload);
@@ -279,18 +277,15 @@ internal sealed partial class LiveStoreSocket(
         {
             await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, aborted).ConfigureAwait(false);
         }
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        WebSocketCloseStatus status;
+        string reason;
+        lock (_closeLock)
         {
-            WebSocketCloseStatus status;
-            string reason;
-            lock (_closeLock)
-            {
-                status = _closeStatus ?? WebSocketCloseStatus.NormalClosure;
-                reason = _closeReason;
-            }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            timeout.CancelAfter(CloseHandshakeTimeout);
-            await socket.CloseOutputAsync(status, reason, timeout.Token).ConfigureAwait(false);
+            status = _closeStatus ?? WebSocketCloseStatus.NormalClosure;
+            reason = _closeReason;
+        }
+        if (await WebSocketMessage.SendCloseAsync(socket, status, reason, CloseHandshakeTimeout, aborted).ConfigureAwait(false))
+        {
             // A client that never answers the close would keep the receive loop waiting.
             _ = AbortLaterAsync(aborted);
         }

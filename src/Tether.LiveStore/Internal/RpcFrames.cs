@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 

@@ -1,7 +1,8 @@
+using Tether.Protocol;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Tether.Server.Internal.Fanout;
 using Tether.Server.Storage;
+using Tether.Server.Extensibility;
 
 namespace Tether.LiveStore.Internal;
 
@@ -13,14 +14,14 @@ internal delegate ValueTask FrameSink(byte[] frame, CancellationToken cancellati
 internal sealed class PullInterruptedException(string message) : Exception(message);
 
 /// <summary>Pull and push, the same for both transports: the protocol's rules over <see cref="EventLog"/>.</summary>
-internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics metrics, IOptions<LiveStoreOptions> options)
+internal sealed class RpcHandler(EventLog log, ITetherLogFeed hub, LiveStoreMetrics metrics, IOptions<LiveStoreOptions> options)
 {
     /// <summary>Sends the events after the cursor in chunks, then, when <paramref name="live"/>, every new event of
     /// the store as it is committed. The subscription is taken before the history is read, and events the history
     /// already sent are skipped, so nothing is missed or sent twice.</summary>
     public async Task PullAsync(string requestId, PullPayload pull, bool live, string? userId, FrameSink send, CancellationToken cancellationToken)
     {
-        using Subscription? subscription = live ? hub.Subscribe(options.Value.LiveQueueCapacity) : null;
+        using LogSubscription? subscription = live ? hub.Subscribe(options.Value.LiveQueueCapacity) : null;
         (StoreState? state, long lastSent) = await SendHistoryAsync(requestId, pull, userId, send, cancellationToken).ConfigureAwait(false);
         if (state is null)
         {
@@ -98,15 +99,15 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
         }
     }
 
-    private async Task FollowAsync(string requestId, string storeId, string backendId, long lastSent, Subscription subscription, FrameSink send, CancellationToken cancellationToken)
+    private async Task FollowAsync(string requestId, string storeId, string backendId, long lastSent, LogSubscription subscription, FrameSink send, CancellationToken cancellationToken)
     {
         string group = StoreNames.Group(StoreNames.Key(storeId));
         var fresh = new List<PullItem>();
         using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, subscription.Cut);
-        await foreach (FanoutBatch batch in subscription.Batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (LogBatch batch in subscription.Batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             fresh.Clear();
-            foreach (FanoutEntry entry in batch.Entries)
+            foreach (LogBatchEntry entry in batch.Entries)
             {
                 switch (LiveFeed.Translate(entry, group))
                 {
@@ -142,22 +143,24 @@ internal sealed class RpcHandler(EventLog log, FanoutHub hub, LiveStoreMetrics m
     {
         // The pipeline's own clientId bookkeeping is not used; the sync actions name the LiveStore client for logs.
         string clientId = push.Batch.Count > 0 ? "livestore:" + push.Batch[0].ClientId : "livestore";
-        PushOutcome outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId), userId, callerGone).ConfigureAwait(false);
-        metrics.Pushes.Add(1, new KeyValuePair<string, object?>("outcome", outcome.Verdict?.ToString() ?? "failed"));
-        switch (outcome.Verdict)
+        WriteOutcome<StorePush> outcome = await log.PushAsync(push.StoreId, push.Batch, push.BackendId, clientId, QuotaOf(userId), userId, callerGone).ConfigureAwait(false);
+        StorePush? pushed = outcome.Value;
+        metrics.Pushes.Add(1, new KeyValuePair<string, object?>("outcome", pushed?.Verdict.ToString() ?? "failed"));
+        switch (pushed?.Verdict)
         {
             case PushVerdict.Accepted:
                 metrics.EventsPushed.Add(push.Batch.Count);
                 return RpcFrames.PushAck(requestId);
             case PushVerdict.ServerAhead:
-                return RpcFrames.ServerAhead(requestId, outcome.State!.Head, push.Batch[0].ParentSeqNum);
+                return RpcFrames.ServerAhead(requestId, pushed.State.Head, push.Batch[0].ParentSeqNum);
             case PushVerdict.BackendIdMismatch:
-                return RpcFrames.BackendIdMismatch(requestId, outcome.State!.BackendId, push.BackendId!);
+                return RpcFrames.BackendIdMismatch(requestId, pushed.State.BackendId, push.BackendId!);
             case PushVerdict.TooManyStores:
-                return RpcFrames.UnknownError(requestId, StoreQuota.RefusalName, outcome.Failure!);
+                return RpcFrames.UnknownError(requestId, StoreQuota.RefusalName, pushed.Refusal!);
             default:
                 // The client retries an UnknownError push with backoff, which is right for an unavailable store.
-                return RpcFrames.UnknownError(requestId, "PushFailed", outcome.Failure ?? "The push was not handled.");
+                ErrorBody error = outcome.Error!;
+                return RpcFrames.UnknownError(requestId, "PushFailed", outcome.Status == WriteStatus.Unavailable ? error.Message : $"{error.Code}: {error.Message}");
         }
     }
 

@@ -10,23 +10,22 @@ namespace Tether.LiveStore.Internal;
 /// </summary>
 internal sealed record StoreQuota(string UserId, int MaxStores)
 {
-    /// <summary>The refusal's code inside the pipeline; the client sees <c>UnknownError</c> named
-    /// <see cref="RefusalName"/>.</summary>
-    public const string RefusalCode = "too_many_stores";
+    /// <summary>The name of the client's <c>UnknownError</c> when a creation is refused.</summary>
     public const string RefusalName = "TooManyStores";
 
-    /// <summary>Counts one more store for the user, or refuses (the store is not created) when the user already
-    /// created the most allowed.</summary>
+    /// <summary>Why the user may not create one more store, or null when it may. Reads only.</summary>
+    public async ValueTask<string?> RefusalAsync(IMutationContext context, CancellationToken cancellationToken)
+    {
+        long created = await CreatedAsync(context, cancellationToken).ConfigureAwait(false);
+        return created >= MaxStores ? $"This user has created {created} stores, the most allowed; use one of them." : null;
+    }
+
+    /// <summary>Counts one more store for the user (after <see cref="RefusalAsync"/> allowed it).</summary>
     public async ValueTask TakeAsync(IMutationContext context, CancellationToken cancellationToken)
     {
         string key = StoreNames.OwnerKey(UserId);
-        Record? owner = await context.GetAsync(StoreNames.OwnerModel, key, cancellationToken).ConfigureAwait(false);
-        long created = owner?.Data["stores"]?.GetValue<long>() ?? 0;
-        if (created >= MaxStores)
-        {
-            throw new MutationRejectedException(RefusalCode, $"This user has created {created} stores, the most allowed; use one of them.");
-        }
-        if (owner is null)
+        long created = await CreatedAsync(context, cancellationToken).ConfigureAwait(false);
+        if (created == 0 && await context.GetAsync(StoreNames.OwnerModel, key, cancellationToken).ConfigureAwait(false) is null)
         {
             await context.InsertAsync(StoreNames.OwnerModel, key, new JsonObject { ["userId"] = UserId, ["stores"] = 1 }, [StoreNames.OwnerGroup], cancellationToken).ConfigureAwait(false);
         }
@@ -34,5 +33,11 @@ internal sealed record StoreQuota(string UserId, int MaxStores)
         {
             await context.UpdateAsync(StoreNames.OwnerModel, key, new JsonObject { ["stores"] = created + 1 }, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async ValueTask<long> CreatedAsync(IMutationContext context, CancellationToken cancellationToken)
+    {
+        Record? owner = await context.GetAsync(StoreNames.OwnerModel, StoreNames.OwnerKey(UserId), cancellationToken).ConfigureAwait(false);
+        return owner?.Data["stores"]?.GetValue<long>() ?? 0;
     }
 }

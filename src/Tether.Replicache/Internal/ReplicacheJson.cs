@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Tether.Protocol;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 
 namespace Tether.Replicache.Internal;
 

@@ -1,13 +1,9 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Tether.Mutators;
 using Tether.Protocol;
 using Tether.Server;
-using Tether.Server.Internal;
-using Tether.Server.Internal.Auth;
-using Tether.Server.Internal.Fanout;
-using Tether.Server.Internal.Http;
+using Tether.Server.Extensibility;
 using Tether.Server.Storage;
 
 namespace Tether.Replicache.Internal;
@@ -18,10 +14,9 @@ namespace Tether.Replicache.Internal;
 /// answers with <c>rep.pull()</c>. It carries no data, so a missed poke costs only latency (the next one, or the
 /// client's periodic pull, brings everything).
 /// </summary>
-internal sealed class ReplicachePoke(RequestGuard guard, UserConnections connections, ITetherStore store, FanoutHub hub, GroupResolution groups, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePoke(ITetherRequestGuard guard, ITetherStore store, ITetherLogFeed feed, ISyncGroupResolver groups, IOptions<TetherServerOptions> options, IOptions<ReplicacheOptions> replicache)
 {
-    private static readonly byte[] Poke = Encoding.UTF8.GetBytes("data: poke\n\n");
-    private static readonly byte[] Heartbeat = Encoding.UTF8.GetBytes(": heartbeat\n\n");
+    private static readonly byte[] Poke = "poke"u8.ToArray();
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -31,35 +26,33 @@ internal sealed class ReplicachePoke(RequestGuard guard, UserConnections connect
             return;
         }
         string? clientGroupId = http.Request.Query["clientGroupID"];
-        if (string.IsNullOrEmpty(clientGroupId) || clientGroupId.Length > 256 || !WellFormed.IsText(clientGroupId))
+        if (!ReplicacheRecords.IsGroupId(clientGroupId, replicache.Value))
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The clientGroupID query parameter is required: 1 to 256 characters of well-formed text.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "The query parameter " + ReplicacheRecords.GroupIdRule(replicache.Value))).ConfigureAwait(false);
             return;
         }
         CancellationToken aborted = http.RequestAborted;
         await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(aborted).ConfigureAwait(false))
         {
-            Record? owner = await snapshot.GetRecordAsync(ReplicacheRecords.GroupModel, clientGroupId, aborted).ConfigureAwait(false);
-            if (owner is not null && owner.Data["userId"]?.GetValue<string>() != userId)
+            if (await ReplicacheRecords.OwnerProblemAsync(snapshot, clientGroupId, userId, aborted).ConfigureAwait(false) is { } forbidden)
             {
-                await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")).ConfigureAwait(false);
+                await ErrorResults.WriteAsync(http, forbidden).ConfigureAwait(false);
                 return;
             }
         }
-        using IDisposable? connection = await connections.OpenAsync(http, userId).ConfigureAwait(false);
+        using IDisposable? connection = guard.TryOpenConnection(userId);
         if (connection is null)
         {
+            await ErrorResults.WriteAsync(http, guard.TooManyConnections, guard.ConnectionRetryAfter).ConfigureAwait(false);
             return;
         }
-        using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
+        using LogSubscription subscription = feed.Subscribe(options.Value.Limits.LiveQueueCapacity);
         HashSet<string> readable = await ReadableAsync(userId, clientGroupId, aborted).ConfigureAwait(false);
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
+        ServerSentEvents.Start(http.Response);
         // A first poke: whatever committed before this stream opened is pulled too.
-        await WriteAsync(http, Poke, aborted).ConfigureAwait(false);
+        await WriteAsync(http, aborted).ConfigureAwait(false);
         // The stream ends when the token expires; the client reconnects with a new one.
-        using CancellationTokenSource expired = TokenDeadline.Watch(http);
+        using CancellationTokenSource expired = guard.WatchTokenExpiry(http);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, subscription.Cut, expired.Token);
         try
         {
@@ -67,7 +60,7 @@ internal sealed class ReplicachePoke(RequestGuard guard, UserConnections connect
             {
                 using var beat = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
                 beat.CancelAfter(options.Value.HeartbeatInterval);
-                FanoutBatch batch;
+                LogBatch batch;
                 try
                 {
                     if (!await subscription.Batches.WaitToReadAsync(beat.Token).ConfigureAwait(false) || !subscription.Batches.TryRead(out batch!))
@@ -77,17 +70,17 @@ internal sealed class ReplicachePoke(RequestGuard guard, UserConnections connect
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    await WriteAsync(http, Heartbeat, stop.Token).ConfigureAwait(false);
+                    await ServerSentEvents.WriteHeartbeatAsync(http.Response, stop.Token).ConfigureAwait(false);
                     continue;
                 }
                 if (batch.GroupChanges.Any(change => change.UserId == userId))
                 {
                     readable = await ReadableAsync(userId, clientGroupId, stop.Token).ConfigureAwait(false);
-                    await WriteAsync(http, Poke, stop.Token).ConfigureAwait(false);
+                    await WriteAsync(http, stop.Token).ConfigureAwait(false);
                 }
                 else if (batch.Entries.Any(entry => entry.SyncGroups.Any(readable.Contains)))
                 {
-                    await WriteAsync(http, Poke, stop.Token).ConfigureAwait(false);
+                    await WriteAsync(http, stop.Token).ConfigureAwait(false);
                 }
             }
         }
@@ -99,16 +92,14 @@ internal sealed class ReplicachePoke(RequestGuard guard, UserConnections connect
 
     private async Task<HashSet<string>> ReadableAsync(string userId, string clientGroupId, CancellationToken cancellationToken)
     {
-        var readable = new HashSet<string>(await groups.ResolveAsync(userId, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal)
+        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken).ConfigureAwait(false);
+        var readable = new HashSet<string>(await groups.ResolveAsync(userId, snapshot, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal)
         {
             ReplicacheRecords.SyncGroup(clientGroupId),
         };
         return readable;
     }
 
-    private static async Task WriteAsync(HttpContext http, byte[] message, CancellationToken cancellationToken)
-    {
-        await http.Response.Body.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-        await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private static Task WriteAsync(HttpContext http, CancellationToken cancellationToken)
+        => ServerSentEvents.WriteEventAsync(http.Response, Poke, id: null, cancellationToken);
 }

@@ -5,9 +5,7 @@ using Microsoft.Extensions.Options;
 using Tether.Mutators;
 using Tether.Protocol;
 using Tether.Server;
-using Tether.Server.Internal;
-using Tether.Server.Internal.Http;
-using Tether.Server.Internal.Pipeline;
+using Tether.Server.Extensibility;
 using Tether.Server.Storage;
 
 namespace Tether.Replicache.Internal;
@@ -19,12 +17,9 @@ namespace Tether.Replicache.Internal;
 /// (none, unknown, compacted away, or the user's groups changed) gets <c>clear</c> and every record. Data and the
 /// group's lastMutationIDs come from one snapshot.
 /// </summary>
-internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, GroupResolution groups, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePull(ITetherRequestGuard guard, ITetherStore store, ISyncGroupResolver groups, IOptions<TetherServerOptions> options, IOptions<ReplicacheOptions> replicache)
 {
     private const int PageSize = 5_000;
-
-    /// <summary>A pull names a group, a cookie and versions: far below this.</summary>
-    private const int MaxBodyBytes = 64 * 1024;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -34,10 +29,11 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
             return;
         }
         TetherServerOptions settings = options.Value;
-        byte[]? body = await BodyReader.ReadAsync(http, MaxBodyBytes).ConfigureAwait(false);
+        int maxBodyBytes = replicache.Value.MaxPullBodyBytes;
+        byte[]? body = await BodyReader.ReadAsync(http, maxBodyBytes).ConfigureAwait(false);
         if (body is null)
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.PayloadTooLarge, $"A pull request is at most {MaxBodyBytes} bytes.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.PayloadTooLarge, $"A pull request is at most {maxBodyBytes} bytes.")).ConfigureAwait(false);
             return;
         }
         if (!ReplicacheJson.TryParseObject(body, settings.Limits.MaxJsonDepth, out JsonObject? request, out string? error))
@@ -50,18 +46,18 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
             await ReplicacheJson.WriteAsync(http, unsupported).ConfigureAwait(false);
             return;
         }
-        if (ReplicacheJson.String(request!, "clientGroupID") is not { Length: > 0 and <= 256 } clientGroupId)
+        string? clientGroupId = ReplicacheJson.String(request!, "clientGroupID");
+        if (!ReplicacheRecords.IsGroupId(clientGroupId, replicache.Value))
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, "clientGroupID must be a string of 1 to 256 characters.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, ReplicacheRecords.GroupIdRule(replicache.Value))).ConfigureAwait(false);
             return;
         }
         (long? order, long? head) = ReadCookie(request!["cookie"]);
 
         await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(http.RequestAborted).ConfigureAwait(false);
-        Record? owner = await snapshot.GetRecordAsync(ReplicacheRecords.GroupModel, clientGroupId, http.RequestAborted).ConfigureAwait(false);
-        if (owner is not null && owner.Data["userId"]?.GetValue<string>() != userId)
+        if (await ReplicacheRecords.OwnerProblemAsync(snapshot, clientGroupId, userId, http.RequestAborted).ConfigureAwait(false) is { } forbidden)
         {
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")).ConfigureAwait(false);
+            await ErrorResults.WriteAsync(http, forbidden).ConfigureAwait(false);
             return;
         }
         if (head == snapshot.Head)
@@ -70,7 +66,7 @@ internal sealed class ReplicachePull(RequestGuard guard, ITetherStore store, Gro
             await ReplicacheJson.WriteAsync(http, Response(request!["cookie"]?.DeepClone(), new JsonObject(), [])).ConfigureAwait(false);
             return;
         }
-        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, new StoreReader(snapshot), http.RequestAborted).ConfigureAwait(false);
+        IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, snapshot, http.RequestAborted).ConfigureAwait(false);
         bool full = head is not { } from || from > snapshot.Head || from < snapshot.Horizon
             || (await snapshot.ReadGroupChangesAsync(from, snapshot.Head, http.RequestAborted).ConfigureAwait(false)).Any(change => change.UserId == userId);
         var patch = new JsonArray();

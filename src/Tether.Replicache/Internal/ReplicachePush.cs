@@ -5,8 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Tether.Protocol;
 using Tether.Server;
-using Tether.Server.Internal.Http;
-using Tether.Server.Internal.Pipeline;
+using Tether.Server.Extensibility;
 
 namespace Tether.Replicache.Internal;
 
@@ -15,10 +14,8 @@ namespace Tether.Replicache.Internal;
 /// mutators as Tether's own pushes, under Tether's per-client lastMutationID (<c>id &lt;= lmid</c> skipped, a gap is an
 /// error, a refused mutation still consumes its id). Answers 200 with an empty object; a retryable failure is not 200.
 /// </summary>
-internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeline, IOptions<TetherServerOptions> options)
+internal sealed class ReplicachePush(ITetherRequestGuard guard, ITetherWriter pipeline, IOptions<TetherServerOptions> options, IOptions<ReplicacheOptions> replicache)
 {
-    private static readonly JsonElement NoArgs = JsonDocument.Parse("{}").RootElement.Clone();
-
     public async Task HandleAsync(HttpContext http)
     {
         string? userId = await guard.AdmitAsync(http).ConfigureAwait(false);
@@ -43,72 +40,52 @@ internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeli
             await ReplicacheJson.WriteAsync(http, unsupported).ConfigureAwait(false);
             return;
         }
-        if (!TryReadMutations(request!, out string? clientGroupId, out List<(string ClientId, Mutation Mutation)>? mutations, out string? invalid))
+        if (!TryReadMutations(request!, replicache.Value, out string? clientGroupId, out List<(string ClientId, Mutation Mutation)>? mutations, out string? invalid))
         {
             await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.BadRequest, invalid!)).ConfigureAwait(false);
             return;
         }
 
         string[] clientIds = [.. mutations!.Select(m => m.ClientId).Distinct(StringComparer.Ordinal)];
-        var claim = new ClaimMutator(clientGroupId!, clientIds);
-        MutationResult? claimed = await pipeline.RunDirectAsync(userId, "replicache:" + clientGroupId, claim, NoArgs, callerGone: http.RequestAborted).ConfigureAwait(false);
-        if (claimed is null)
+        string writer = ReplicacheRecords.SyncGroup(clientGroupId!);
+        // One unit of work: the claim, every client's mutations and their lastMutationIDs commit together or not at
+        // all, so a push that fails half-way leaves nothing for the client's retry to trip over.
+        WriteOutcome<bool> outcome = await pipeline.WriteAsync(new WriteOptions { UserId = userId, Cost = Math.Max(1, mutations!.Count) }, async (scope, cancellationToken) =>
         {
-            await WriteUnavailableAsync(http).ConfigureAwait(false);
-            return;
-        }
-        if (claimed.Status != MutationStatus.Applied)
-        {
-            await ErrorResults.WriteAsync(http, claimed.Error!).ConfigureAwait(false);
-            return;
-        }
-        foreach (string clientId in clientIds)
-        {
-            Mutation[] ofClient = [.. mutations!.Where(m => m.ClientId == clientId).Select(m => m.Mutation)];
-            foreach (Mutation[] chunk in ofClient.Chunk(Math.Max(1, limits.MaxBatchSize)))
+            await scope.MutateAsync(writer, (context, token) => ReplicacheWrites.ClaimAsync(context, clientGroupId!, clientIds, token), cancellationToken).ConfigureAwait(false);
+            foreach (string clientId in clientIds)
             {
-                PushOutcome outcome = await pipeline.PushAsync(userId, new PushRequest(ReplicacheRecords.TetherClientId(clientId), chunk), http.RequestAborted).ConfigureAwait(false);
-                if (outcome.Error is { } error)
-                {
-                    if (error.Code == ErrorCodes.MutationGap && error.Expected == 1)
-                    {
-                        // The client has mutations this server never saw the start of: its state here is lost (a
-                        // restored database, say). Replicache then disables the group and starts a new one.
-                        await ReplicacheJson.WriteAsync(http, new JsonObject { ["error"] = "ClientStateNotFound" }).ConfigureAwait(false);
-                    }
-                    else if (error.Code == ErrorCodes.Unavailable)
-                    {
-                        await WriteUnavailableAsync(http).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await ErrorResults.WriteAsync(http, error, error.Code == ErrorCodes.RateLimited ? TimeSpan.FromSeconds(1) : null).ConfigureAwait(false);
-                    }
-                    return;
-                }
+                Mutation[] ofClient = [.. mutations.Where(m => m.ClientId == clientId).Select(m => m.Mutation)];
+                PushResult pushed = await scope.PushAsync(new PushRequest(ReplicacheRecords.TetherClientId(clientId), ofClient), cancellationToken).ConfigureAwait(false);
                 // The client's record carries its lastMutationID, so the head moves even when every mutation was refused.
-                var touch = new TouchClientMutator(clientId, outcome.Result!.LastMutationId);
-                if (await pipeline.RunDirectAsync(userId, "replicache:" + clientGroupId, touch, NoArgs, callerGone: http.RequestAborted).ConfigureAwait(false) is null)
-                {
-                    await WriteUnavailableAsync(http).ConfigureAwait(false);
-                    return;
-                }
+                await scope.MutateAsync(writer, (context, token) => ReplicacheWrites.TouchAsync(context, clientId, pushed.LastMutationId, token), cancellationToken).ConfigureAwait(false);
             }
+            return true;
+        }, http.RequestAborted).ConfigureAwait(false);
+        if (outcome.Status == WriteStatus.Applied)
+        {
+            await ReplicacheJson.WriteAsync(http, new JsonObject()).ConfigureAwait(false);
         }
-        await ReplicacheJson.WriteAsync(http, new JsonObject()).ConfigureAwait(false);
+        else if (outcome.Error is { Code: ErrorCodes.MutationGap, Expected: 1 })
+        {
+            // The client has mutations this server never saw the start of: its state here is lost (a restored
+            // database, say). Replicache then disables the group and starts a new one.
+            await ReplicacheJson.WriteAsync(http, new JsonObject { ["error"] = "ClientStateNotFound" }).ConfigureAwait(false);
+        }
+        else
+        {
+            await ErrorResults.WriteAsync(http, outcome.Error!, outcome.RetryAfter).ConfigureAwait(false);
+        }
     }
 
-    private static Task WriteUnavailableAsync(HttpContext http)
-        => ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; retry later."), TimeSpan.FromSeconds(1));
-
-    private static bool TryReadMutations(JsonObject request, out string? clientGroupId, out List<(string, Mutation)>? mutations, out string? error)
+    private static bool TryReadMutations(JsonObject request, ReplicacheOptions limits, out string? clientGroupId, out List<(string, Mutation)>? mutations, out string? error)
     {
         mutations = null;
         error = null;
         clientGroupId = ReplicacheJson.String(request, "clientGroupID");
-        if (string.IsNullOrEmpty(clientGroupId) || clientGroupId.Length > 256)
+        if (!ReplicacheRecords.IsGroupId(clientGroupId, limits))
         {
-            error = "clientGroupID must be a string of 1 to 256 characters.";
+            error = ReplicacheRecords.GroupIdRule(limits);
             return false;
         }
         if (request["mutations"] is not JsonArray array)
@@ -120,7 +97,7 @@ internal sealed class ReplicachePush(RequestGuard guard, MutationPipeline pipeli
         foreach (JsonNode? node in array)
         {
             if (node is not JsonObject mutation
-                || ReplicacheJson.String(mutation, "clientID") is not { Length: > 0 and <= 200 } clientId
+                || ReplicacheJson.String(mutation, "clientID") is not { Length: > 0 } clientId || clientId.Length > limits.MaxClientIdLength
                 || ReplicacheJson.String(mutation, "name") is not { Length: > 0 } name
                 || mutation["id"] is not JsonValue idValue || !idValue.TryGetValue(out long id) || id < 1)
             {

@@ -1,6 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tether.Mutators;
+using Tether.Protocol;
+using Tether.Server.Extensibility;
+using Tether.Server.Storage;
 
 namespace Tether.Replicache.Internal;
 
@@ -21,17 +25,32 @@ internal static class ReplicacheRecords
     public static string TetherClientId(string clientId) => "rep:" + clientId;
 
     public static bool IsInternal(string modelName) => modelName is GroupModel or ClientModel;
+
+    /// <summary>True when <paramref name="clientGroupId"/> is present, not too long and well-formed text.</summary>
+    public static bool IsGroupId([NotNullWhen(true)] string? clientGroupId, ReplicacheOptions options)
+        => !string.IsNullOrEmpty(clientGroupId) && clientGroupId.Length <= options.MaxClientGroupIdLength && WellFormed.IsText(clientGroupId);
+
+    /// <summary>The refusal of a <c>clientGroupID</c> that <see cref="IsGroupId"/> refuses.</summary>
+    public static string GroupIdRule(ReplicacheOptions options)
+        => $"clientGroupID must be 1 to {options.MaxClientGroupIdLength} characters of well-formed text.";
+
+    /// <summary>The refusal when the client group belongs to another user than <paramref name="userId"/>; null when it
+    /// is the user's or nobody's yet.</summary>
+    public static async ValueTask<ErrorBody?> OwnerProblemAsync(IRecordReader records, string clientGroupId, string userId, CancellationToken cancellationToken)
+    {
+        Record? owner = await records.GetRecordAsync(GroupModel, clientGroupId, cancellationToken).ConfigureAwait(false);
+        return owner is not null && owner.Data["userId"]?.GetValue<string>() != userId
+            ? new ErrorBody(ErrorCodes.Forbidden, $"Client group '{clientGroupId}' belongs to another user.")
+            : null;
+    }
 }
 
-/// <summary>Claims a client group for the user (or checks it is theirs) and binds a client to it.</summary>
-internal sealed class ClaimMutator(string clientGroupId, IReadOnlyCollection<string> clientIds) : IMutator
+/// <summary>The Replicache front end's own writes, run inside its unit of work.</summary>
+internal static class ReplicacheWrites
 {
-    public string Name => "$replicache.claim";
-
-    /// <summary>Why the claim was refused, when it was.</summary>
-    public string? Refusal { get; private set; }
-
-    public async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+    /// <summary>Claims a client group for the user (or checks it is theirs) and binds each client to it; a client
+    /// group or client of someone else is refused as <c>forbidden</c>.</summary>
+    public static async ValueTask<bool> ClaimAsync(IMutationContext context, string clientGroupId, IReadOnlyCollection<string> clientIds, CancellationToken cancellationToken)
     {
         string group = ReplicacheRecords.SyncGroup(clientGroupId);
         Record? owner = await context.GetAsync(ReplicacheRecords.GroupModel, clientGroupId, cancellationToken).ConfigureAwait(false);
@@ -41,8 +60,7 @@ internal sealed class ClaimMutator(string clientGroupId, IReadOnlyCollection<str
         }
         else if (owner.Data["userId"]?.GetValue<string>() != context.UserId)
         {
-            Refusal = $"Client group '{clientGroupId}' belongs to another user.";
-            throw MutationRejectedException.Forbidden(Refusal);
+            throw MutationRejectedException.Forbidden($"Client group '{clientGroupId}' belongs to another user.");
         }
         foreach (string clientId in clientIds)
         {
@@ -53,24 +71,21 @@ internal sealed class ClaimMutator(string clientGroupId, IReadOnlyCollection<str
             }
             else if (client.Data["clientGroupID"]?.GetValue<string>() != clientGroupId)
             {
-                Refusal = $"Client '{clientId}' belongs to another client group.";
-                throw MutationRejectedException.Forbidden(Refusal);
+                throw MutationRejectedException.Forbidden($"Client '{clientId}' belongs to another client group.");
             }
         }
+        return true;
     }
-}
 
-/// <summary>Records a client's new lastMutationID after its mutations ran, which also moves the log's head.</summary>
-internal sealed class TouchClientMutator(string clientId, long lastMutationId) : IMutator
-{
-    public string Name => "$replicache.touch";
-
-    public async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+    /// <summary>Records a client's new lastMutationID after its mutations ran, which also moves the log's head.</summary>
+    public static async ValueTask<bool> TouchAsync(IMutationContext context, string clientId, long lastMutationId, CancellationToken cancellationToken)
     {
         Record? client = await context.GetAsync(ReplicacheRecords.ClientModel, clientId, cancellationToken).ConfigureAwait(false);
-        if (client is not null && client.Data["lastMutationID"]?.GetValue<long>() != lastMutationId)
+        if (client is null || client.Data["lastMutationID"]?.GetValue<long>() == lastMutationId)
         {
-            await context.UpdateAsync(ReplicacheRecords.ClientModel, clientId, new JsonObject { ["lastMutationID"] = lastMutationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return false;
         }
+        await context.UpdateAsync(ReplicacheRecords.ClientModel, clientId, new JsonObject { ["lastMutationID"] = lastMutationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return true;
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Tether.Server.Internal.Fanout;
+using Tether.Server.Storage;
 
 namespace Tether.Server.PostgreSql.Internal;
 
@@ -10,7 +10,7 @@ namespace Tether.Server.PostgreSql.Internal;
 /// When that connection drops it reconnects with backoff and wakes the tailer once (commits may have passed
 /// unnoticed); meanwhile the tailer's slow poll keeps delivering, so clients see at most a delay.
 /// </summary>
-internal sealed partial class PgCommitListener(PostgreSqlTetherStore store, CommitSignal commits, ILogger<PgCommitListener> logger) : BackgroundService
+internal sealed partial class PgCommitListener(PostgreSqlTetherStore store, ITetherCommitSignal commits, ILogger<PgCommitListener> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

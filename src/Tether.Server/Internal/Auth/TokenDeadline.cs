@@ -13,9 +13,6 @@ internal sealed record TokenDeadline(DateTimeOffset At)
     // CancelAfter takes at most about 49 days; a deadline further away than this is as good as none for a connection.
     private static readonly TimeSpan Longest = TimeSpan.FromDays(30);
 
-    /// <summary>The error frame a connection ends with when its token expired.</summary>
-    public static readonly ErrorBody Expired = new(ErrorCodes.Unauthorized, "The token expired; reconnect with a new one.");
-
     public static TokenDeadline? Of(HttpContext http) => http.Features.Get<TokenDeadline>();
 
     /// <summary>A source that is cancelled when the request's token expires; never, for a token without a deadline.</summary>

@@ -56,7 +56,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
             // A client may hold data of commits the fan-out has not published yet; its stream must not start before it.
             await hub.WaitForPositionAsync(position, TimeSpan.FromSeconds(5), aborted);
         }
-        using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
+        using LogSubscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         IReadOnlySet<string> userGroups = await groups.ResolveAsync(userId, aborted);
         if (from is { } start && await CheckResyncAsync(start, aborted) is { } resync)
         {
@@ -64,9 +64,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
             return;
         }
 
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
+        ServerSentEvents.Start(http.Response);
         metrics.Connections.Add(1, Transport);
         try
         {
@@ -85,7 +83,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
             await LiveLoop.RunAsync(subscription, session, frame => SendAsync(http, frame, stop.Token), options.Value.HeartbeatInterval, stop.Token);
             if (expired.IsCancellationRequested && !aborted.IsCancellationRequested)
             {
-                await SendAsync(http, new OutgoingFrame(FrameJson.Error(TokenDeadline.Expired), session.LastSyncId), aborted);
+                await SendAsync(http, new OutgoingFrame(FrameJson.Error(ErrorResults.TokenExpired), session.LastSyncId), aborted);
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested || subscription.Cut.IsCancellationRequested)
@@ -128,13 +126,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
         return true;
     }
 
-    private static async Task SendAsync(HttpContext http, OutgoingFrame frame, CancellationToken cancellationToken)
-    {
-        // A JSON frame has no raw newlines, so one data line carries it whole.
-        HttpResponse response = http.Response;
-        await response.WriteAsync("id: " + frame.LastSyncId.ToString(CultureInfo.InvariantCulture) + "\ndata: ", Encoding.UTF8, cancellationToken);
-        await response.Body.WriteAsync(frame.Json, cancellationToken);
-        await response.WriteAsync("\n\n", Encoding.UTF8, cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
-    }
+    // A JSON frame has no raw newlines, so one data line carries it whole.
+    private static Task SendAsync(HttpContext http, OutgoingFrame frame, CancellationToken cancellationToken)
+        => ServerSentEvents.WriteEventAsync(http.Response, frame.Json, frame.LastSyncId, cancellationToken);
 }

@@ -54,7 +54,7 @@ internal sealed partial class LiveEndpoint(
         }
         string? subProtocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolHeaders.WebSocketSubProtocol) ? ProtocolHeaders.WebSocketSubProtocol : null;
         using WebSocket socket = await http.WebSockets.AcceptWebSocketAsync(subProtocol);
-        using Subscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
+        using LogSubscription subscription = hub.Subscribe(options.Value.Limits.LiveQueueCapacity);
         metrics.Connections.Add(1, Transport);
         try
         {
@@ -77,7 +77,7 @@ internal sealed partial class LiveEndpoint(
         }
     }
 
-    private async Task RunAsync(HttpContext http, WebSocket socket, Subscription subscription, string userId, string? clientId)
+    private async Task RunAsync(HttpContext http, WebSocket socket, LogSubscription subscription, string userId, string? clientId)
     {
         // Sends end only when the client is gone or too slow (the cut); the outgoing loop's waiting ends earlier, when
         // the client closes its half, so that a frame being sent is never cut off halfway.
@@ -115,7 +115,7 @@ internal sealed partial class LiveEndpoint(
             };
             if (expired.IsCancellationRequested)
             {
-                await Send(FrameJson.Error(TokenDeadline.Expired));
+                await Send(FrameJson.Error(ErrorResults.TokenExpired));
             }
             await CloseAsync(socket, status, reason);
             // The client answers the close; its receive half then ends by itself.
@@ -143,14 +143,8 @@ internal sealed partial class LiveEndpoint(
     /// <summary>The close reason when the connection's token expired: the client reconnects with a new one.</summary>
     public const string TokenExpiredReason = "token expired: reconnect with a new token";
 
-    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
-    {
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            using var timeout = new CancellationTokenSource(CloseTimeout);
-            await socket.CloseOutputAsync(status, reason, timeout.Token);
-        }
-    }
+    private static Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+        => WebSocketMessage.SendCloseAsync(socket, status, reason, CloseTimeout);
 
     private static async Task<WebSocketCloseStatus> SettledStatusAsync(Task<WebSocketCloseStatus> incoming)
     {
@@ -215,13 +209,13 @@ internal sealed partial class LiveEndpoint(
         {
             return (FrameJson.Error(error!), WebSocketCloseStatus.ProtocolError);
         }
-        PushOutcome outcome = guard.TryTake(userId) is null
+        WriteOutcome<PushResult> outcome = guard.TryTake(userId) is null
             ? await push.PushAsync(userId, new PushRequest(frame.ClientId, frame.Mutations), connectionGone)
-            : PushOutcome.Failed(RequestGuard.RateLimited());
+            : WriteOutcome<PushResult>.Unavailable(ErrorResults.RateLimited);
         var result = new PushResultFrame(frame.RequestId)
         {
-            Results = outcome.Result?.Results,
-            LastMutationId = outcome.Result?.LastMutationId,
+            Results = outcome.Value?.Results,
+            LastMutationId = outcome.Value?.LastMutationId,
             Error = outcome.Error,
         };
         return (JsonSerializer.SerializeToUtf8Bytes(result, TetherJsonContext.Default.PushResultFrame), null);

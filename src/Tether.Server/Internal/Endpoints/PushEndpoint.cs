@@ -10,8 +10,6 @@ namespace Tether.Server.Internal.Endpoints;
 /// <summary><c>POST /sync/push</c>, and the push path shared with the WebSocket.</summary>
 internal sealed class PushEndpoint(RequestGuard guard, MutationPipeline pipeline, TetherJson json, TetherMetrics metrics, IOptions<TetherServerOptions> options)
 {
-    private static readonly TimeSpan RetryAfterUnavailable = TimeSpan.FromSeconds(1);
-
     public async Task HandleAsync(HttpContext http)
     {
         string? userId = await guard.AdmitAsync(http);
@@ -26,22 +24,22 @@ internal sealed class PushEndpoint(RequestGuard guard, MutationPipeline pipeline
             return;
         }
         PushRequest? request = JsonRequests.Parse(body, json.Context.PushRequest, out ErrorBody? parseError);
-        PushOutcome outcome = request is null ? PushOutcome.Failed(parseError!) : await PushAsync(userId, request, http.RequestAborted);
-        if (outcome.Error is { } error)
+        WriteOutcome<PushResult> outcome = request is null ? WriteOutcome<PushResult>.Rejected(parseError!) : await PushAsync(userId, request, http.RequestAborted);
+        if (outcome.Value is not { } result)
         {
-            await ErrorResults.WriteAsync(http, error, error.Code is ErrorCodes.Unavailable or ErrorCodes.RateLimited ? RetryAfterUnavailable : null);
+            await ErrorResults.WriteAsync(http, outcome.Error!, outcome.RetryAfter);
             return;
         }
         http.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(http.Response.Body, outcome.Result!, TetherJsonContext.Default.PushResult, http.RequestAborted);
+        await JsonSerializer.SerializeAsync(http.Response.Body, result, TetherJsonContext.Default.PushResult, http.RequestAborted);
     }
 
-    public async Task<PushOutcome> PushAsync(string userId, PushRequest request, CancellationToken callerGone)
+    public async Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone)
     {
         metrics.Pushes.Add(1);
         if (PushValidation.Validate(request, options.Value.Limits) is { } invalid)
         {
-            return PushOutcome.Failed(invalid);
+            return WriteOutcome<PushResult>.Rejected(invalid);
         }
         return await pipeline.PushAsync(userId, request, callerGone);
     }

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 
+using Tether.Server.Storage;
+
 namespace Tether.Server.Internal.Fanout;
 
 /// <summary>Wakes the log tailer after a local commit and remembers when the oldest unpublished commit happened
 /// (for the fan-out latency metric).</summary>
-internal sealed class CommitSignal
+internal sealed class CommitSignal : ITetherCommitSignal
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long _oldestUnpublished;

@@ -2,12 +2,12 @@ namespace Tether.Server.Internal.Fanout;
 
 /// <summary>
 /// Hands each published batch to every subscriber. Subscribing and publishing take the same lock, so a subscriber
-/// receives exactly the batches after its <see cref="Subscription.StartSyncId"/>: nothing missed, nothing twice.
+/// receives exactly the batches after its <see cref="LogSubscription.StartSyncId"/>: nothing missed, nothing twice.
 /// </summary>
-internal sealed class FanoutHub(TetherMetrics metrics)
+internal sealed class FanoutHub(TetherMetrics metrics) : ITetherLogFeed
 {
     private readonly Lock _lock = new();
-    private readonly List<Subscription> _subscriptions = [];
+    private readonly List<LogSubscription> _subscriptions = [];
     private long _position;
     private TaskCompletionSource _advanced = NewSignal();
     private bool _started;
@@ -70,7 +70,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
         }
     }
 
-    public Subscription Subscribe(int capacity)
+    public LogSubscription Subscribe(int capacity)
     {
         lock (_lock)
         {
@@ -78,7 +78,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
             {
                 throw new InvalidOperationException("The log tailer has not started yet.");
             }
-            var subscription = new Subscription(this, _position, capacity);
+            var subscription = new LogSubscription(this, _position, capacity);
             if (_stopped)
             {
                 // Nothing will ever be published: the connection ends at once instead of idling.
@@ -90,10 +90,10 @@ internal sealed class FanoutHub(TetherMetrics metrics)
         }
     }
 
-    public void Publish(FanoutBatch batch)
+    public void Publish(LogBatch batch)
     {
         TaskCompletionSource advanced;
-        List<Subscription>? cut = null;
+        List<LogSubscription>? cut = null;
         lock (_lock)
         {
             _position = batch.LastSyncId;
@@ -108,7 +108,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
             advanced = _advanced;
             _advanced = NewSignal();
         }
-        foreach (Subscription slow in cut ?? [])
+        foreach (LogSubscription slow in cut ?? [])
         {
             slow.CutOff();
             metrics.SlowReadersDropped.Add(1);
@@ -123,7 +123,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
         lock (_lock)
         {
             _stopped = true;
-            foreach (Subscription subscription in _subscriptions)
+            foreach (LogSubscription subscription in _subscriptions)
             {
                 subscription.Complete();
             }
@@ -138,14 +138,14 @@ internal sealed class FanoutHub(TetherMetrics metrics)
     /// that they must bootstrap again.</summary>
     public void Skip(long position)
     {
-        Subscription[] cut;
+        LogSubscription[] cut;
         lock (_lock)
         {
             _position = position;
             cut = [.. _subscriptions];
             _subscriptions.Clear();
         }
-        foreach (Subscription subscription in cut)
+        foreach (LogSubscription subscription in cut)
         {
             subscription.Complete();
         }
@@ -170,7 +170,7 @@ internal sealed class FanoutHub(TetherMetrics metrics)
         }
     }
 
-    internal void Unsubscribe(Subscription subscription)
+    internal void Unsubscribe(LogSubscription subscription)
     {
         lock (_lock)
         {

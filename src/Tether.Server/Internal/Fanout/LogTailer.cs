@@ -97,13 +97,13 @@ internal sealed partial class LogTailer(
             IReadOnlyList<LogEntry> entries = await snapshot.ReadLogAsync(position, head, PageSize, cancellationToken);
             long last = entries.Count == PageSize ? entries[^1].SyncId : head;
             IReadOnlyList<GroupChange> changes = await snapshot.ReadGroupChangesAsync(position, last, cancellationToken);
-            var serialised = new FanoutEntry[entries.Count];
+            var serialised = new LogBatchEntry[entries.Count];
             for (int i = 0; i < entries.Count; i++)
             {
                 LogEntry entry = entries[i];
-                serialised[i] = new FanoutEntry(entry.SyncId, SyncActionJson.ToUtf8(entry), entry.SyncGroups, entry.ClientId, entry.MutationId);
+                serialised[i] = new LogBatchEntry(entry.SyncId, SyncActionJson.ToUtf8(entry), entry.SyncGroups, entry.ClientId, entry.MutationId);
             }
-            hub.Publish(new FanoutBatch(position, last, serialised, changes));
+            hub.Publish(new LogBatch(position, last, serialised, changes));
             position = last;
         }
         if (oldestCommit != 0)

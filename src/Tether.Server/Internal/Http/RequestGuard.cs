@@ -49,7 +49,7 @@ internal sealed class RequestGuard : IDisposable
         }
         if (TryTake(userId) is { } retryAfter)
         {
-            await ErrorResults.WriteAsync(http, RateLimited(), retryAfter);
+            await ErrorResults.WriteAsync(http, ErrorResults.RateLimited, retryAfter);
             return null;
         }
         return userId;
@@ -67,10 +67,9 @@ internal sealed class RequestGuard : IDisposable
         {
             return null;
         }
-        return lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter) ? retryAfter : ErrorResults.RetryAfter;
     }
 
-    public static ErrorBody RateLimited() => new(ErrorCodes.RateLimited, "Too many requests for this user; retry later.");
 
     /// <summary>The user of a bearer token that came some other way than the request's header or query (a
     /// front end whose client can only put it in a payload: LiveStore), or null when it is not valid.</summary>

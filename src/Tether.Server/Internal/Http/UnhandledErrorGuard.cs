@@ -30,7 +30,7 @@ internal sealed partial class UnhandledErrorGuard(ILogger<UnhandledErrorGuard> l
         {
             // The database is restarting, failing over or out of connections: a retry will do, so say so.
             LogStoreUnavailable(e, http.Request.Path);
-            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; retry later."), TimeSpan.FromSeconds(1));
+            await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; retry later."), ErrorResults.RetryAfter);
         }
         catch (Exception e)
         {

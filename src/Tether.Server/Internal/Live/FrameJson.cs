@@ -10,14 +10,14 @@ namespace Tether.Server.Internal.Live;
 /// actions' bytes serialised once by the tailer.</summary>
 internal static class FrameJson
 {
-    public static byte[] Sync(long lastSyncId, IReadOnlyList<FanoutEntry> actions, string? ackClientId, long ackMutationId)
+    public static byte[] Sync(long lastSyncId, IReadOnlyList<LogBatchEntry> actions, string? ackClientId, long ackMutationId)
         => Build(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("type", FrameTypes.Sync);
             writer.WriteNumber("lastSyncId", lastSyncId);
             writer.WriteStartArray("sync");
-            foreach (FanoutEntry action in actions)
+            foreach (LogBatchEntry action in actions)
             {
                 writer.WriteRawValue(action.Json, skipInputValidation: true);
             }

@@ -17,7 +17,7 @@ internal enum LiveEnd
 /// connection's frames, send them; send a heartbeat when nothing else was sent for a while.</summary>
 internal static class LiveLoop
 {
-    public static async Task<LiveEnd> RunAsync(Subscription subscription, LiveSession session, Func<OutgoingFrame, Task> send, TimeSpan heartbeat, CancellationToken cancellationToken)
+    public static async Task<LiveEnd> RunAsync(LogSubscription subscription, LiveSession session, Func<OutgoingFrame, Task> send, TimeSpan heartbeat, CancellationToken cancellationToken)
     {
         try
         {
@@ -39,7 +39,7 @@ internal static class LiveLoop
                 {
                     return subscription.Overflowed ? LiveEnd.SlowReader : LiveEnd.ServerStopping;
                 }
-                while (subscription.Batches.TryRead(out FanoutBatch? batch))
+                while (subscription.Batches.TryRead(out LogBatch? batch))
                 {
                     foreach (OutgoingFrame frame in await session.FramesForAsync(batch, cancellationToken))
                     {

@@ -18,7 +18,7 @@ internal sealed class LiveSession(string userId, string? clientId, IReadOnlySet<
     public long LastSyncId { get; private set; } = lastSyncId;
 
     /// <summary>The frames for one batch, in order. The batch must start where this session stands.</summary>
-    public async Task<List<OutgoingFrame>> FramesForAsync(FanoutBatch batch, CancellationToken cancellationToken)
+    public async Task<List<OutgoingFrame>> FramesForAsync(LogBatch batch, CancellationToken cancellationToken)
     {
         if (batch.AfterSyncId != LastSyncId)
         {
@@ -48,21 +48,18 @@ internal sealed class LiveSession(string userId, string? clientId, IReadOnlySet<
     /// <summary>An empty sync frame at the current position (a heartbeat).</summary>
     public OutgoingFrame Heartbeat() => new(FrameJson.Sync(LastSyncId, [], null, 0), LastSyncId);
 
-    /// <summary>Moves the session to a position reached by other means (catch-up from the store).</summary>
-    public void AdvanceTo(long syncId) => LastSyncId = Math.Max(LastSyncId, syncId);
-
-    private int AddSyncFrame(List<OutgoingFrame> frames, IReadOnlyList<FanoutEntry> entries, int start, long upTo)
+    private int AddSyncFrame(List<OutgoingFrame> frames, IReadOnlyList<LogBatchEntry> entries, int start, long upTo)
     {
         if (upTo <= LastSyncId)
         {
             return start;
         }
-        var visible = new List<FanoutEntry>();
+        var visible = new List<LogBatchEntry>();
         long ack = 0;
         int i = start;
         for (; i < entries.Count && entries[i].SyncId <= upTo; i++)
         {
-            FanoutEntry entry = entries[i];
+            LogBatchEntry entry = entries[i];
             if (IsVisible(entry))
             {
                 visible.Add(entry);
@@ -77,7 +74,7 @@ internal sealed class LiveSession(string userId, string? clientId, IReadOnlySet<
         return i;
     }
 
-    private bool IsVisible(FanoutEntry entry)
+    private bool IsVisible(LogBatchEntry entry)
     {
         foreach (string group in entry.SyncGroups)
         {

@@ -9,4 +9,7 @@ internal sealed partial class MutationPipeline
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Mutator '{Name}' (or the group resolver) threw on mutation {MutationId} of client {ClientId}; the mutation was rejected as internal.")]
     private partial void LogMutatorFailed(Exception exception, string name, long mutationId, string clientId);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "A front end's unit of work for user {UserId} threw; it was rejected as internal and nothing of it was written.")]
+    private partial void LogUnitFailed(Exception exception, string userId);
 }

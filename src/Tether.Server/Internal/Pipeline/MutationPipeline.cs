@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tether.Mutators;
 using Tether.Protocol;
+using Tether.Server.Extensibility;
 using Tether.Server.Internal.Fanout;
 using Tether.Server.Storage;
 
@@ -23,32 +24,30 @@ internal sealed partial class MutationPipeline(
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
-    ILogger<MutationPipeline> logger) : BackgroundService
+    ILogger<MutationPipeline> logger) : BackgroundService, ITetherWriter
 {
     private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
     private readonly WriterGroupCache _groupCache = new();
 
-    /// <summary>Queues a push and waits for its outcome. <paramref name="callerGone"/> ends the wait's purpose: what
-    /// of the push has not run yet when it is cancelled is skipped.</summary>
-    public Task<PushOutcome> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
+    public Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
         => EnqueueAsync(new PushWork(userId, request, userId, callerGone));
 
-    /// <summary>Runs <paramref name="mutator"/> once in the next commit, outside any client's mutation-id sequence
-    /// (see <see cref="PushWork(string, string, IMutator, JsonElement, string, CancellationToken)"/>), charged to
-    /// <paramref name="owner"/>'s share of the writer (by default <paramref name="userId"/>); null when it was not run
-    /// (the store is unavailable or the server overloaded: nothing of it was written).</summary>
-    public async Task<MutationResult?> RunDirectAsync(string userId, string clientId, IMutator mutator, JsonElement args, string? owner = null, CancellationToken callerGone = default)
+    public async Task<WriteOutcome<T>> WriteAsync<T>(WriteOptions options, Func<IWriteScope, CancellationToken, ValueTask<T>> unit, CancellationToken callerGone = default)
     {
-        PushOutcome outcome = await EnqueueAsync(new PushWork(userId, clientId, mutator, args, owner ?? userId, callerGone)).ConfigureAwait(false);
-        return outcome.Result?.Results[0];
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(unit);
+        // The value of the run that was committed: a failed batch runs the unit again on its own.
+        T value = default!;
+        WriteOutcome<PushResult> outcome = await EnqueueAsync(new PushWork(options, async (scope, cancellationToken) => value = await unit(scope, cancellationToken).ConfigureAwait(false), callerGone)).ConfigureAwait(false);
+        return outcome.Status == WriteStatus.Applied ? WriteOutcome<T>.Applied(value) : outcome.Cast<T>();
     }
 
-    private Task<PushOutcome> EnqueueAsync(PushWork work)
+    private Task<WriteOutcome<PushResult>> EnqueueAsync(PushWork work)
     {
         if (queue.TryEnqueue(work) is { } refused)
         {
-            metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", refused.Error!.Code));
-            return Task.FromResult(refused);
+            metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", refused.Code));
+            return Task.FromResult(WriterRefusals.AsOutcome(refused));
         }
         return work.Outcome;
     }
@@ -75,7 +74,7 @@ internal sealed partial class MutationPipeline(
         }
         foreach (PushWork left in queue.Complete())
         {
-            left.Complete(PushOutcome.Unavailable);
+            left.Refuse(WriterRefusals.Unavailable);
         }
     }
 
@@ -92,20 +91,20 @@ internal sealed partial class MutationPipeline(
     /// 503.</summary>
     private async Task CommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
     {
-        PushOutcome[]? outcomes = await TryCommitAsync(batch, cancellationToken);
+        WriteOutcome<PushResult>[]? outcomes = await TryCommitAsync(batch, cancellationToken);
         if (outcomes is null && batch.Count > 1 && !cancellationToken.IsCancellationRequested)
         {
-            outcomes = new PushOutcome[batch.Count];
+            outcomes = new WriteOutcome<PushResult>[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
-                outcomes[i] = (await TryCommitAsync([batch[i]], cancellationToken))?[0] ?? PushOutcome.Unavailable;
+                outcomes[i] = (await TryCommitAsync([batch[i]], cancellationToken))?[0] ?? WriterRefusals.AsOutcome(WriterRefusals.Unavailable);
             }
         }
         for (int i = 0; i < batch.Count; i++)
         {
             PushWork work = batch[i].Work;
-            PushOutcome outcome = outcomes?[i] ?? PushOutcome.Unavailable;
-            if (outcome.Result is not { } result)
+            WriteOutcome<PushResult> outcome = outcomes?[i] ?? WriterRefusals.AsOutcome(WriterRefusals.Unavailable);
+            if (outcome.Value is not { } result)
             {
                 // Earlier slices stay committed; the client's retry finds them as duplicates.
                 work.Complete(outcome);
@@ -116,7 +115,7 @@ internal sealed partial class MutationPipeline(
             {
                 if (work.CallerGone.IsCancellationRequested)
                 {
-                    work.Complete(PushOutcome.Unavailable);
+                    work.Refuse(WriterRefusals.Unavailable);
                 }
                 else
                 {
@@ -127,12 +126,12 @@ internal sealed partial class MutationPipeline(
     }
 
     /// <summary>Runs the slices in one transaction and commits it; null when nothing could be committed.</summary>
-    private async Task<PushOutcome[]?> TryCommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
+    private async Task<WriteOutcome<PushResult>[]?> TryCommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
         {
-            var outcomes = new PushOutcome[batch.Count];
+            var outcomes = new WriteOutcome<PushResult>[batch.Count];
             await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken))
             {
                 _groupCache.Begin(transaction.Head);
@@ -165,31 +164,75 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    private async Task<PushOutcome> RunPushAsync(BatchRun run, PushSlice slice, CancellationToken cancellationToken)
+    private async Task<WriteOutcome<PushResult>> RunPushAsync(BatchRun run, PushSlice slice, CancellationToken cancellationToken)
     {
         PushWork work = slice.Work;
-        PushRequest request = slice.Request;
-        if (work.Direct is { } direct)
+        if (work.Unit is { } unit)
         {
-            MutationResult outcome = await RunMutationAsync(run, work.UserId, request.ClientId, request.Mutations[0], direct, cancellationToken);
-            return PushOutcome.Of(new PushResult([outcome], 0));
+            return await RunUnitAsync(run, work.UserId, unit, cancellationToken);
         }
+        return await RunClientPushAsync(run, work.UserId, slice.Request!, slice.IsFirst, cancellationToken);
+    }
+
+    /// <summary>Runs a unit of work in a savepoint of its own: whatever it wrote is undone when it fails.</summary>
+    private async Task<WriteOutcome<PushResult>> RunUnitAsync(BatchRun run, string userId, WriteUnit unit, CancellationToken cancellationToken)
+    {
+        ITetherWriteTransaction transaction = run.Transaction;
+        var scope = new WriteScope(this, run, userId);
+        await transaction.SavepointAsync(cancellationToken);
+        ErrorBody error;
+        try
+        {
+            await unit(scope, cancellationToken);
+            await transaction.ReleaseSavepointAsync(cancellationToken);
+            return WriteOutcome<PushResult>.Applied(new PushResult([], 0));
+        }
+        catch (WriteRejectedException rejected)
+        {
+            error = rejected.Error;
+        }
+        catch (MutationRejectedException rejected)
+        {
+            error = rejected.ToError();
+        }
+        catch (StoreFailureException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogUnitFailed(e, userId);
+            error = new ErrorBody(ErrorCodes.Internal, "The server failed to run this write.");
+        }
+        finally
+        {
+            scope.Close();
+        }
+        await transaction.RollbackToSavepointAsync(cancellationToken);
+        // Group changes its mutations reported were undone with them.
+        run.ForgetAll();
+        return WriteOutcome<PushResult>.Rejected(error);
+    }
+
+    /// <summary>Runs a client's mutations under its mutation-id sequence.</summary>
+    internal async Task<WriteOutcome<PushResult>> RunClientPushAsync(BatchRun run, string userId, PushRequest request, bool isFirst, CancellationToken cancellationToken)
+    {
         ITetherWriteTransaction transaction = run.Transaction;
         ClientState? client = await transaction.GetClientAsync(request.ClientId, cancellationToken);
-        if (client is not null && client.UserId != work.UserId)
+        if (client is not null && client.UserId != userId)
         {
-            return PushOutcome.Failed(new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."));
+            return WriteOutcome<PushResult>.Rejected(new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."));
         }
         long lastMutationId = client?.LastMutationId ?? 0;
         Mutation? firstNew = request.Mutations.FirstOrDefault(m => m.Id > lastMutationId);
         if (firstNew is not null && firstNew.Id != lastMutationId + 1)
         {
-            return PushOutcome.Failed(new ErrorBody(ErrorCodes.MutationGap, $"The next mutation id of this client is {lastMutationId + 1}.")
+            return WriteOutcome<PushResult>.Rejected(new ErrorBody(ErrorCodes.MutationGap, $"The next mutation id of this client is {lastMutationId + 1}.")
             {
                 Expected = lastMutationId + 1,
             });
         }
-        if (client is not null && slice.IsFirst && request.Mutations.Count > 0)
+        if (client is not null && isFirst && request.Mutations.Count > 0)
         {
             // Refusals are kept only until the client shows it has their answers, or the table would grow for ever.
             // Only a push's first slice shows that: the later ones follow refusals the client has not seen yet.
@@ -211,7 +254,7 @@ internal sealed partial class MutationPipeline(
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", again.Status), new KeyValuePair<string, object?>("retry", true));
                 continue;
             }
-            MutationResult result = await RunMutationAsync(run, work.UserId, request.ClientId, mutation, cancellationToken);
+            MutationResult result = await RunMutationAsync(run, userId, request.ClientId, mutation, cancellationToken);
             if (result.Status == MutationStatus.Rejected)
             {
                 ErrorBody error = result.Error!;
@@ -223,9 +266,9 @@ internal sealed partial class MutationPipeline(
         }
         if (client is null || lastMutationId != client.LastMutationId)
         {
-            await transaction.SetLastMutationIdAsync(request.ClientId, work.UserId, lastMutationId, cancellationToken);
+            await transaction.SetLastMutationIdAsync(request.ClientId, userId, lastMutationId, cancellationToken);
         }
-        return PushOutcome.Of(new PushResult(results, lastMutationId));
+        return WriteOutcome<PushResult>.Applied(new PushResult(results, lastMutationId));
     }
 
     private async Task<MutationResult> RunMutationAsync(BatchRun run, string userId, string clientId, Mutation mutation, CancellationToken cancellationToken)
@@ -239,28 +282,16 @@ internal sealed partial class MutationPipeline(
 
     private async Task<MutationResult> RunMutationAsync(BatchRun run, string userId, string clientId, Mutation mutation, IMutator mutator, CancellationToken cancellationToken)
     {
-        ITetherWriteTransaction transaction = run.Transaction;
-        IReadOnlySet<string> userGroups;
         try
         {
-            userGroups = await run.UserGroupsAsync(userId, cancellationToken);
-        }
-        catch (Exception e) when (e is not StoreFailureException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-        {
-            LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
-            return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
-        }
-        var context = new ServerMutationContext(transaction, userGroups, userId, run.Now, clientId, mutation.Id);
-        await transaction.SavepointAsync(cancellationToken);
-        try
-        {
-            await mutator.ExecuteAsync(context, mutation.Args, cancellationToken);
-            await context.CompleteAsync(cancellationToken);
-            await transaction.ReleaseSavepointAsync(cancellationToken);
+            await MutateAsync(run, userId, clientId, mutation.Id, async (context, token) =>
+            {
+                await mutator.ExecuteAsync(context, mutation.Args, token);
+                return true;
+            }, cancellationToken);
         }
         catch (MutationRejectedException rejected)
         {
-            await transaction.RollbackToSavepointAsync(cancellationToken);
             return MutationResult.Rejected(mutation.Id, rejected.ToError());
         }
         catch (StoreFailureException)
@@ -269,21 +300,43 @@ internal sealed partial class MutationPipeline(
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A bug in a mutator must not wedge the client's queue: the mutation is consumed as 'internal', nothing
-            // of it is written, and only the server's log has the details.
-            await transaction.RollbackToSavepointAsync(cancellationToken);
+            // A bug in a mutator (or the group resolver) must not wedge the client's queue: the mutation is consumed as
+            // 'internal', nothing of it is written, and only the server's log has the details.
             LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
         }
+        return MutationResult.Applied(mutation.Id, run.Transaction.Head);
+    }
+
+    /// <summary>Runs one mutation's body in a savepoint: its writes stay when it returns and are undone when it throws
+    /// (the exception goes on to the caller). The group changes it reports count from then on.</summary>
+    internal static async ValueTask<T> MutateAsync<T>(BatchRun run, string userId, string clientId, long mutationId, Func<IMutationContext, CancellationToken, ValueTask<T>> body, CancellationToken cancellationToken)
+    {
+        IReadOnlySet<string> userGroups = await run.UserGroupsAsync(userId, cancellationToken);
+        ITetherWriteTransaction transaction = run.Transaction;
+        var context = new ServerMutationContext(transaction, userGroups, userId, run.Now, clientId, mutationId);
+        await transaction.SavepointAsync(cancellationToken);
+        T value;
+        try
+        {
+            value = await body(context, cancellationToken);
+            await context.CompleteAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not StoreFailureException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            await transaction.RollbackToSavepointAsync(cancellationToken);
+            throw;
+        }
+        await transaction.ReleaseSavepointAsync(cancellationToken);
         run.Apply(context.GroupChanges);
-        return MutationResult.Applied(mutation.Id, transaction.Head);
+        return value;
     }
 
     /// <summary>State shared by the slices of one batch: the transaction, its clock, and users' groups as of the
     /// transaction so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
     /// resolver's cost, O(the user's groups)); a mutation that says exactly which groups it granted adds them (on a
     /// copy: the batch may yet fail), and one that revokes a group or does not say makes them be resolved again.</summary>
-    private sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
+    internal sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
         private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
@@ -325,6 +378,13 @@ internal sealed partial class MutationPipeline(
                     _userGroups[change.UserId] = own;
                 }
             }
+        }
+
+        /// <summary>Forgets every user's groups this batch knows: writes that changed them may have been undone.</summary>
+        public void ForgetAll()
+        {
+            _forgotten.UnionWith(_userGroups.Keys);
+            _userGroups.Clear();
         }
 
         /// <summary>Hands what this batch knows to the cache once it is committed.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tether.Protocol;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 
@@ -58,23 +59,23 @@ internal sealed class PushQueue
     }
 
     /// <summary>Queues a push; returns the refusal when it may not wait (null when queued).</summary>
-    public PushOutcome? TryEnqueue(PushWork work)
+    public ErrorBody? TryEnqueue(PushWork work)
     {
         lock (_gate)
         {
             if (_completed)
             {
-                return PushOutcome.Unavailable;
+                return WriterRefusals.Unavailable;
             }
             if (_queuedPushes >= _limits.MaxQueuedPushes || OldestWaitLocked() > _limits.MaxQueueWait)
             {
-                return PushOutcome.Overloaded;
+                return WriterRefusals.Overloaded;
             }
             OwnerQueue owner = OwnerOf(work.Owner);
             // A user with nothing queued may always queue one push, however long.
             if (owner.Mutations > 0 && owner.Mutations + work.Cost > _limits.MaxQueuedMutationsPerUser)
             {
-                return PushOutcome.UserQueueFull;
+                return WriterRefusals.UserQueueFull;
             }
             AddLocked(owner, work, atFront: false);
         }
@@ -101,7 +102,7 @@ internal sealed class PushQueue
         }
         else
         {
-            work.Complete(PushOutcome.Unavailable);
+            work.Refuse(WriterRefusals.Unavailable);
         }
     }
 
@@ -149,8 +150,7 @@ internal sealed class PushQueue
                         continue;
                     }
                     PushSlice slice = work.TakeSlice(share);
-                    // An empty push costs a read and a write too: it counts as one mutation.
-                    int cost = Math.Max(1, slice.Request.Mutations.Count);
+                    int cost = slice.Cost;
                     share -= cost;
                     budget -= cost;
                     batch.Add(slice);
@@ -271,7 +271,7 @@ internal sealed class PushQueue
     {
         // Nobody waits for this answer; running the push would only delay those who do.
         _metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", "caller_gone"));
-        work.Complete(PushOutcome.Unavailable);
+        work.Refuse(WriterRefusals.Unavailable);
     }
 
     /// <summary>A user with more queued work waits for its next turn; one with none is forgotten.</summary>

@@ -6,7 +6,6 @@ namespace Tether.Server.Internal.Pipeline;
 /// <summary>Checks the shape of a push before it reaches the writer, so the writer only sees well-formed batches.</summary>
 internal static class PushValidation
 {
-    private const int MaxNameLength = 128;
 
     public static ErrorBody? Validate(PushRequest request, TetherLimits limits)
     {
@@ -33,9 +32,9 @@ internal static class PushValidation
             {
                 return Bad("Mutation ids of a push are consecutive and ascending.");
             }
-            if (string.IsNullOrEmpty(mutation.Name) || mutation.Name.Length > MaxNameLength)
+            if (string.IsNullOrEmpty(mutation.Name) || mutation.Name.Length > limits.MaxMutatorNameLength)
             {
-                return Bad($"A mutation name has 1 to {MaxNameLength} characters.");
+                return Bad($"A mutation name has 1 to {limits.MaxMutatorNameLength} characters.");
             }
         }
         return null;

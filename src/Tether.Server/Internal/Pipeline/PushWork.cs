@@ -1,15 +1,22 @@
-using System.Text.Json;
-using Tether.Mutators;
 using Tether.Protocol;
+using Tether.Server.Extensibility;
 
 namespace Tether.Server.Internal.Pipeline;
 
-/// <summary>One push waiting for the writer: who sent it, what, who is charged for it, and where its answer goes. A
-/// long push runs in slices over several commits (see <see cref="PushQueue"/>), so it carries how far it got.</summary>
+/// <summary>A front end's unit of work, run whole inside the writer's transaction.</summary>
+internal delegate ValueTask WriteUnit(IWriteScope scope, CancellationToken cancellationToken);
+
+/// <summary>One piece of work waiting for the writer: a client's push or a front end's unit of work; who sent it, who
+/// is charged for it, and where its answer goes. A long push runs in slices over several commits (see
+/// <see cref="PushQueue"/>), so it carries how far it got; a unit is never split.</summary>
 internal sealed class PushWork
 {
-    private readonly TaskCompletionSource<PushOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<MutationResult> _results;
+    /// <summary>What a unit's work answers when committed: its own value travels in the unit's closure.</summary>
+    private static readonly PushResult UnitCommitted = new([], 0);
+
+    private readonly TaskCompletionSource<WriteOutcome<PushResult>> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<MutationResult> _results = [];
+    private readonly int _unitCost;
     private long _lastMutationId;
 
     public PushWork(string userId, PushRequest request, string owner, CancellationToken callerGone)
@@ -18,21 +25,24 @@ internal sealed class PushWork
         Request = request;
         Owner = owner;
         CallerGone = callerGone;
-        _results = new List<MutationResult>(request.Mutations.Count);
     }
 
-    /// <summary>A single mutation of a front end (LiveStore, Replicache) whose own protocol makes a retry safe: it runs
-    /// outside the client's mutation-id sequence, with the given mutator instance rather than a registered one.</summary>
-    public PushWork(string userId, string clientId, IMutator mutator, JsonElement args, string owner, CancellationToken callerGone)
-        : this(userId, new PushRequest(clientId, [new Mutation(0, mutator.Name, args)]), owner, callerGone)
+    public PushWork(WriteOptions options, WriteUnit unit, CancellationToken callerGone)
     {
-        Direct = mutator;
+        UserId = options.UserId;
+        Owner = options.Owner ?? options.UserId;
+        CallerGone = callerGone;
+        Unit = unit;
+        _unitCost = Math.Max(1, options.Cost);
     }
 
     /// <summary>The user the mutations run as.</summary>
     public string UserId { get; }
-    public PushRequest Request { get; }
-    public IMutator? Direct { get; }
+
+    /// <summary>The client's push; null for a unit of work.</summary>
+    public PushRequest? Request { get; }
+
+    public WriteUnit? Unit { get; }
 
     /// <summary>Whose fair share of the writer this push uses: the authenticated caller.</summary>
     public string Owner { get; }
@@ -40,19 +50,19 @@ internal sealed class PushWork
     /// <summary>Cancelled when nobody waits for the answer any more; the writer then skips what is left.</summary>
     public CancellationToken CallerGone { get; }
 
-    public Task<PushOutcome> Outcome => _outcome.Task;
+    public Task<WriteOutcome<PushResult>> Outcome => _outcome.Task;
 
-    /// <summary>Index of the first mutation no commit has run yet.</summary>
+    /// <summary>Index of the first mutation no commit has run yet (for a unit: 1 once taken).</summary>
     public int Next { get; private set; }
 
-    public int Remaining => Request.Mutations.Count - Next;
+    public int Remaining => (Request?.Mutations.Count ?? 1) - Next;
 
     /// <summary>When this push last entered the queue (a stopwatch timestamp).</summary>
     public long QueuedAt { get; set; }
 
     /// <summary>What waiting costs its user's share: its mutations, and at least one, since even an empty push reads
-    /// and writes its client's state.</summary>
-    public int Cost => Math.Max(1, Remaining);
+    /// and writes its client's state; a unit's declared cost.</summary>
+    public int Cost => Unit is null ? Math.Max(1, Remaining) : _unitCost;
 
     /// <summary>Its node in its owner's queue while queued (null when not queued).</summary>
     public LinkedListNode<PushWork>? InOwnerQueue { get; set; }
@@ -62,39 +72,51 @@ internal sealed class PushWork
     /// <summary>Takes the next <paramref name="count"/> mutations for a commit.</summary>
     public PushSlice TakeSlice(int count)
     {
+        if (Request is null)
+        {
+            Next = 1;
+            return new PushSlice(this, null, IsFirst: true, _unitCost);
+        }
         int start = Next;
         count = Math.Min(count, Remaining);
         IReadOnlyList<Mutation> mutations = start == 0 && count == Request.Mutations.Count
             ? Request.Mutations
             : [.. Request.Mutations.Skip(start).Take(count)];
         Next = start + count;
-        return new PushSlice(this, new PushRequest(Request.ClientId, mutations), IsFirst: start == 0);
+        return new PushSlice(this, new PushRequest(Request.ClientId, mutations), IsFirst: start == 0, Math.Max(1, mutations.Count));
     }
 
     /// <summary>Adds a committed slice's results; answers the push when it was the last slice.</summary>
     public void Accept(PushResult slice)
     {
+        if (Unit is not null)
+        {
+            Complete(WriteOutcome<PushResult>.Applied(UnitCommitted));
+            return;
+        }
         _results.AddRange(slice.Results);
         _lastMutationId = slice.LastMutationId;
         if (Remaining == 0)
         {
-            Complete(PushOutcome.Of(new PushResult(_results, _lastMutationId)));
+            Complete(WriteOutcome<PushResult>.Applied(new PushResult(_results, _lastMutationId)));
         }
     }
 
-    public void Complete(PushOutcome outcome) => _outcome.TrySetResult(outcome);
+    public void Complete(WriteOutcome<PushResult> outcome) => _outcome.TrySetResult(outcome);
+
+    public void Refuse(ErrorBody refusal) => Complete(WriteOutcome<PushResult>.Unavailable(refusal));
 }
 
-/// <summary>The part of a push that one commit runs.</summary>
-internal sealed record PushSlice(PushWork Work, PushRequest Request, bool IsFirst);
+/// <summary>The part of a piece of work that one commit runs (a unit's whole, with a null request), and what it costs
+/// its owner's share.</summary>
+internal sealed record PushSlice(PushWork Work, PushRequest? Request, bool IsFirst, int Cost);
 
-/// <summary>The answer to a push: a result, or an error for the whole request.</summary>
-internal sealed record PushOutcome(PushResult? Result, ErrorBody? Error)
+/// <summary>The writer's refusals of work it did not run.</summary>
+internal static class WriterRefusals
 {
-    public static PushOutcome Of(PushResult result) => new(result, null);
-    public static PushOutcome Failed(ErrorBody error) => new(null, error);
+    public static readonly ErrorBody Unavailable = new(ErrorCodes.Unavailable, "The store is unavailable; retry later.");
+    public static readonly ErrorBody Overloaded = new(ErrorCodes.Unavailable, "The server is overloaded; retry later.");
+    public static readonly ErrorBody UserQueueFull = new(ErrorCodes.RateLimited, "This user has too many mutations waiting for the writer; retry later.");
 
-    public static readonly PushOutcome Unavailable = Failed(new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; retry later."));
-    public static readonly PushOutcome Overloaded = Failed(new ErrorBody(ErrorCodes.Unavailable, "The server is overloaded; retry later."));
-    public static readonly PushOutcome UserQueueFull = Failed(new ErrorBody(ErrorCodes.RateLimited, "This user has too many mutations waiting for the writer; retry later."));
+    public static WriteOutcome<PushResult> AsOutcome(ErrorBody refusal) => WriteOutcome<PushResult>.Unavailable(refusal);
 }

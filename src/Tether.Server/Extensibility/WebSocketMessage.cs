@@ -1,11 +1,12 @@
 using System.Buffers;
 using System.Net.WebSockets;
 
-namespace Tether.Server.Internal.Live;
+namespace Tether.Server.Extensibility;
 
 /// <summary>How a read of one message ended.</summary>
-internal enum WebSocketRead
+public enum WebSocketRead
 {
+    /// <summary>A whole message was read.</summary>
     Message,
     /// <summary>The client closed its half.</summary>
     Closed,
@@ -14,7 +15,7 @@ internal enum WebSocketRead
 }
 
 /// <summary>One message read whole, in pooled memory that <see cref="Dispose"/> gives back.</summary>
-internal sealed class WebSocketMessage : IDisposable
+public sealed class WebSocketMessage : IDisposable
 {
     private byte[]? _buffer;
     private readonly int _length;
@@ -26,11 +27,16 @@ internal sealed class WebSocketMessage : IDisposable
         _length = length;
     }
 
+    /// <summary>The read that found the client's close.</summary>
     public static WebSocketMessage Closed { get; } = new(WebSocketRead.Closed, null, 0);
+
+    /// <summary>The read that found a message over the limit.</summary>
     public static WebSocketMessage TooBig { get; } = new(WebSocketRead.TooBig, null, 0);
 
+    /// <summary>How the read ended.</summary>
     public WebSocketRead Result { get; }
 
+    /// <summary>The message's bytes; valid until <see cref="Dispose"/>.</summary>
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
 
     /// <summary>
@@ -80,6 +86,21 @@ internal sealed class WebSocketMessage : IDisposable
             return TooBig;
         }
         return new WebSocketMessage(WebSocketRead.Message, buffer, length);
+    }
+
+    /// <summary>Starts the close handshake: sends the close frame with <paramref name="status"/> and
+    /// <paramref name="reason"/> when the socket can still send one, waiting at most <paramref name="timeout"/>. False
+    /// when the socket was past sending.</summary>
+    public static async Task<bool> SendCloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason, TimeSpan timeout, CancellationToken aborted = default)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return false;
+        }
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        bounded.CancelAfter(timeout);
+        await socket.CloseOutputAsync(status, reason, bounded.Token).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>After the server's close: reads and drops what the client still sends until its own close arrives or
@@ -139,6 +160,7 @@ internal sealed class WebSocketMessage : IDisposable
         return larger;
     }
 
+    /// <summary>Gives the message's memory back to the pool.</summary>
     public void Dispose()
     {
         if (_buffer is { } buffer)

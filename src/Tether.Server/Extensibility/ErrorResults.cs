@@ -2,11 +2,24 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Tether.Protocol;
 
-namespace Tether.Server.Internal.Http;
+namespace Tether.Server.Extensibility;
 
-/// <summary>Writes the protocol's error shape; the one place where a status code meets an error code.</summary>
-internal static class ErrorResults
+/// <summary>Writes the protocol's error shape (<c>{"error":{"code","message",...}}</c>); the one place where a status
+/// code meets an error code.</summary>
+public static class ErrorResults
 {
+    /// <summary>How long a client told <c>unavailable</c> or <c>rate_limited</c> waits before it retries, when nothing
+    /// more precise is known: short, because the store or the writer usually recovers within it.</summary>
+    public static TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The error every front end answers when a user is over its request rate.</summary>
+    public static ErrorBody RateLimited { get; } = new(ErrorCodes.RateLimited, "Too many requests for this user; retry later.");
+
+    /// <summary>The error a connection ends with when the token it was admitted with expires.</summary>
+    public static ErrorBody TokenExpired { get; } = new(ErrorCodes.Unauthorized, "The token expired; reconnect with a new one.");
+
+    /// <summary>Answers with <paramref name="error"/> and <paramref name="status"/>; a response already started is
+    /// aborted instead, since its status can no longer change.</summary>
     public static async Task WriteAsync(HttpContext http, int status, ErrorBody error, TimeSpan? retryAfter = null)
     {
         if (http.Response.HasStarted)
@@ -28,6 +41,7 @@ internal static class ErrorResults
     public static void SetRetryAfter(HttpResponse response, TimeSpan delay)
         => response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The HTTP status of a protocol error code (500 for a code it does not know).</summary>
     public static int StatusOf(string code) => code switch
     {
         ErrorCodes.BadRequest or ErrorCodes.InvalidArgs or ErrorCodes.UnknownMutator => StatusCodes.Status400BadRequest,
@@ -43,6 +57,7 @@ internal static class ErrorResults
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>Answers with <paramref name="error"/> and the status of its code.</summary>
     public static Task WriteAsync(HttpContext http, ErrorBody error, TimeSpan? retryAfter = null)
         => WriteAsync(http, StatusOf(error.Code), error, retryAfter);
 }

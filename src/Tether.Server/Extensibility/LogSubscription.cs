@@ -1,20 +1,23 @@
 using System.Threading.Channels;
 
-namespace Tether.Server.Internal.Fanout;
+using Tether.Server.Internal.Fanout;
 
-/// <summary>A connection's place in the fan-out: a bounded queue of batches after <see cref="StartSyncId"/>.
-/// When the queue is full the subscription is cut (a slow reader resumes with delta instead of growing memory).</summary>
-internal sealed class Subscription : IDisposable
+namespace Tether.Server.Extensibility;
+
+/// <summary>A connection's place in the committed-log feed (<see cref="ITetherLogFeed.Subscribe"/>): a bounded queue
+/// of batches after <see cref="StartSyncId"/>. When the queue is full the subscription is cut: a slow reader must catch
+/// up from the log (a snapshot's log read) and subscribe again, instead of growing the server's memory.</summary>
+public sealed class LogSubscription : IDisposable
 {
-    private readonly Channel<FanoutBatch> _queue;
+    private readonly Channel<LogBatch> _queue;
     private readonly FanoutHub _hub;
     private readonly CancellationTokenSource _cut = new();
 
-    public Subscription(FanoutHub hub, long startSyncId, int capacity)
+    internal LogSubscription(FanoutHub hub, long startSyncId, int capacity)
     {
         _hub = hub;
         StartSyncId = startSyncId;
-        _queue = Channel.CreateBounded<FanoutBatch>(new BoundedChannelOptions(capacity)
+        _queue = Channel.CreateBounded<LogBatch>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -28,7 +31,9 @@ internal sealed class Subscription : IDisposable
     /// <summary>True once the queue overflowed; the reader finds the queue completed.</summary>
     public bool Overflowed { get; private set; }
 
-    public ChannelReader<FanoutBatch> Batches => _queue.Reader;
+    /// <summary>The batches committed after <see cref="StartSyncId"/>, in order; completed when the subscription is cut
+    /// or the server stops.</summary>
+    public ChannelReader<LogBatch> Batches => _queue.Reader;
 
     /// <summary>Cancelled when the subscription is cut for being slow, so a send blocked on a reader that does not
     /// read is abandoned too.</summary>
@@ -36,7 +41,7 @@ internal sealed class Subscription : IDisposable
 
     /// <summary>Called by the hub with its lock held; returns false when the queue is full and the subscriber must be
     /// cut (<see cref="CutOff"/>, outside the lock: cancellation runs callbacks).</summary>
-    internal bool Offer(FanoutBatch batch)
+    internal bool Offer(LogBatch batch)
     {
         if (_queue.Writer.TryWrite(batch))
         {
@@ -51,6 +56,7 @@ internal sealed class Subscription : IDisposable
 
     internal void Complete() => _queue.Writer.TryComplete();
 
+    /// <summary>Leaves the feed.</summary>
     // The token source is not disposed: the hub may still cut a subscription its connection has just left, and a
     // source without timers holds nothing that needs releasing.
     public void Dispose() => _hub.Unsubscribe(this);

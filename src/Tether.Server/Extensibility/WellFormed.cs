@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Tether.Server.Internal.Http;
+namespace Tether.Server.Extensibility;
 
 /// <summary>
 /// The one check every front end runs on what a client sends, before anything reads it: JSON text must be valid
@@ -11,7 +11,7 @@ namespace Tether.Server.Internal.Http;
 /// is read (InvalidOperationException for the strings, ArgumentException for a repeated name in a JsonObject), far
 /// from any answer a client could be given; after this check they cannot.
 /// </summary>
-internal static class WellFormed
+public static class WellFormed
 {
     /// <summary>True when <paramref name="value"/> is well-formed UTF-16 (every surrogate in a pair); null counts as
     /// well-formed, for optional values.</summary>

@@ -2,12 +2,12 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 
-namespace Tether.Server.Internal.Http;
+namespace Tether.Server.Extensibility;
 
 /// <summary>Reads a whole request body, refusing it as soon as it passes the size limit; every front end reads its
 /// bodies here. A body slower than Kestrel's minimum data rate throws Kestrel's 408, which
-/// <see cref="UnhandledErrorGuard"/> answers as the client's fault.</summary>
-internal static class BodyReader
+/// <see cref="ITetherRequestGuard.HandleErrors"/> answers as the client's fault.</summary>
+public static class BodyReader
 {
     /// <summary>Returns the body, or null when it is larger than <paramref name="maxBytes"/>.</summary>
     public static async Task<byte[]?> ReadAsync(HttpContext http, int maxBytes)
