@@ -48,8 +48,9 @@ public sealed class RealClientTests
             await offline.ShutdownAsync();
         }
 
-        // Back online through a proxy that holds the server's answers: the client cannot see the newer events before
-        // it pushes its own on the old head, so the push is answered ServerAheadError; then the answers are let through.
+        // Back online through a proxy that holds the server's answers (not its Pongs, so the connection stays up): the
+        // client cannot see the newer events before it pushes its own on the old head, so the push is answered
+        // ServerAheadError; then the answers are let through.
         await using var proxy = new HeldAnswersProxy(server.BaseAddress.Port);
         Task released = ReleaseOnServerAheadAsync(meters, proxy);
         await using LiveStoreNodeClient back = await LiveStoreNodeClient.StartAsync(
@@ -60,7 +61,6 @@ public sealed class RealClientTests
         IReadOnlyList<LiveStoreRow> onlineRows = await online.WaitForAsync(15, Converge);
         Assert.Equal(backRows.Select(r => r.Id), onlineRows.Select(r => r.Id));
         Assert.Equal(15, (await server.Services.GetRequiredService<LiveStoreAdmin>().ListStoresAsync()).Single(s => s.StoreId == storeId).Head);
-        Assert.Equal(0, meters.Sum("tether.livestore.pushes", "outcome", "failed"));
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public sealed class RealClientTests
     private static async Task ReleaseOnServerAheadAsync(ServerMeters meters, HeldAnswersProxy proxy)
     {
         await meters.WaitUntilAsync(m => m.Sum("tether.livestore.pushes", "outcome", "ServerAhead") >= 1, "the offline client's push is answered ServerAheadError");
-        proxy.Release();
+        await proxy.ReleaseAsync();
     }
 
     private static int ClosedPort()
