@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using Microsoft.Data.Sqlite;
 using Tether.Client.Sqlite.Internal;
 
@@ -94,12 +95,12 @@ public sealed class SqliteLocalStore : ILocalStore
                     }
                 }
 
-                var records = new List<LocalRecord>();
+                var records = new List<StoredRecord>();
                 using (var reader = commands.ReadRecords.ExecuteReader())
                 {
                     while (reader.Read())
                     {
-                        records.Add(new LocalRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                        records.Add(new StoredRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
                     }
                 }
 

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 namespace Tether.Client;
 
 /// <summary>
@@ -42,11 +43,6 @@ public sealed record LocalMetadata
     public bool IsBootstrapped => FirstSyncId > 0 || LastSyncId > 0 || SyncGroups.Count > 0;
 }
 
-/// <summary>A confirmed record as stored: model, id and its JSON text.</summary>
-/// <param name="ModelName">The record's model.</param>
-/// <param name="Id">The record's id within its model.</param>
-/// <param name="Data">The record's JSON object as text, as the server sent it.</param>
-public sealed record LocalRecord(string ModelName, string Id, string Data);
 
 /// <summary>A mutation waiting for the server: its id, mutator name and JSON arguments.</summary>
 /// <param name="Id">The mutation's id (from <see cref="LocalMetadata.NextMutationId"/>); never reused.</param>
@@ -58,7 +54,7 @@ public sealed record PendingMutation(long Id, string Name, string Args);
 /// <param name="Metadata">The stored metadata; a new <see cref="LocalMetadata"/> for an empty store.</param>
 /// <param name="Records">Every confirmed record, in no particular order.</param>
 /// <param name="Pending">The pending mutations in ascending id order.</param>
-public sealed record LocalSnapshot(LocalMetadata Metadata, IReadOnlyList<LocalRecord> Records, IReadOnlyList<PendingMutation> Pending);
+public sealed record LocalSnapshot(LocalMetadata Metadata, IReadOnlyList<StoredRecord> Records, IReadOnlyList<PendingMutation> Pending);
 
 /// <summary>A change of one confirmed record: the full JSON text, or null to delete it.</summary>
 /// <param name="ModelName">The record's model.</param>

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 namespace Tether.Client;
 
 /// <summary>A local store that lives as long as the object: for tests and for apps that need no persistence.
@@ -14,7 +15,7 @@ public sealed class InMemoryLocalStore : ILocalStore
     {
         lock (_lock)
         {
-            LocalRecord[] records = [.. _records.Select(r => new LocalRecord(r.Key.Item1, r.Key.Item2, r.Value))];
+            StoredRecord[] records = [.. _records.Select(r => new StoredRecord(r.Key.Item1, r.Key.Item2, r.Value))];
             return ValueTask.FromResult(new LocalSnapshot(_metadata, records, [.. _pending.Values]));
         }
     }

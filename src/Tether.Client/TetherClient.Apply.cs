@@ -21,7 +21,7 @@ public sealed partial class TetherClient
         try
         {
             LocalMetadata metadata = snapshot.Metadata;
-            IReadOnlyList<LocalRecord> records = snapshot.Records;
+            IReadOnlyList<StoredRecord> records = snapshot.Records;
             IReadOnlyList<PendingMutation> pending = snapshot.Pending;
             if (metadata.UserId is not null && metadata.UserId != _options.UserId)
             {

@@ -13,6 +13,7 @@ public sealed class PostgreSqlTetherStore : ITetherStore
 {
     private readonly NpgsqlDataSource _dataSource;
 
+    /// <summary>A store on the database <paramref name="options"/> names; it opens connections only when used.</summary>
     public PostgreSqlTetherStore(PostgreSqlStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -27,18 +28,23 @@ public sealed class PostgreSqlTetherStore : ITetherStore
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
     }
 
+    /// <summary>The options the store was made with.</summary>
     public PostgreSqlStoreOptions Options { get; }
 
     internal NpgsqlDataSource DataSource => _dataSource;
 
+    /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken) => PgMigrator.MigrateAsync(_dataSource, cancellationToken);
 
+    /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
         => await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public async ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken)
         => await PgReadSnapshot.OpenAsync(_dataSource, cancellationToken).ConfigureAwait(false);
 
+    /// <inheritdoc />
     public async Task CompactAsync(long upToSyncId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(upToSyncId);
@@ -49,8 +55,8 @@ public sealed class PostgreSqlTetherStore : ITetherStore
             throw new ArgumentOutOfRangeException(nameof(upToSyncId), upToSyncId, $"Cannot compact beyond the head ({transaction.Head}).");
         }
         await transaction.CompactAsync(upToSyncId, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

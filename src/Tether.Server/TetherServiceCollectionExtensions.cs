@@ -44,7 +44,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<UnhandledErrorGuard>();
         services.TryAddSingleton<ITetherRequestGuard, TetherRequestGuard>();
         services.TryAddSingleton<LogTailer>();
-        services.TryAddSingleton<PushQueue>();
+        services.TryAddSingleton<WriterQueue>();
         services.TryAddSingleton<MutationPipeline>();
         services.TryAddSingleton<ITetherWriter>(sp => sp.GetRequiredService<MutationPipeline>());
         // Order matters: the store is migrated, then the tailer takes its start position, then pushes are taken.

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using Tether.Browser.Tests.Harness;
 using Tether.Client;
 using Tether.Client.Browser;
@@ -92,7 +93,7 @@ public sealed class IndexedDbLocalStoreTests
         Assert.Equal(metadata.SyncGroups, snapshot.Metadata.SyncGroups);
         Assert.Equal(metadata.NextMutationId, snapshot.Metadata.NextMutationId);
         Assert.Equal(
-            [new LocalRecord("Comment", "1", "{}"), new LocalRecord("Issue", "1", "{\"title\":\"a2\"}")],
+            [new StoredRecord("Comment", "1", "{}"), new StoredRecord("Issue", "1", "{\"title\":\"a2\"}")],
             snapshot.Records.OrderBy(r => r.ModelName, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal));
         Assert.Equal([new PendingMutation(2, "addComment", "{}"), new PendingMutation(3, "updateIssue", "{}")], snapshot.Pending);
     }

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using static Tether.Client.Sqlite.Tests.StoreHarness;
 
 namespace Tether.Client.Sqlite.Tests;
@@ -66,7 +67,7 @@ public sealed class AtomicityTests : IAsyncDisposable
         store = await _harness.ReopenAsync(store);
         var snapshot = await store.LoadAsync(Ct);
 
-        Assert.Equal([new LocalRecord("issue", "1", """{"v":2}"""), new LocalRecord("issue", "3", """{"v":2}""")], snapshot.Records);
+        Assert.Equal([new StoredRecord("issue", "1", """{"v":2}"""), new StoredRecord("issue", "3", """{"v":2}""")], snapshot.Records);
         Assert.Equal([new PendingMutation(2, "b", "{}")], snapshot.Pending);
         Assert.Equal(["g1", "g2"], snapshot.Metadata.SyncGroups);
     }
@@ -134,7 +135,7 @@ public sealed class AtomicityTests : IAsyncDisposable
             async () => await store.WriteAsync(new LocalWrite { ClearRecords = true, Records = changes }, cancellation.Token));
 
         Assert.True(changes.Cancelled);
-        var baseline = Snapshots.Sorted(Baseline.Records.Select(r => new LocalRecord(r.ModelName, r.Id, r.Data!)));
+        var baseline = Snapshots.Sorted(Baseline.Records.Select(r => new StoredRecord(r.ModelName, r.Id, r.Data!)));
         Assert.Equal(baseline, (await store.LoadAsync(Ct)).Records);
         store = await _harness.ReopenAsync(store);
         Assert.Equal(baseline, (await store.LoadAsync(Ct)).Records);

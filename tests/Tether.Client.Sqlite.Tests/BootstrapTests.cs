@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using System.Diagnostics;
 using System.Globalization;
 using static Tether.Client.Sqlite.Tests.StoreHarness;
@@ -42,8 +43,8 @@ public sealed class BootstrapTests : IAsyncDisposable
         var snapshot = await store.LoadAsync(Ct);
         Assert.Equal(count, snapshot.Records.Count);
         Assert.DoesNotContain(snapshot.Records, r => r.ModelName == "stale");
-        Assert.Equal(new LocalRecord("comment", "000001", """{"id":"000001","title":"Issue number 1"}"""), snapshot.Records[0]);
-        Assert.Equal(new LocalRecord("issue", "099998", """{"id":"099998","title":"Issue number 99998"}"""), snapshot.Records[^1]);
+        Assert.Equal(new StoredRecord("comment", "000001", """{"id":"000001","title":"Issue number 1"}"""), snapshot.Records[0]);
+        Assert.Equal(new StoredRecord("issue", "099998", """{"id":"099998","title":"Issue number 99998"}"""), snapshot.Records[^1]);
         Assert.True(snapshot.Metadata.IsBootstrapped);
     }
 }

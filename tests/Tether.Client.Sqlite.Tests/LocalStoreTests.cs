@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using static Tether.Client.Sqlite.Tests.StoreHarness;
 
 namespace Tether.Client.Sqlite.Tests;
@@ -43,7 +44,7 @@ public sealed class LocalStoreTests : IAsyncDisposable
         store = await _harness.ReopenAsync(store);
         var snapshot = await store.LoadAsync(Ct);
 
-        Assert.Equal([new LocalRecord("issue", "1", """{"title":"A"}""")], snapshot.Records);
+        Assert.Equal([new StoredRecord("issue", "1", """{"title":"A"}""")], snapshot.Records);
         Assert.Equal([new PendingMutation(1, "createIssue", """{"id":"3"}""")], snapshot.Pending);
         Assert.Equal("c1", snapshot.Metadata.ClientId);
         Assert.Equal(7, snapshot.Metadata.LastSyncId);
@@ -67,7 +68,7 @@ public sealed class LocalStoreTests : IAsyncDisposable
         }, Ct);
         var snapshot = await store.LoadAsync(Ct);
 
-        Assert.Equal([new LocalRecord("issue", "kept", """{"v":2}"""), new LocalRecord("issue", "new", "{}")],
+        Assert.Equal([new StoredRecord("issue", "kept", """{"v":2}"""), new StoredRecord("issue", "new", "{}")],
             snapshot.Records);
         // Clearing records leaves the pending queue alone.
         Assert.Equal([new PendingMutation(1, "m", "{}")], snapshot.Pending);

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 namespace Tether.Client.Sqlite.Tests;
 
 /// <summary>Comparisons of snapshots by value (records compare lists by reference, so they are spelled out).</summary>
@@ -23,6 +24,6 @@ internal static class Snapshots
         Assert.Equal(expected.Pending, actual.Pending);
     }
 
-    public static List<LocalRecord> Sorted(IEnumerable<LocalRecord> records) =>
+    public static List<StoredRecord> Sorted(IEnumerable<StoredRecord> records) =>
         [.. records.OrderBy(r => r.ModelName, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal)];
 }

@@ -11,7 +11,7 @@ public sealed class DatabaseOutageTests
     [Fact]
     public async Task Requests_while_the_database_refuses_connections_are_answered_unavailable_and_served_once_it_is_back()
     {
-        await using TestServer server = await TestServer.StartAsync();
+        await using TestServer server = await Nodes.StartAsync();
         using SyncApi alice = server.Api("alice");
         await alice.ApplyAsync("c1", 1, "createTeam", new { id = "t1", name = "Core" });
         string database = new NpgsqlConnectionStringBuilder(server.PostgresConnection).Database!;

@@ -16,7 +16,7 @@ public sealed class HeadMovedBackTests
     [Fact]
     public async Task Live_clients_past_a_head_that_moved_back_bootstrap_again_and_new_commits_still_reach_them_live()
     {
-        await using TestServer server = await TestServer.StartAsync();
+        await using TestServer server = await Nodes.StartAsync();
         using FanoutRestarts restarts = new(server);
         using SyncApi alice = server.Api("alice");
         long backupHead = await new Seed(alice, "seed").TeamWithProjectAsync("t1", "p1");

@@ -15,7 +15,7 @@ public sealed class LateCommitTests
     [Fact]
     public async Task A_transaction_held_open_across_other_pushes_reaches_delta_poll_live_SSE_and_bootstrap_once_and_in_order()
     {
-        await using TestServer server = await TestServer.StartAsync();
+        await using TestServer server = await Nodes.StartAsync();
         using SyncApi alice = server.Api("alice");
         long start = await new Seed(alice, "seed").TeamWithProjectAsync("t1", "p1");
         await FanoutProbe.WaitForAsync(server, start);
@@ -27,13 +27,16 @@ public sealed class LateCommitTests
         // The slow writer goes straight to the store, as another node's pipeline would.
         ITetherWriteTransaction slow = await server.Store.BeginWriteAsync(ct);
         const string lateData = """{"id":"late","projectId":"p1","teamId":"t1","title":"Committed late","description":"","status":"todo"}""";
-        await slow.PutRecordAsync("issue", "late", lateData, ["team:t1"], ct);
-        long lateId = await slow.AppendActionAsync(new NewSyncAction("insert", "issue", "late", lateData, ["team:t1"], "slow-node", 1), ct);
+        long lateId = slow.Head + 1;
         Task<long>[] others = [.. Enumerable.Range(1, 3).Select(i => alice.ApplyAsync($"other-{i}", 1, "createIssue", new { id = $"other-{i}", projectId = "p1", title = $"Other {i}" }))];
         await WaitForLockWaitersAsync(server.PostgresConnection!, 1);
         Assert.DoesNotContain(others, push => push.IsCompleted);
 
-        await slow.CommitAsync(ct);
+        await slow.CommitAsync(new WriteBatch
+        {
+            Records = [new RecordWrite("issue", "late", lateData, ["team:t1"])],
+            Actions = [new LogEntry(lateId, "insert", "issue", "late", lateData, ["team:t1"], "slow-node", 1)],
+        }, ct);
         await slow.DisposeAsync();
         long[] otherIds = await Task.WhenAll(others);
 

@@ -48,7 +48,8 @@ public sealed class ServerRestartTests
         Assert.Equal(40, issues.Length);
         Assert.Equal(40, issues.Distinct().Count());
         await Clients.EventuallyAsync(() => alice.LastSyncId == other.LastSyncId && alice.PendingCount == 0 && other.PendingCount == 0, "both clients reach the same position");
-        Assert.Equal(alice.ConfirmedSnapshot().Count, other.ConfirmedSnapshot().Count);
+        Assert.Equal(alice.Snapshot(), other.Snapshot());
+        Assert.Equal(40, alice.Snapshot().Count(r => r.StartsWith("issue/", StringComparison.Ordinal)));
     }
 
     private static string RestartScript()

@@ -27,7 +27,13 @@ public sealed class RegistrationTests : IAsyncDisposable
         Assert.IsType<SqliteTetherStore>(store);
 
         await store.InitializeAsync(Ct);
-        Assert.Equal([1L], await CommitActionsAsync(store, "a"));
+        await using (var transaction = await store.BeginWriteAsync(Ct))
+        {
+            await transaction.CommitAsync(new WriteBatch { Actions = [new LogEntry(1, "insert", "issue", "a", "{}", ["team:1"], "c1", 1)] }, Ct);
+        }
+
+        await using var snapshot = await store.BeginReadAsync(Ct);
+        Assert.Equal(1, snapshot.Head);
         Assert.True(File.Exists(_harness.DatabasePath));
     }
 

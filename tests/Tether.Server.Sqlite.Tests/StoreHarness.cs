@@ -1,4 +1,4 @@
-using Tether.Server.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Tether.Server.Sqlite.Tests;
 
@@ -36,21 +36,19 @@ public sealed class StoreHarness : IAsyncDisposable
         return store;
     }
 
-    public static NewSyncAction Action(string modelId, params string[] groups) =>
-        new("insert", "issue", modelId, $$"""{"id":"{{modelId}}"}""", groups, "c1", 1);
-
-    /// <summary>Commits one action per id, each in its own batch, and returns their syncIds.</summary>
-    public static async Task<List<long>> CommitActionsAsync(ITetherStore store, params string[] modelIds)
+    /// <summary>A connection of the test's own to the store's file, outside the store.</summary>
+    public SqliteConnection OpenRaw()
     {
-        var syncIds = new List<long>();
-        foreach (var modelId in modelIds)
-        {
-            await using var tx = await store.BeginWriteAsync(Ct);
-            syncIds.Add(await tx.AppendActionAsync(Action(modelId, "team:1"), Ct));
-            await tx.CommitAsync(Ct);
-        }
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
 
-        return syncIds;
+    public static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     public async ValueTask DisposeAsync()

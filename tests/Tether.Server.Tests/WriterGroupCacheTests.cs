@@ -53,9 +53,11 @@ public sealed class WriterGroupCacheTests
         // Another writer of the same database (another node, say) removes the membership.
         await using (ITetherWriteTransaction other = await server.Store.BeginWriteAsync(CancellationToken.None))
         {
-            await other.DeleteRecordAsync("member", "t1:bob", CancellationToken.None);
-            await other.AppendActionAsync(new NewSyncAction("delete", "member", "t1:bob", null, ["team:t1", "user:bob"], "elsewhere", 1), CancellationToken.None);
-            await other.CommitAsync(CancellationToken.None);
+            await other.CommitAsync(new WriteBatch
+            {
+                Records = [new RecordWrite("member", "t1:bob", null, [])],
+                Actions = [new LogEntry(other.Head + 1, "delete", "member", "t1:bob", null, ["team:t1", "user:bob"], "elsewhere", 1)],
+            }, CancellationToken.None);
         }
 
         Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));

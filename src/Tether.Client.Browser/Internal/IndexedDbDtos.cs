@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -38,7 +39,7 @@ internal sealed record SnapshotDto(MetadataDto? Metadata, IReadOnlyList<RecordDt
 {
     public LocalSnapshot ToSnapshot() => new(
         Metadata?.ToMetadata() ?? new LocalMetadata(),
-        [.. (Records ?? []).Select(r => new LocalRecord(r.ModelName, r.Id, r.Data ?? throw new InvalidDataException($"Record {r.ModelName}/{r.Id} has no data.")))],
+        [.. (Records ?? []).Select(r => new StoredRecord(r.ModelName, r.Id, r.Data ?? throw new InvalidDataException($"Record {r.ModelName}/{r.Id} has no data.")))],
         [.. (Pending ?? []).Select(p => new PendingMutation(p.Id, p.Name, p.Args))]);
 }
 

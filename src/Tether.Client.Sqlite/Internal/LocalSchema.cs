@@ -34,5 +34,4 @@ internal static class LocalSchema
 
     public static void Apply(SqliteConnection connection, string path) => SqliteMigrator.Apply(connection, path, Steps, "Tether.Client.Sqlite");
 
-    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null) => SqliteMigrator.ReadVersion(connection, transaction);
 }

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using Tether.Protocol;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -66,24 +67,31 @@ internal sealed class RpcHandler(EventLog log, ITetherLogFeed hub, LiveStoreMetr
             string key = StoreNames.Key(pull.StoreId);
             string group = StoreNames.Group(key);
             string after = pull.After == 0 ? StoreNames.BeforeFirstEvent(key) : StoreNames.EventId(key, pull.After);
-            long remaining = await snapshot.CountRecordsAsync(StoreNames.EventModel, group, after, cancellationToken).ConfigureAwait(false);
             long lastSent = pull.After;
             bool sentAny = false;
-            while (remaining > 0)
+            var chunk = new List<PullItem>();
+            long bytes = 0;
+            await foreach (StoredRecord record in snapshot.ReadRecordsAfterAsync(StoreNames.EventModel, group, after, cancellationToken).ConfigureAwait(false))
             {
-                IReadOnlyList<StoredRecord> page = await snapshot.ReadRecordPageAsync(StoreNames.EventModel, group, after, RpcFrames.MaxEventsPerChunk, cancellationToken).ConfigureAwait(false);
-                if (page.Count == 0)
+                PullItem item = PullItems.FromRecord(record.Data);
+                if (!Fits(chunk, bytes, item))
                 {
-                    break;
-                }
-                foreach (IReadOnlyList<PullItem> chunk in Chunks(page.Select(record => PullItems.FromRecord(record.Data))))
-                {
-                    remaining = Math.Max(0, remaining - chunk.Count);
-                    await send(RpcFrames.Chunk(requestId, chunk, remaining, state.BackendId), cancellationToken).ConfigureAwait(false);
+                    // More follow (this item at least). A client numbers its events 1, 2, 3…, so the rest is the head
+                    // minus the last sent; a store with gaps in its seqNums gets a count too high, never NoMore too early.
+                    await send(RpcFrames.Chunk(requestId, chunk, Math.Max(1, state.Head - chunk[^1].SeqNum), state.BackendId), cancellationToken).ConfigureAwait(false);
                     lastSent = chunk[^1].SeqNum;
                     sentAny = true;
+                    chunk = [];
+                    bytes = 0;
                 }
-                after = page[^1].Id;
+                chunk.Add(item);
+                bytes += item.Json.Length;
+            }
+            if (chunk.Count > 0)
+            {
+                await send(RpcFrames.Chunk(requestId, chunk, null, state.BackendId), cancellationToken).ConfigureAwait(false);
+                lastSent = chunk[^1].SeqNum;
+                sentAny = true;
             }
             if (!sentAny)
             {
@@ -168,14 +176,15 @@ internal sealed class RpcHandler(EventLog log, ITetherLogFeed hub, LiveStoreMetr
     private StoreQuota? QuotaOf(string? userId)
         => userId is not null && options.Value.MaxStoresPerUser > 0 ? new StoreQuota(userId, options.Value.MaxStoresPerUser) : null;
 
-    /// <summary>Pieces of at most 100 events and about 900 KB (a single larger event goes alone).</summary>
-    private static IEnumerable<IReadOnlyList<PullItem>> Chunks(IEnumerable<PullItem> items)
+    /// <summary>Pieces of at most <see cref="LiveStoreOptions.MaxEventsPerPullChunk"/> events and about 900 KB (a single
+    /// larger event goes alone).</summary>
+    private IEnumerable<IReadOnlyList<PullItem>> Chunks(IEnumerable<PullItem> items)
     {
         var chunk = new List<PullItem>();
         long bytes = 0;
         foreach (PullItem item in items)
         {
-            if (chunk.Count > 0 && (chunk.Count == RpcFrames.MaxEventsPerChunk || bytes + item.Json.Length > RpcFrames.MaxChunkBytes))
+            if (!Fits(chunk, bytes, item))
             {
                 yield return chunk;
                 chunk = [];
@@ -189,4 +198,7 @@ internal sealed class RpcHandler(EventLog log, ITetherLogFeed hub, LiveStoreMetr
             yield return chunk;
         }
     }
+
+    private bool Fits(List<PullItem> chunk, long bytes, PullItem item)
+        => chunk.Count == 0 || (chunk.Count < options.Value.MaxEventsPerPullChunk && bytes + item.Json.Length <= RpcFrames.MaxChunkBytes);
 }

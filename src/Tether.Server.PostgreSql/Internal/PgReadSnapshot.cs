@@ -48,13 +48,13 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot
     }
 
     public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
-        => PgReads.GetRecordAsync(_connection, pending: null, modelName, id, cancellationToken);
+        => PgReads.GetRecordAsync(_connection, modelName, id, cancellationToken);
 
     public ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
-        => PgReads.ListRecordsAsync(_connection, pending: null, modelName, syncGroup, cancellationToken);
+        => PgReads.ListRecordsAsync(_connection, modelName, syncGroup, cancellationToken);
 
     public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
-        => PgReads.GetClientAsync(_connection, pending: null, clientId, cancellationToken);
+        => PgReads.GetClientAsync(_connection, clientId, cancellationToken);
 
     public async IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -66,23 +66,14 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot
         }
     }
 
-    public async ValueTask<IReadOnlyList<StoredRecord>> ReadRecordPageAsync(string modelName, string syncGroup, string afterId, int limit, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(string modelName, string syncGroup, string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadRecordPage, ("model", modelName), ("group", syncGroup), ("after", afterId), ("limit", limit));
+        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadRecordsAfter, ("model", modelName), ("group", syncGroup), ("after", afterId));
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var page = new List<StoredRecord>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            page.Add(new StoredRecord(modelName, reader.GetString(0), reader.GetString(1)));
+            yield return new StoredRecord(modelName, reader.GetString(0), reader.GetString(1));
         }
-        return page;
-    }
-
-    public async ValueTask<long> CountRecordsAsync(string modelName, string syncGroup, string afterId, CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.CountRecordsAfter, ("model", modelName), ("group", syncGroup), ("after", afterId));
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public ValueTask<IReadOnlyList<LogEntry>> ReadLogAsync(long afterSyncId, long upToSyncId, int limit, CancellationToken cancellationToken)

@@ -18,15 +18,15 @@ internal static class PgReads
         return command;
     }
 
-    public static ValueTask<Record?> GetRecordAsync(NpgsqlConnection connection, PgPendingWrites? pending, string modelName, string id, CancellationToken cancellationToken)
-        => QueryAsync(connection, pending, PgSql.GetRecord, [("model", modelName), ("id", id)], async (reader, ct) =>
+    public static ValueTask<Record?> GetRecordAsync(NpgsqlConnection connection, string modelName, string id, CancellationToken cancellationToken)
+        => QueryAsync(connection, PgSql.GetRecord, [("model", modelName), ("id", id)], async (reader, ct) =>
             await reader.ReadAsync(ct).ConfigureAwait(false)
                 ? new Record(modelName, id, ParseObject(reader.GetString(0), modelName, id), reader.GetFieldValue<string[]>(1))
                 : null,
             cancellationToken);
 
-    public static ValueTask<IReadOnlyList<Record>> ListRecordsAsync(NpgsqlConnection connection, PgPendingWrites? pending, string modelName, string syncGroup, CancellationToken cancellationToken)
-        => QueryAsync<IReadOnlyList<Record>>(connection, pending, PgSql.ListRecords, [("model", modelName), ("group", syncGroup)], async (reader, ct) =>
+    public static ValueTask<IReadOnlyList<Record>> ListRecordsAsync(NpgsqlConnection connection, string modelName, string syncGroup, CancellationToken cancellationToken)
+        => QueryAsync<IReadOnlyList<Record>>(connection, PgSql.ListRecords, [("model", modelName), ("group", syncGroup)], async (reader, ct) =>
         {
             var records = new List<Record>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -37,42 +37,26 @@ internal static class PgReads
             return records;
         }, cancellationToken);
 
-    public static ValueTask<ClientState?> GetClientAsync(NpgsqlConnection connection, PgPendingWrites? pending, string clientId, CancellationToken cancellationToken)
-        => QueryAsync(connection, pending, PgSql.GetClient, [("client", clientId)], async (reader, ct) =>
+    public static ValueTask<ClientState?> GetClientAsync(NpgsqlConnection connection, string clientId, CancellationToken cancellationToken)
+        => QueryAsync(connection, PgSql.GetClient, [("client", clientId)], async (reader, ct) =>
             await reader.ReadAsync(ct).ConfigureAwait(false) ? new ClientState(clientId, reader.GetString(0), reader.GetInt64(1)) : null,
             cancellationToken);
 
-    public static ValueTask<StoredRejection?> GetRejectionAsync(NpgsqlConnection connection, PgPendingWrites? pending, string clientId, long mutationId, CancellationToken cancellationToken)
-        => QueryAsync(connection, pending, PgSql.GetRejection, [("client", clientId), ("mutation", mutationId)], async (reader, ct) =>
-            await reader.ReadAsync(ct).ConfigureAwait(false) ? new StoredRejection(reader.GetString(0), reader.GetString(1)) : null,
+    public static ValueTask<StoredRejection?> GetRejectionAsync(NpgsqlConnection connection, string clientId, long mutationId, CancellationToken cancellationToken)
+        => QueryAsync(connection, PgSql.GetRejection, [("client", clientId), ("mutation", mutationId)], async (reader, ct) =>
+            await reader.ReadAsync(ct).ConfigureAwait(false) ? new StoredRejection(clientId, mutationId, reader.GetString(0), reader.GetString(1)) : null,
             cancellationToken);
 
-    /// <summary>Runs one query and maps its rows. The writes <paramref name="pending"/> holds go first, in the same
-    /// round trip, so the query sees them.</summary>
+    /// <summary>Runs one query and maps its rows.</summary>
     private static async ValueTask<T> QueryAsync<T>(
         NpgsqlConnection connection,
-        PgPendingWrites? pending,
         string sql,
         (string Name, object? Value)[] parameters,
         Func<NpgsqlDataReader, CancellationToken, Task<T>> map,
         CancellationToken cancellationToken)
     {
-        await using NpgsqlBatch batch = pending?.Take(connection) ?? new NpgsqlBatch(connection);
-        var query = new NpgsqlBatchCommand(sql);
-        foreach ((string name, object? value) in parameters)
-        {
-            query.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        batch.BatchCommands.Add(query);
-        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        // The writes before the query return no rows; the query's result is the one with columns.
-        while (reader.FieldCount == 0)
-        {
-            if (!await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException("The query returned no result set.");
-            }
-        }
+        await using NpgsqlCommand command = Command(connection, sql, parameters);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await map(reader, cancellationToken).ConfigureAwait(false);
     }
 

@@ -24,13 +24,9 @@ internal static class PgSql
         "SELECT r.id, r.data, " + RecordGroupsOf + " FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
         "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model ORDER BY m.id";
 
-    private const string RecordsAfter =
-        "FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
-        "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model AND m.id > @after";
-
-    public const string ReadRecordPage = "SELECT r.id, r.data " + RecordsAfter + " ORDER BY m.id LIMIT @limit";
-
-    public const string CountRecordsAfter = "SELECT count(*) " + RecordsAfter;
+    public const string ReadRecordsAfter =
+        "SELECT r.id, r.data FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
+        "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model AND m.id > @after ORDER BY m.id";
 
     public const string ReadRecords =
         "SELECT r.model, r.id, r.data FROM tether_records r WHERE r.model = ANY(@models) " +

@@ -7,19 +7,15 @@ namespace Tether.Server.PostgreSql.Internal;
 /// <summary>
 /// A READ COMMITTED transaction that first locks the <c>tether_head</c> row. Every writer of every node takes that
 /// lock before anything else and keeps it until it commits, so the writers run one at a time: each sees all that
-/// committed before it (mutators on two nodes cannot lose each other's updates), and syncIds are assigned, in this
-/// order, from the head it locked. A later writer can only start after this one committed, so syncId order is commit
-/// order, and a reader never sees a hole that closes behind it (the late-commit bug of timestamp or sequence ids).
-/// Writes and savepoints wait in <see cref="PgPendingWrites"/> and go out with the next read or the commit.
+/// committed before it (mutators on two nodes cannot lose each other's updates), and its batch's syncIds continue the
+/// head it locked (checked at commit). A later writer can only start after this one committed, so syncId order is
+/// commit order, and a reader never sees a hole that closes behind it (the late-commit bug of timestamp or sequence
+/// ids). The whole batch goes out in one round trip with the commit.
 /// </summary>
 internal sealed class PgWriteTransaction : ITetherWriteTransaction
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
-    private readonly long _lockedHead;
-    private readonly PgPendingWrites _pending = new();
-    // Head at each open savepoint, innermost on top, so a rollback restores exactly that level's head.
-    private readonly Stack<long> _savepointHeads = new();
     private bool _committed;
     private bool _disposed;
 
@@ -27,11 +23,10 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
     {
         _connection = connection;
         _transaction = transaction;
-        _lockedHead = head;
         Head = head;
     }
 
-    public long Head { get; private set; }
+    public long Head { get; }
 
     public static async ValueTask<PgWriteTransaction> BeginAsync(NpgsqlDataSource dataSource, TimeSpan lockTimeout, CancellationToken cancellationToken)
     {
@@ -66,97 +61,82 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
     public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.GetRecordAsync(_connection, _pending, modelName, id, cancellationToken);
+        return PgReads.GetRecordAsync(_connection, modelName, id, cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.ListRecordsAsync(_connection, _pending, modelName, syncGroup, cancellationToken);
+        return PgReads.ListRecordsAsync(_connection, modelName, syncGroup, cancellationToken);
     }
 
     public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.GetClientAsync(_connection, _pending, clientId, cancellationToken);
+        return PgReads.GetClientAsync(_connection, clientId, cancellationToken);
     }
-
-    public ValueTask SetLastMutationIdAsync(string clientId, string userId, long lastMutationId, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.SetLastMutationId, cancellationToken, ("client", clientId), ("user", userId), ("last", lastMutationId));
-
-    public ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.AddRejection, cancellationToken, ("client", clientId), ("mutation", mutationId), ("code", rejection.Code), ("message", rejection.Message));
 
     public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return PgReads.GetRejectionAsync(_connection, _pending, clientId, mutationId, cancellationToken);
+        return PgReads.GetRejectionAsync(_connection, clientId, mutationId, cancellationToken);
     }
 
-    public ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.ForgetRejections, cancellationToken, ("client", clientId), ("mutation", mutationId));
-
-    public ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.PutRecord, cancellationToken, ("model", modelName), ("id", id), ("data", data), ("groups", syncGroups.ToArray()));
-
-    public ValueTask DeleteRecordAsync(string modelName, string id, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.DeleteRecord, cancellationToken, ("model", modelName), ("id", id));
-
-    public async ValueTask<long> AppendActionAsync(NewSyncAction action, CancellationToken cancellationToken)
+    public async ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
-        long syncId = Head + 1;
-        await ExecuteAsync(PgSql.AppendAction, cancellationToken,
-            ("syncId", syncId), ("action", action.Action), ("model", action.ModelName), ("modelId", action.ModelId), ("data", action.Data),
-            ("client", action.ClientId), ("mutation", action.MutationId), ("groups", action.SyncGroups.ToArray())).ConfigureAwait(false);
-        Head = syncId;
-        return syncId;
-    }
-
-    public ValueTask AddGroupChangeAsync(long syncId, string userId, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.AddGroupChange, cancellationToken, ("syncId", syncId), ("user", userId));
-
-    /// <summary>Deletes the log up to <paramref name="upToSyncId"/> and raises the horizon (records stay).</summary>
-    public ValueTask CompactAsync(long upToSyncId, CancellationToken cancellationToken)
-        => ExecuteAsync(PgSql.Compact, cancellationToken, ("upTo", upToSyncId));
-
-    public ValueTask SavepointAsync(CancellationToken cancellationToken)
-    {
+        ArgumentNullException.ThrowIfNull(batch);
         EnsureOpen();
-        _pending.Savepoint();
-        _savepointHeads.Push(Head);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask ReleaseSavepointAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        EnsureSavepoint();
-        _pending.ReleaseSavepoint();
-        _savepointHeads.Pop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask RollbackToSavepointAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        EnsureSavepoint();
-        _pending.RollbackToSavepoint();
-        Head = _savepointHeads.Pop();
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask CommitAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        if (_savepointHeads.Count != 0)
+        batch.CheckContinues(Head);
+        var statements = new PgStatements();
+        foreach (ForgottenRejections forgotten in batch.ForgottenRejections)
         {
-            throw new InvalidOperationException("Release or roll back every savepoint before committing.");
+            statements.Add(PgSql.ForgetRejections, ("client", forgotten.ClientId), ("mutation", forgotten.BeforeMutationId));
         }
-        if (Head != _lockedHead)
+        foreach (RecordWrite record in batch.Records)
         {
-            _pending.Add(PgSql.SetHead, ("head", Head));
+            if (record.IsDelete)
+            {
+                statements.Add(PgSql.DeleteRecord, ("model", record.ModelName), ("id", record.Id));
+            }
+            else
+            {
+                statements.Add(PgSql.PutRecord, ("model", record.ModelName), ("id", record.Id), ("data", record.Data), ("groups", record.SyncGroups.ToArray()));
+            }
         }
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        foreach (LogEntry action in batch.Actions)
+        {
+            statements.Add(PgSql.AppendAction,
+                ("syncId", action.SyncId), ("action", action.Action), ("model", action.ModelName), ("modelId", action.ModelId), ("data", action.Data),
+                ("client", action.ClientId), ("mutation", action.MutationId), ("groups", action.SyncGroups.ToArray()));
+        }
+        foreach (GroupChange change in batch.GroupChanges)
+        {
+            statements.Add(PgSql.AddGroupChange, ("syncId", change.SyncId), ("user", change.UserId));
+        }
+        foreach (ClientState client in batch.Clients)
+        {
+            statements.Add(PgSql.SetLastMutationId, ("client", client.ClientId), ("user", client.UserId), ("last", client.LastMutationId));
+        }
+        foreach (StoredRejection rejection in batch.Rejections)
+        {
+            statements.Add(PgSql.AddRejection, ("client", rejection.ClientId), ("mutation", rejection.MutationId), ("code", rejection.Code), ("message", rejection.Message));
+        }
+        if (batch.Actions.Count > 0)
+        {
+            statements.Add(PgSql.SetHead, ("head", batch.HeadAfter(Head)));
+        }
+        await statements.ExecuteAsync(_connection, cancellationToken).ConfigureAwait(false);
+        await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _committed = true;
+    }
+
+    /// <summary>Deletes the log up to <paramref name="upToSyncId"/>, raises the horizon (records stay) and commits.</summary>
+    public async ValueTask CompactAsync(long upToSyncId, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var statements = new PgStatements();
+        statements.Add(PgSql.Compact, ("upTo", upToSyncId));
+        await statements.ExecuteAsync(_connection, cancellationToken).ConfigureAwait(false);
         await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _committed = true;
     }
@@ -179,35 +159,12 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
         }
     }
 
-    /// <summary>Queues a write; it reaches the server with the next read or the commit.</summary>
-    private ValueTask ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        EnsureOpen();
-        cancellationToken.ThrowIfCancellationRequested();
-        _pending.Add(sql, parameters);
-        return ValueTask.CompletedTask;
-    }
-
-    private ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        return _pending.FlushAsync(_connection, cancellationToken);
-    }
-
     private void EnsureOpen()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed)
         {
             throw new InvalidOperationException("The write transaction is already committed.");
-        }
-    }
-
-    private void EnsureSavepoint()
-    {
-        if (_savepointHeads.Count == 0)
-        {
-            throw new InvalidOperationException("No savepoint is open.");
         }
     }
 }

@@ -2,8 +2,8 @@ namespace Tether.Server.Sqlite.Internal;
 
 /// <summary>
 /// Group name to interned id, for the writer only (used under the write semaphore, so not thread-safe).
-/// Ids inserted by the running transaction stay pending until commit: a rolled-back savepoint can hand the same id to
-/// another name later, so only committed ids are trusted across transactions.
+/// Ids inserted by the running transaction stay pending until commit: a transaction that fails rolls its inserts back,
+/// and SQLite may then hand the same id to another name, so only committed ids are trusted across transactions.
 /// </summary>
 internal sealed class GroupIdCache
 {

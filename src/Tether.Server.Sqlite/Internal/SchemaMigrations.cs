@@ -81,5 +81,4 @@ internal static class SchemaMigrations
 
     public static void Apply(SqliteConnection connection, string path) => SqliteMigrator.Apply(connection, path, Steps, "Tether.Server.Sqlite");
 
-    public static long ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null) => SqliteMigrator.ReadVersion(connection, transaction);
 }

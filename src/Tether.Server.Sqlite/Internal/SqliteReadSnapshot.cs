@@ -66,33 +66,21 @@ internal sealed class SqliteReadSnapshot : ITetherReadSnapshot
         return new ValueTask<IReadOnlyList<Record>>(Rows.ReadRecordList(command, modelName));
     }
 
-    public async ValueTask<IReadOnlyList<StoredRecord>> ReadRecordPageAsync(string modelName, string syncGroup, string afterId, int limit, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(
+        string modelName,
+        string syncGroup,
+        string afterId,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        using var command = Command(Sql.ReadRecordPage);
-        AddRecordsAfter(command, modelName, syncGroup, afterId);
-        command.Parameters.AddWithValue("$limit", limit);
-        var page = new List<StoredRecord>(Math.Min(limit, 1_000));
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            page.Add(new StoredRecord(modelName, reader.GetString(0), reader.GetString(1)));
-        }
-        return page;
-    }
-
-    public async ValueTask<long> CountRecordsAsync(string modelName, string syncGroup, string afterId, CancellationToken cancellationToken)
-    {
-        using var command = Command(Sql.CountRecordsAfter);
-        AddRecordsAfter(command, modelName, syncGroup, afterId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static void AddRecordsAfter(SqliteCommand command, string modelName, string syncGroup, string afterId)
-    {
+        using var command = Command(Sql.ReadRecordsAfter);
         command.Parameters.AddWithValue("$model", modelName);
         command.Parameters.AddWithValue("$group", syncGroup);
         command.Parameters.AddWithValue("$after", afterId);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StoredRecord(modelName, reader.GetString(0), reader.GetString(1));
+        }
     }
 
     public async IAsyncEnumerable<StoredRecord> ReadRecordsAsync(

@@ -5,15 +5,14 @@ using Tether.Server.Storage;
 namespace Tether.Server.Sqlite.Internal;
 
 /// <summary>
-/// A <c>BEGIN IMMEDIATE</c> transaction on the writer connection. SQLite is synchronous under the hood, so the
-/// methods run inline and return completed ValueTasks rather than pretending to be asynchronous.
+/// A <c>BEGIN IMMEDIATE</c> transaction on the writer connection: it holds the file's write lock from the start, so
+/// the head it read stays the head until it commits. SQLite is synchronous under the hood, so the methods run inline
+/// and return completed ValueTasks rather than pretending to be asynchronous.
 /// </summary>
 internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
 {
     private readonly SqliteWriter _writer;
     private readonly WriterCommands _commands;
-    // Head at each open savepoint, innermost on top, so a rollback restores exactly that level's head.
-    private readonly Stack<long> _savepointHeads = new();
     private readonly List<long> _groupIds = new(4);
     private bool _committed;
     private bool _disposed;
@@ -25,7 +24,7 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         Head = head;
     }
 
-    public long Head { get; private set; }
+    public long Head { get; }
 
     public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {
@@ -53,18 +52,6 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         return new ValueTask<ClientState?>(Rows.ReadClient(command, clientId));
     }
 
-    public ValueTask SetLastMutationIdAsync(string clientId, string userId, long lastMutationId, CancellationToken cancellationToken)
-    {
-        Execute(_commands.SetLastMutationId, clientId, userId, lastMutationId);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken)
-    {
-        Execute(_commands.AddRejection, clientId, mutationId, rejection.Code, rejection.Message);
-        return ValueTask.CompletedTask;
-    }
-
     public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
     {
         EnsureOpen();
@@ -72,100 +59,53 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         command.Parameters[0].Value = clientId;
         command.Parameters[1].Value = mutationId;
         using var reader = command.ExecuteReader();
-        return new ValueTask<StoredRejection?>(reader.Read() ? new StoredRejection(reader.GetString(0), reader.GetString(1)) : null);
+        return new ValueTask<StoredRejection?>(reader.Read() ? new StoredRejection(clientId, mutationId, reader.GetString(0), reader.GetString(1)) : null);
     }
 
-    public ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken)
+    public ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
-        Execute(_commands.ForgetRejections, clientId, mutationId);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
-    {
-        EnsureOpen(); // before the group ids are looked up on the connection
-        Execute(_commands.PutRecord, modelName, id, data, GroupIdsJson(syncGroups));
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask DeleteRecordAsync(string modelName, string id, CancellationToken cancellationToken)
-    {
-        Execute(_commands.DeleteRecord, modelName, id);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask<long> AppendActionAsync(NewSyncAction action, CancellationToken cancellationToken)
-    {
+        ArgumentNullException.ThrowIfNull(batch);
         EnsureOpen();
-        var groups = GroupIdsJson(action.SyncGroups);
+        batch.CheckContinues(Head);
+        cancellationToken.ThrowIfCancellationRequested();
 
-        var insert = _commands.InsertAction;
-        insert.Parameters[0].Value = action.Action;
-        insert.Parameters[1].Value = action.ModelName;
-        insert.Parameters[2].Value = action.ModelId;
-        insert.Parameters[3].Value = (object?)action.Data ?? DBNull.Value;
-        insert.Parameters[4].Value = action.ClientId;
-        insert.Parameters[5].Value = action.MutationId;
-        insert.ExecuteNonQuery();
-
-        var syncId = _writer.LastInsertRowId();
-        // BEGIN IMMEDIATE holds the file's write lock, so only a bug or a foreign writer between our head read and
-        // this insert could produce anything else; continuing would break "syncId order equals commit order".
-        if (syncId != Head + 1)
+        foreach (var forgotten in batch.ForgottenRejections)
         {
-            throw new InvalidOperationException(
-                $"SQLite assigned syncId {syncId} where {Head + 1} was expected; something else writes to this database file.");
+            Execute(_commands.ForgetRejections, forgotten.ClientId, forgotten.BeforeMutationId);
         }
 
-        var link = _commands.LinkAction;
-        link.Parameters[0].Value = syncId;
-        link.Parameters[1].Value = groups;
-        link.ExecuteNonQuery();
-
-        Head = syncId;
-        return new ValueTask<long>(syncId);
-    }
-
-    public ValueTask AddGroupChangeAsync(long syncId, string userId, CancellationToken cancellationToken)
-    {
-        Execute(_commands.InsertGroupChange, syncId, userId);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask SavepointAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        _commands.Savepoint.ExecuteNonQuery();
-        _savepointHeads.Push(Head);
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask ReleaseSavepointAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        EnsureSavepoint();
-        _commands.Release.ExecuteNonQuery();
-        _savepointHeads.Pop();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask RollbackToSavepointAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        EnsureSavepoint();
-        _commands.RollbackToSavepoint.ExecuteNonQuery();
-        Head = _savepointHeads.Pop();
-        // Groups first inserted inside the savepoint are gone again, and their ids may go to other names.
-        _writer.Groups.DiscardPending();
-        return ValueTask.CompletedTask;
-    }
-
-    public ValueTask CommitAsync(CancellationToken cancellationToken)
-    {
-        EnsureOpen();
-        if (_savepointHeads.Count != 0)
+        foreach (var record in batch.Records)
         {
-            throw new InvalidOperationException("Release or roll back every savepoint before committing.");
+            if (record.IsDelete)
+            {
+                Execute(_commands.DeleteRecord, record.ModelName, record.Id);
+            }
+            else
+            {
+                Execute(_commands.PutRecord, record.ModelName, record.Id, record.Data, GroupIdsJson(record.SyncGroups));
+            }
+        }
+
+        foreach (var action in batch.Actions)
+        {
+            // The syncId is given explicitly; AUTOINCREMENT still raises sqlite_sequence to it, which is the head.
+            Execute(_commands.InsertAction, action.SyncId, action.Action, action.ModelName, action.ModelId, action.Data, action.ClientId, action.MutationId);
+            Execute(_commands.LinkAction, action.SyncId, GroupIdsJson(action.SyncGroups));
+        }
+
+        foreach (var change in batch.GroupChanges)
+        {
+            Execute(_commands.InsertGroupChange, change.SyncId, change.UserId);
+        }
+
+        foreach (var client in batch.Clients)
+        {
+            Execute(_commands.SetLastMutationId, client.ClientId, client.UserId, client.LastMutationId);
+        }
+
+        foreach (var rejection in batch.Rejections)
+        {
+            Execute(_commands.AddRejection, rejection.ClientId, rejection.MutationId, rejection.Code, rejection.Message);
         }
 
         _writer.Commit();
@@ -221,13 +161,12 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         return id;
     }
 
-    /// <summary>Binds the values to the command's parameters in order and runs it (transaction open).</summary>
-    private void Execute(SqliteCommand command, params object?[] values)
+    /// <summary>Binds the values to the command's parameters in order and runs it.</summary>
+    private static void Execute(SqliteCommand command, params object?[] values)
     {
-        EnsureOpen();
         for (int i = 0; i < values.Length; i++)
         {
-            command.Parameters[i].Value = values[i];
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
         }
         command.ExecuteNonQuery();
     }
@@ -238,14 +177,6 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
         if (_committed)
         {
             throw new InvalidOperationException("The write transaction is already committed.");
-        }
-    }
-
-    private void EnsureSavepoint()
-    {
-        if (_savepointHeads.Count == 0)
-        {
-            throw new InvalidOperationException("No savepoint is open.");
         }
     }
 }

@@ -15,9 +15,6 @@ internal sealed class WriterCommands : SqliteCommandSet
         Begin = Create("BEGIN IMMEDIATE");
         Commit = Create("COMMIT");
         Rollback = Create("ROLLBACK");
-        Savepoint = Create("SAVEPOINT s");
-        Release = Create("RELEASE s");
-        RollbackToSavepoint = Create("ROLLBACK TO s; RELEASE s");
         ReadHead = Create(Sql.ReadHead);
 
         GetRecord = Create(Sql.GetRecord, "$model", "$id");
@@ -40,9 +37,9 @@ internal sealed class WriterCommands : SqliteCommandSet
         InsertGroup = Create("INSERT INTO groups(name) VALUES($name)", "$name");
 
         InsertAction = Create(
-            "INSERT INTO actions(action, model, model_id, data, client_id, mutation_id) " +
-            "VALUES($action, $model, $modelId, $data, $client, $mutation)",
-            "$action", "$model", "$modelId", "$data", "$client", "$mutation");
+            "INSERT INTO actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
+            "VALUES($syncId, $action, $model, $modelId, $data, $client, $mutation)",
+            "$syncId", "$action", "$model", "$modelId", "$data", "$client", "$mutation");
         LinkAction = Create(
             "INSERT INTO action_groups(sync_id, group_id) SELECT $syncId, value FROM json_each($groups)",
             "$syncId", "$groups");
@@ -70,9 +67,6 @@ internal sealed class WriterCommands : SqliteCommandSet
     public SqliteCommand Begin { get; }
     public SqliteCommand Commit { get; }
     public SqliteCommand Rollback { get; }
-    public SqliteCommand Savepoint { get; }
-    public SqliteCommand Release { get; }
-    public SqliteCommand RollbackToSavepoint { get; }
     public SqliteCommand ReadHead { get; }
     public SqliteCommand GetRecord { get; }
     public SqliteCommand ListRecords { get; }

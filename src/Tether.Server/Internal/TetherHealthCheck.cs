@@ -11,7 +11,7 @@ namespace Tether.Server.Internal;
 /// <summary>Healthy when the store answers a read and pushes do not wait long for the writer (Degraded when the user
 /// whose turn is next has waited past <see cref="TetherLimits.DegradedQueueWait"/>); reports the head, the fan-out position, the
 /// subscribers and the writer's queue.</summary>
-internal sealed class TetherHealthCheck(ITetherStore store, FanoutHub hub, PushQueue queue, IOptions<TetherServerOptions> options) : IHealthCheck
+internal sealed class TetherHealthCheck(ITetherStore store, FanoutHub hub, WriterQueue queue, IOptions<TetherServerOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 namespace Tether.Server.Storage;
 
 /// <summary>A read-only view of one committed state of the store.</summary>
@@ -13,13 +14,10 @@ public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
     /// each once, ordered by model name then id. <see cref="StoredRecord.Data"/> is the record's JSON text.</summary>
     IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken);
 
-    /// <summary>Up to <paramref name="limit"/> records of <paramref name="modelName"/> in <paramref name="syncGroup"/>
-    /// whose id sorts after <paramref name="afterId"/> (ordinal, UTF-8 byte order), ascending by id: a cursor over ids
-    /// that encode an order (the LiveStore front end keeps a store's events as ids with zero-padded sequence numbers).</summary>
-    ValueTask<IReadOnlyList<StoredRecord>> ReadRecordPageAsync(string modelName, string syncGroup, string afterId, int limit, CancellationToken cancellationToken);
-
-    /// <summary>How many records <see cref="ReadRecordPageAsync"/> would return without a limit.</summary>
-    ValueTask<long> CountRecordsAsync(string modelName, string syncGroup, string afterId, CancellationToken cancellationToken);
+    /// <summary>The records of <paramref name="modelName"/> in <paramref name="syncGroup"/> whose id sorts after
+    /// <paramref name="afterId"/>, ascending by id (in the byte order of the ids' UTF-8 text): a keyset cursor over ids
+    /// that encode an order, read as far as the caller enumerates.</summary>
+    IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(string modelName, string syncGroup, string afterId, CancellationToken cancellationToken);
 
     /// <summary>Sync actions with <paramref name="afterSyncId"/> &lt; syncId &lt;= <paramref name="upToSyncId"/>,
     /// ascending, at most <paramref name="limit"/>, unfiltered, each with its groups.</summary>
@@ -31,5 +29,6 @@ public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
     /// <summary>The group changes recorded at syncIds in (<paramref name="afterSyncId"/>, <paramref name="upToSyncId"/>], ascending.</summary>
     ValueTask<IReadOnlyList<GroupChange>> ReadGroupChangesAsync(long afterSyncId, long upToSyncId, CancellationToken cancellationToken);
 
+    /// <summary>A client's owner and last mutation id, or null for a client the server never saw.</summary>
     ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken);
 }

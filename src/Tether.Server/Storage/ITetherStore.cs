@@ -1,22 +1,29 @@
 namespace Tether.Server.Storage;
 
 /// <summary>
-/// Where the server keeps records, the sync-action log, the action-to-group links and the clients' lastMutationIds.
-/// A provider guarantees that syncId order equals commit order: a reader never sees a hole close behind it.
+/// Where the server keeps records, the sync-action log, the action-to-group links, the clients' lastMutationIds and
+/// the refusals. A store does only what needs the database: it writes a whole batch atomically, opens snapshots and
+/// reads the log. The server's pipeline does the rest (running mutations, assigning syncIds, undoing a refused
+/// mutation's writes). A store guarantees that syncId order equals commit order: a reader never sees a hole close
+/// behind it. <c>Tether.Server.Specification</c> holds the tests every store must pass.
 /// </summary>
 public interface ITetherStore : IAsyncDisposable
 {
-    /// <summary>Creates or migrates the store's own schema. Called once at startup.</summary>
+    /// <summary>Creates or migrates the store's own schema. Called once at startup; a schema newer than the store
+    /// knows is refused.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
     /// <summary>Opens the write transaction. The server's mutation pipeline is the only caller and holds at most
-    /// one at a time per process; it runs many mutations in it (a savepoint each) and commits once.</summary>
+    /// one at a time per process. From here to its commit or disposal no other writer may commit (on a store shared
+    /// by several processes, the transaction takes the lock that orders them all), so <see cref="ITetherWriteTransaction.Head"/>
+    /// stays the head the batch continues.</summary>
     ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken);
 
     /// <summary>Opens a read-only snapshot: everything read through it reflects one committed state.</summary>
     ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken);
 
-    /// <summary>Deletes the sync actions with syncId &lt;= <paramref name="upToSyncId"/> (records stay) and raises
-    /// the retained horizon to it; clients below it must bootstrap again (<c>resync_required</c>).</summary>
+    /// <summary>Deletes the sync actions and group changes with syncId &lt;= <paramref name="upToSyncId"/> (records
+    /// stay) and raises the retained horizon to it (never lowers it); clients below it must bootstrap again
+    /// (<c>resync_required</c>). A value above the head throws <see cref="ArgumentOutOfRangeException"/>.</summary>
     Task CompactAsync(long upToSyncId, CancellationToken cancellationToken);
 }

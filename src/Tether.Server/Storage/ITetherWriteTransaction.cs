@@ -1,48 +1,25 @@
 namespace Tether.Server.Storage;
 
 /// <summary>
-/// The one write transaction of the mutation pipeline. Nothing is visible to readers before <see cref="CommitAsync"/>;
-/// disposing without committing rolls everything back. Failures of the database surface as exceptions, which the
-/// pipeline treats as transient (503) for the whole batch.
+/// The one write transaction of the mutation pipeline: reads as of the transaction, then one commit of a whole
+/// <see cref="WriteBatch"/>. Nothing is visible to readers before <see cref="CommitAsync"/> returns; disposing
+/// without committing leaves the store as it was. Failures of the database surface as exceptions, which the pipeline
+/// treats as transient (503) for the whole batch.
 /// </summary>
 public interface ITetherWriteTransaction : IRecordReader, IAsyncDisposable
 {
-    /// <summary>The greatest syncId inside this transaction so far (committed ones plus those appended here).</summary>
+    /// <summary>The greatest committed syncId when the transaction began (0 when the log is empty). No other writer
+    /// commits while the transaction is open, so the batch's actions continue from <c>Head + 1</c>.</summary>
     long Head { get; }
 
+    /// <summary>The client as committed, or null when it has never pushed.</summary>
     ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken);
 
-    /// <summary>Creates the client (owned by <paramref name="userId"/>) or moves its lastMutationId.</summary>
-    ValueTask SetLastMutationIdAsync(string clientId, string userId, long lastMutationId, CancellationToken cancellationToken);
-
-    /// <summary>Keeps why a mutation was refused, so that a retry of its id is answered with the same refusal.</summary>
-    ValueTask AddRejectionAsync(string clientId, long mutationId, StoredRejection rejection, CancellationToken cancellationToken);
-
-    /// <summary>Why the mutation was refused, or null when it was not (it applied).</summary>
+    /// <summary>Why the mutation was refused, or null when no refusal of it is kept.</summary>
     ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken);
 
-    /// <summary>Forgets the refusals of a client's ids below <paramref name="mutationId"/>: a client sends its queue
-    /// in order from the oldest unanswered mutation, so a push starting there shows the earlier answers arrived.</summary>
-    ValueTask ForgetRejectionsBeforeAsync(string clientId, long mutationId, CancellationToken cancellationToken);
-
-    /// <summary>Inserts or replaces a record with its full JSON text and its sync groups.</summary>
-    ValueTask PutRecordAsync(string modelName, string id, string data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken);
-
-    ValueTask DeleteRecordAsync(string modelName, string id, CancellationToken cancellationToken);
-
-    /// <summary>Appends a sync action and returns its syncId (the next one after <see cref="Head"/>).</summary>
-    ValueTask<long> AppendActionAsync(NewSyncAction action, CancellationToken cancellationToken);
-
-    /// <summary>Records that the groups of <paramref name="userId"/> change at <paramref name="syncId"/>.</summary>
-    ValueTask AddGroupChangeAsync(long syncId, string userId, CancellationToken cancellationToken);
-
-    /// <summary>Starts a savepoint (one per mutation); <see cref="Head"/> is restored when it is rolled back.</summary>
-    ValueTask SavepointAsync(CancellationToken cancellationToken);
-
-    ValueTask ReleaseSavepointAsync(CancellationToken cancellationToken);
-
-    ValueTask RollbackToSavepointAsync(CancellationToken cancellationToken);
-
-    /// <summary>Makes everything durable at once (one commit for the whole batch).</summary>
-    ValueTask CommitAsync(CancellationToken cancellationToken);
+    /// <summary>Writes the whole batch and commits it, atomically: after a failure nothing of it is written. A batch
+    /// whose actions do not run <c>Head + 1, Head + 2, …</c> is refused with <see cref="InvalidOperationException"/>
+    /// before anything is written (<see cref="WriteBatch.CheckContinues"/>). Called at most once.</summary>
+    ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken);
 }

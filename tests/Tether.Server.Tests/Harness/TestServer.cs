@@ -18,19 +18,15 @@ public sealed record TestServerSettings
     public Action<SqliteStoreOptions>? Store { get; init; }
     public Action<ITetherServerBuilder>? Builder { get; init; }
 
+    /// <summary>Runs on a fresh PostgreSQL database of its own (dropped with the server) instead of a SQLite file.</summary>
+    public bool OnPostgres { get; init; }
+
     /// <summary>Another node's database (multi-node tests): this server shares it instead of getting its own.</summary>
     public string? PostgresConnection { get; init; }
 }
 
-/// <summary>Which store the suite runs on: SQLite, or PostgreSQL when the suite is compiled into the PostgreSQL test
-/// project (its module initializer sets this), so one suite checks both stores.</summary>
-public static class TestStorage
-{
-    public static bool UsePostgres { get; set; }
-}
-
-/// <summary>The issue tracker server on real Kestrel (127.0.0.1, a free port) and a real SQLite file, or a fresh
-/// PostgreSQL database (<see cref="TestStorage"/>).</summary>
+/// <summary>The issue tracker server on real Kestrel (127.0.0.1, a free port) and a real SQLite file, or PostgreSQL
+/// (<see cref="TestServerSettings.OnPostgres"/>, <see cref="TestServerSettings.PostgresConnection"/>).</summary>
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -61,7 +57,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         settings ??= new TestServerSettings();
         var directory = new TempDirectory();
-        PostgresDatabase? database = TestStorage.UsePostgres && settings.PostgresConnection is null ? await PostgresDatabase.CreateAsync() : null;
+        PostgresDatabase? database = settings.OnPostgres && settings.PostgresConnection is null ? await PostgresDatabase.CreateAsync() : null;
         return await StartAsync(Path.Combine(directory.Path, "tether.db"), settings, directory, database, port: 0);
     }
 

@@ -1,3 +1,4 @@
+using Tether.Mutators;
 using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;

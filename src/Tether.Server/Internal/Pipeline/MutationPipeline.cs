@@ -12,15 +12,16 @@ using Tether.Server.Storage;
 namespace Tether.Server.Internal.Pipeline;
 
 /// <summary>
-/// The single writer: takes every push waiting in its queue, runs all their mutations in ONE transaction (a
-/// savepoint each) and commits once, so concurrent pushes share one durable commit (group commit). Being the only
-/// writer of the process is also what makes syncId order equal commit order on SQLite.
+/// The single writer: takes every push waiting in its queue, runs all their mutations in ONE transaction, their
+/// writes held in <see cref="PendingWrites"/> (a refused mutation's dropped there), and commits them as one batch, so
+/// concurrent pushes share one durable commit (group commit). Being the only writer of the process is also what makes
+/// syncId order equal commit order on SQLite.
 /// </summary>
 internal sealed partial class MutationPipeline(
     ITetherStore store,
     MutatorRegistry mutators,
     GroupResolution groups,
-    PushQueue queue,
+    WriterQueue queue,
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
@@ -30,7 +31,7 @@ internal sealed partial class MutationPipeline(
     private readonly WriterGroupCache _groupCache = new();
 
     public Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
-        => EnqueueAsync(new PushWork(userId, request, userId, callerGone));
+        => EnqueueAsync(new WriterWork(userId, request, userId, callerGone));
 
     public async Task<WriteOutcome<T>> WriteAsync<T>(WriteOptions options, Func<IWriteScope, CancellationToken, ValueTask<T>> unit, CancellationToken callerGone = default)
     {
@@ -38,11 +39,11 @@ internal sealed partial class MutationPipeline(
         ArgumentNullException.ThrowIfNull(unit);
         // The value of the run that was committed: a failed batch runs the unit again on its own.
         T value = default!;
-        WriteOutcome<PushResult> outcome = await EnqueueAsync(new PushWork(options, async (scope, cancellationToken) => value = await unit(scope, cancellationToken).ConfigureAwait(false), callerGone)).ConfigureAwait(false);
+        WriteOutcome<PushResult> outcome = await EnqueueAsync(new WriterWork(options, async (scope, cancellationToken) => value = await unit(scope, cancellationToken).ConfigureAwait(false), callerGone)).ConfigureAwait(false);
         return outcome.Status == WriteStatus.Applied ? WriteOutcome<T>.Applied(value) : outcome.Cast<T>();
     }
 
-    private Task<WriteOutcome<PushResult>> EnqueueAsync(PushWork work)
+    private Task<WriteOutcome<PushResult>> EnqueueAsync(WriterWork work)
     {
         if (queue.TryEnqueue(work) is { } refused)
         {
@@ -54,7 +55,7 @@ internal sealed partial class MutationPipeline(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<PushSlice>();
+        var batch = new List<WriterSlice>();
         try
         {
             while (await queue.WaitAsync(stoppingToken))
@@ -72,15 +73,15 @@ internal sealed partial class MutationPipeline(
         {
             // Shutting down: pushes still queued are answered below so that no caller waits forever.
         }
-        foreach (PushWork left in queue.Complete())
+        foreach (WriterWork left in queue.Complete())
         {
             left.Refuse(WriterRefusals.Unavailable);
         }
     }
 
-    private void RecordQueueWaits(List<PushSlice> batch)
+    private void RecordQueueWaits(List<WriterSlice> batch)
     {
-        foreach (PushSlice slice in batch)
+        foreach (WriterSlice slice in batch)
         {
             metrics.QueueWait.Record(Stopwatch.GetElapsedTime(slice.Work.QueuedAt).TotalMilliseconds);
         }
@@ -89,7 +90,7 @@ internal sealed partial class MutationPipeline(
     /// <summary>Commits a batch and answers its pushes (or puts back the rest of a sliced one). When the batch fails,
     /// its slices are tried again one by one, so a push that fails every time (a poisoned one) costs only itself a
     /// 503.</summary>
-    private async Task CommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
+    private async Task CommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
     {
         WriteOutcome<PushResult>[]? outcomes = await TryCommitAsync(batch, cancellationToken);
         if (outcomes is null && batch.Count > 1 && !cancellationToken.IsCancellationRequested)
@@ -102,7 +103,7 @@ internal sealed partial class MutationPipeline(
         }
         for (int i = 0; i < batch.Count; i++)
         {
-            PushWork work = batch[i].Work;
+            WriterWork work = batch[i].Work;
             WriteOutcome<PushResult> outcome = outcomes?[i] ?? WriterRefusals.AsOutcome(WriterRefusals.Unavailable);
             if (outcome.Value is not { } result)
             {
@@ -126,7 +127,7 @@ internal sealed partial class MutationPipeline(
     }
 
     /// <summary>Runs the slices in one transaction and commits it; null when nothing could be committed.</summary>
-    private async Task<WriteOutcome<PushResult>[]?> TryCommitAsync(List<PushSlice> batch, CancellationToken cancellationToken)
+    private async Task<WriteOutcome<PushResult>[]?> TryCommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
@@ -135,12 +136,13 @@ internal sealed partial class MutationPipeline(
             await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken))
             {
                 _groupCache.Begin(transaction.Head);
-                var batchRun = new BatchRun(transaction, groups, _groupCache, DateTimeOffset.UtcNow);
+                var writes = new PendingWrites(transaction);
+                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow, options.Value.Limits);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
                 }
-                await transaction.CommitAsync(cancellationToken);
+                await writes.CommitAsync(cancellationToken);
                 batchRun.Committed();
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
@@ -164,9 +166,9 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    private async Task<WriteOutcome<PushResult>> RunPushAsync(BatchRun run, PushSlice slice, CancellationToken cancellationToken)
+    private async Task<WriteOutcome<PushResult>> RunPushAsync(BatchRun run, WriterSlice slice, CancellationToken cancellationToken)
     {
-        PushWork work = slice.Work;
+        WriterWork work = slice.Work;
         if (work.Unit is { } unit)
         {
             return await RunUnitAsync(run, work.UserId, unit, cancellationToken);
@@ -174,17 +176,16 @@ internal sealed partial class MutationPipeline(
         return await RunClientPushAsync(run, work.UserId, slice.Request!, slice.IsFirst, cancellationToken);
     }
 
-    /// <summary>Runs a unit of work in a savepoint of its own: whatever it wrote is undone when it fails.</summary>
+    /// <summary>Runs a unit of work from a mark of its own: whatever it wrote is dropped when it fails.</summary>
     private async Task<WriteOutcome<PushResult>> RunUnitAsync(BatchRun run, string userId, WriteUnit unit, CancellationToken cancellationToken)
     {
-        ITetherWriteTransaction transaction = run.Transaction;
+        PendingWrites writes = run.Writes;
         var scope = new WriteScope(this, run, userId);
-        await transaction.SavepointAsync(cancellationToken);
+        WriteMark mark = writes.Mark();
         ErrorBody error;
         try
         {
             await unit(scope, cancellationToken);
-            await transaction.ReleaseSavepointAsync(cancellationToken);
             return WriteOutcome<PushResult>.Applied(new PushResult([], 0));
         }
         catch (WriteRejectedException rejected)
@@ -208,7 +209,7 @@ internal sealed partial class MutationPipeline(
         {
             scope.Close();
         }
-        await transaction.RollbackToSavepointAsync(cancellationToken);
+        writes.RollbackTo(mark);
         // Group changes its mutations reported were undone with them.
         run.ForgetAll();
         return WriteOutcome<PushResult>.Rejected(error);
@@ -217,8 +218,8 @@ internal sealed partial class MutationPipeline(
     /// <summary>Runs a client's mutations under its mutation-id sequence.</summary>
     internal async Task<WriteOutcome<PushResult>> RunClientPushAsync(BatchRun run, string userId, PushRequest request, bool isFirst, CancellationToken cancellationToken)
     {
-        ITetherWriteTransaction transaction = run.Transaction;
-        ClientState? client = await transaction.GetClientAsync(request.ClientId, cancellationToken);
+        PendingWrites writes = run.Writes;
+        ClientState? client = await writes.GetClientAsync(request.ClientId, cancellationToken);
         if (client is not null && client.UserId != userId)
         {
             return WriteOutcome<PushResult>.Rejected(new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."));
@@ -236,7 +237,7 @@ internal sealed partial class MutationPipeline(
         {
             // Refusals are kept only until the client shows it has their answers, or the table would grow for ever.
             // Only a push's first slice shows that: the later ones follow refusals the client has not seen yet.
-            await transaction.ForgetRejectionsBeforeAsync(request.ClientId, request.Mutations[0].Id, cancellationToken);
+            writes.ForgetRejectionsBefore(request.ClientId, request.Mutations[0].Id);
         }
         var results = new List<MutationResult>(request.Mutations.Count);
         foreach (Mutation mutation in request.Mutations)
@@ -246,9 +247,9 @@ internal sealed partial class MutationPipeline(
                 // A retry whose first answer was lost: a refused one is answered as refused again (or the client would
                 // take 'duplicate' for applied and never tell the app); an applied one carries the head, which tells the
                 // client how far its data must get before the mutation is in it.
-                StoredRejection? refused = await transaction.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
+                StoredRejection? refused = await writes.GetRejectionAsync(request.ClientId, mutation.Id, cancellationToken);
                 MutationResult again = refused is null
-                    ? MutationResult.Duplicate(mutation.Id, transaction.Head)
+                    ? MutationResult.Duplicate(mutation.Id, writes.Head)
                     : MutationResult.Rejected(mutation.Id, new ErrorBody(refused.Code, refused.Message));
                 results.Add(again);
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", again.Status), new KeyValuePair<string, object?>("retry", true));
@@ -258,7 +259,7 @@ internal sealed partial class MutationPipeline(
             if (result.Status == MutationStatus.Rejected)
             {
                 ErrorBody error = result.Error!;
-                await transaction.AddRejectionAsync(request.ClientId, mutation.Id, new StoredRejection(error.Code, error.Message), cancellationToken);
+                writes.AddRejection(request.ClientId, mutation.Id, error.Code, error.Message);
             }
             results.Add(result);
             metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", result.Status));
@@ -266,7 +267,7 @@ internal sealed partial class MutationPipeline(
         }
         if (client is null || lastMutationId != client.LastMutationId)
         {
-            await transaction.SetLastMutationIdAsync(request.ClientId, userId, lastMutationId, cancellationToken);
+            writes.SetLastMutationId(request.ClientId, userId, lastMutationId);
         }
         return WriteOutcome<PushResult>.Applied(new PushResult(results, lastMutationId));
     }
@@ -305,45 +306,45 @@ internal sealed partial class MutationPipeline(
             LogMutatorFailed(e, mutation.Name, mutation.Id, clientId);
             return MutationResult.Rejected(mutation.Id, new ErrorBody(ErrorCodes.Internal, "The server failed to run this mutation."));
         }
-        return MutationResult.Applied(mutation.Id, run.Transaction.Head);
+        return MutationResult.Applied(mutation.Id, run.Writes.Head);
     }
 
-    /// <summary>Runs one mutation's body in a savepoint: its writes stay when it returns and are undone when it throws
+    /// <summary>Runs one mutation's body from a mark: its writes stay when it returns and are dropped when it throws
     /// (the exception goes on to the caller). The group changes it reports count from then on.</summary>
     internal static async ValueTask<T> MutateAsync<T>(BatchRun run, string userId, string clientId, long mutationId, Func<IMutationContext, CancellationToken, ValueTask<T>> body, CancellationToken cancellationToken)
     {
         IReadOnlySet<string> userGroups = await run.UserGroupsAsync(userId, cancellationToken);
-        ITetherWriteTransaction transaction = run.Transaction;
-        var context = new ServerMutationContext(transaction, userGroups, userId, run.Now, clientId, mutationId);
-        await transaction.SavepointAsync(cancellationToken);
+        PendingWrites writes = run.Writes;
+        var context = new ServerMutationContext(writes, userGroups, userId, run.Now, clientId, mutationId, run.Limits.MaxRecordIdLength);
+        WriteMark mark = writes.Mark();
         T value;
         try
         {
             value = await body(context, cancellationToken);
-            await context.CompleteAsync(cancellationToken);
+            context.Complete();
         }
         catch (Exception e) when (e is not StoreFailureException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            await transaction.RollbackToSavepointAsync(cancellationToken);
+            writes.RollbackTo(mark);
             throw;
         }
-        await transaction.ReleaseSavepointAsync(cancellationToken);
         run.Apply(context.GroupChanges);
         return value;
     }
 
-    /// <summary>State shared by the slices of one batch: the transaction, its clock, and users' groups as of the
-    /// transaction so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
+    /// <summary>State shared by the slices of one batch: its writes, its clock, and users' groups as of the
+    /// batch so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
     /// resolver's cost, O(the user's groups)); a mutation that says exactly which groups it granted adds them (on a
     /// copy: the batch may yet fail), and one that revokes a group or does not say makes them be resolved again.</summary>
-    internal sealed class BatchRun(ITetherWriteTransaction transaction, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now)
+    internal sealed class BatchRun(PendingWrites writes, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now, TetherLimits limits)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
         private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
         private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
 
-        public ITetherWriteTransaction Transaction => transaction;
+        public PendingWrites Writes => writes;
         public DateTimeOffset Now => now;
+        public TetherLimits Limits => limits;
 
         public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
         {
@@ -351,7 +352,7 @@ internal sealed partial class MutationPipeline(
             {
                 return known;
             }
-            IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, new StoreReader(transaction), cancellationToken);
+            IReadOnlySet<string> fresh = await groups.ResolveAsync(userId, writes, cancellationToken);
             var resolved = new HashSet<string>(fresh, StringComparer.Ordinal);
             _userGroups[userId] = resolved;
             _copied.Add(userId);
@@ -388,7 +389,7 @@ internal sealed partial class MutationPipeline(
         }
 
         /// <summary>Hands what this batch knows to the cache once it is committed.</summary>
-        public void Committed() => cache.Committed(transaction.Head, _userGroups, _forgotten);
+        public void Committed() => cache.Committed(writes.Head, _userGroups, _forgotten);
 
         private HashSet<string>? Known(string userId)
         {

@@ -2,21 +2,20 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tether.Mutators;
 using Tether.Protocol;
-using Tether.Server.Storage;
 
 namespace Tether.Server.Internal.Pipeline;
 
-/// <summary>The authoritative <see cref="IMutationContext"/>: every read and write goes to the pipeline's open
-/// transaction, and every write appends its sync action.</summary>
+/// <summary>The authoritative <see cref="IMutationContext"/>: every read and write goes to the batch's
+/// <see cref="PendingWrites"/> (reads see the batch's earlier writes), and every write appends its sync action.</summary>
 internal sealed class ServerMutationContext(
-    ITetherWriteTransaction transaction,
+    PendingWrites writes,
     IReadOnlySet<string> userSyncGroups,
     string userId,
     DateTimeOffset now,
     string clientId,
-    long mutationId) : IMutationContext
+    long mutationId,
+    int maxIdLength) : IMutationContext
 {
-    private const int MaxIdLength = 256;
     private List<GroupChange>? _groupChanges;
     private long _firstSyncId;
 
@@ -24,7 +23,7 @@ internal sealed class ServerMutationContext(
     public bool IsAuthoritative => true;
     public DateTimeOffset Now => now;
 
-    /// <summary>Resolved by the pipeline against this transaction before the mutation ran, so it includes the
+    /// <summary>Resolved by the pipeline against the batch's writes before the mutation ran, so it includes the
     /// memberships written by earlier mutations of the same batch.</summary>
     public IReadOnlySet<string> UserSyncGroups => userSyncGroups;
 
@@ -37,13 +36,13 @@ internal sealed class ServerMutationContext(
     public async ValueTask<Record?> GetAsync(string modelName, string id, CancellationToken cancellationToken = default)
     {
         CheckModel(modelName);
-        return await Store(() => transaction.GetRecordAsync(modelName, id, cancellationToken).AsTask());
+        return await writes.GetRecordAsync(modelName, id, cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<Record>> ListAsync(string modelName, string syncGroup, CancellationToken cancellationToken = default)
     {
         CheckModel(modelName);
-        return await Store(() => transaction.ListRecordsAsync(modelName, syncGroup, cancellationToken).AsTask());
+        return await writes.ListRecordsAsync(modelName, syncGroup, cancellationToken);
     }
 
     public async ValueTask InsertAsync(string modelName, string id, JsonObject data, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken = default)
@@ -58,8 +57,8 @@ internal sealed class ServerMutationContext(
         JsonObject record = Copy(data);
         record["id"] = id;
         string json = record.ToJsonString();
-        await Store(() => transaction.PutRecordAsync(modelName, id, json, syncGroups, cancellationToken).AsTask());
-        await AppendAsync(SyncActionKinds.Insert, modelName, id, json, syncGroups, cancellationToken);
+        writes.PutRecord(modelName, id, json, syncGroups);
+        Append(SyncActionKinds.Insert, modelName, id, json, syncGroups);
     }
 
     public async ValueTask UpdateAsync(string modelName, string id, JsonObject patch, IReadOnlyCollection<string>? syncGroups = null, CancellationToken cancellationToken = default)
@@ -80,22 +79,22 @@ internal sealed class ServerMutationContext(
         }
         string json = record.ToJsonString();
         IReadOnlyCollection<string> newGroups = syncGroups ?? existing.SyncGroups;
-        await Store(() => transaction.PutRecordAsync(modelName, id, json, newGroups, cancellationToken).AsTask());
+        writes.PutRecord(modelName, id, json, newGroups);
         // Readers of a group the record leaves must learn that it is gone for them, without seeing its new data.
         string[] left = existing.SyncGroups.Except(newGroups, StringComparer.Ordinal).ToArray();
         if (left.Length > 0)
         {
-            await AppendAsync(SyncActionKinds.Delete, modelName, id, null, left, cancellationToken);
+            Append(SyncActionKinds.Delete, modelName, id, null, left);
         }
-        await AppendAsync(SyncActionKinds.Update, modelName, id, json, newGroups, cancellationToken);
+        Append(SyncActionKinds.Update, modelName, id, json, newGroups);
     }
 
     public async ValueTask DeleteAsync(string modelName, string id, CancellationToken cancellationToken = default)
     {
         Record existing = await GetAsync(modelName, id, cancellationToken)
             ?? throw MutationRejectedException.NotFound($"There is no {modelName} with id '{id}'.");
-        await Store(() => transaction.DeleteRecordAsync(modelName, id, cancellationToken).AsTask());
-        await AppendAsync(SyncActionKinds.Delete, modelName, id, null, existing.SyncGroups, cancellationToken);
+        writes.DeleteRecord(modelName, id);
+        Append(SyncActionKinds.Delete, modelName, id, null, existing.SyncGroups);
     }
 
     public void SyncGroupsChanged(string changedUserId)
@@ -114,7 +113,7 @@ internal sealed class ServerMutationContext(
 
     /// <summary>Writes the group changes at the first syncId of this mutation, so a live connection re-resolves
     /// groups before it delivers any of the mutation's actions.</summary>
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    public void Complete()
     {
         if (_groupChanges is null || _firstSyncId == 0)
         {
@@ -122,14 +121,13 @@ internal sealed class ServerMutationContext(
         }
         foreach (string changed in _groupChanges.Select(change => change.UserId).Distinct(StringComparer.Ordinal))
         {
-            await Store(() => transaction.AddGroupChangeAsync(_firstSyncId, changed, cancellationToken).AsTask());
+            writes.AddGroupChange(_firstSyncId, changed);
         }
     }
 
-    private async Task AppendAsync(string action, string modelName, string id, string? json, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken)
+    private void Append(string action, string modelName, string id, string? json, IReadOnlyCollection<string> syncGroups)
     {
-        var entry = new NewSyncAction(action, modelName, id, json, syncGroups, clientId, mutationId);
-        long syncId = await Store(() => transaction.AppendActionAsync(entry, cancellationToken).AsTask());
+        long syncId = writes.AppendAction(action, modelName, id, json, syncGroups, clientId, mutationId);
         if (_firstSyncId == 0)
         {
             _firstSyncId = syncId;
@@ -146,11 +144,11 @@ internal sealed class ServerMutationContext(
         }
     }
 
-    private static void CheckId(string id)
+    private void CheckId(string id)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength)
+        if (string.IsNullOrEmpty(id) || id.Length > maxIdLength)
         {
-            throw MutationRejectedException.InvalidArgs($"A record id has 1 to {MaxIdLength} characters.");
+            throw MutationRejectedException.InvalidArgs($"A record id has 1 to {maxIdLength} characters.");
         }
     }
 
@@ -163,20 +161,6 @@ internal sealed class ServerMutationContext(
         }
         return [.. syncGroups.Distinct(StringComparer.Ordinal)];
     }
-
-    private static async Task<T> Store<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception e) when (e is not MutationRejectedException and not OperationCanceledException and not JsonException)
-        {
-            throw new StoreFailureException(e);
-        }
-    }
-
-    private static Task Store(Func<Task> call) => Store(async () => { await call(); return true; });
 }
 
 /// <summary>A mutation's word that <paramref name="UserId"/>'s groups change: exactly how when both

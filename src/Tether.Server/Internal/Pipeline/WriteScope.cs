@@ -15,7 +15,7 @@ internal sealed class WriteScope(MutationPipeline pipeline, MutationPipeline.Bat
 
     public string UserId => userId;
     public DateTimeOffset Now => run.Now;
-    public long Head => Open().Transaction.Head;
+    public long Head => Open().Writes.Head;
 
     public async ValueTask<PushResult> PushAsync(PushRequest request, CancellationToken cancellationToken)
     {

@@ -8,8 +8,8 @@ internal delegate ValueTask WriteUnit(IWriteScope scope, CancellationToken cance
 
 /// <summary>One piece of work waiting for the writer: a client's push or a front end's unit of work; who sent it, who
 /// is charged for it, and where its answer goes. A long push runs in slices over several commits (see
-/// <see cref="PushQueue"/>), so it carries how far it got; a unit is never split.</summary>
-internal sealed class PushWork
+/// <see cref="WriterQueue"/>), so it carries how far it got; a unit is never split.</summary>
+internal sealed class WriterWork
 {
     /// <summary>What a unit's work answers when committed: its own value travels in the unit's closure.</summary>
     private static readonly PushResult UnitCommitted = new([], 0);
@@ -19,7 +19,7 @@ internal sealed class PushWork
     private readonly int _unitCost;
     private long _lastMutationId;
 
-    public PushWork(string userId, PushRequest request, string owner, CancellationToken callerGone)
+    public WriterWork(string userId, PushRequest request, string owner, CancellationToken callerGone)
     {
         UserId = userId;
         Request = request;
@@ -27,7 +27,7 @@ internal sealed class PushWork
         CallerGone = callerGone;
     }
 
-    public PushWork(WriteOptions options, WriteUnit unit, CancellationToken callerGone)
+    public WriterWork(WriteOptions options, WriteUnit unit, CancellationToken callerGone)
     {
         UserId = options.UserId;
         Owner = options.Owner ?? options.UserId;
@@ -65,17 +65,17 @@ internal sealed class PushWork
     public int Cost => Unit is null ? Math.Max(1, Remaining) : _unitCost;
 
     /// <summary>Its node in its owner's queue while queued (null when not queued).</summary>
-    public LinkedListNode<PushWork>? InOwnerQueue { get; set; }
+    public LinkedListNode<WriterWork>? InOwnerQueue { get; set; }
 
     public CancellationTokenRegistration CallerGoneRegistration { get; set; }
 
     /// <summary>Takes the next <paramref name="count"/> mutations for a commit.</summary>
-    public PushSlice TakeSlice(int count)
+    public WriterSlice TakeSlice(int count)
     {
         if (Request is null)
         {
             Next = 1;
-            return new PushSlice(this, null, IsFirst: true, _unitCost);
+            return new WriterSlice(this, null, IsFirst: true, _unitCost);
         }
         int start = Next;
         count = Math.Min(count, Remaining);
@@ -83,7 +83,7 @@ internal sealed class PushWork
             ? Request.Mutations
             : [.. Request.Mutations.Skip(start).Take(count)];
         Next = start + count;
-        return new PushSlice(this, new PushRequest(Request.ClientId, mutations), IsFirst: start == 0, Math.Max(1, mutations.Count));
+        return new WriterSlice(this, new PushRequest(Request.ClientId, mutations), IsFirst: start == 0, Math.Max(1, mutations.Count));
     }
 
     /// <summary>Adds a committed slice's results; answers the push when it was the last slice.</summary>
@@ -109,7 +109,7 @@ internal sealed class PushWork
 
 /// <summary>The part of a piece of work that one commit runs (a unit's whole, with a null request), and what it costs
 /// its owner's share.</summary>
-internal sealed record PushSlice(PushWork Work, PushRequest? Request, bool IsFirst, int Cost);
+internal sealed record WriterSlice(WriterWork Work, PushRequest? Request, bool IsFirst, int Cost);
 
 /// <summary>The writer's refusals of work it did not run.</summary>
 internal static class WriterRefusals

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Tether.Server.Internal.Pipeline;
 
 /// <summary>
-/// The writer's queue, fair between users. Each user (the <see cref="PushWork.Owner"/>) has a queue of its own, and a
+/// The writer's queue, fair between users. Each user (the <see cref="WriterWork.Owner"/>) has a queue of its own, and a
 /// commit takes at most <see cref="TetherLimits.MaxMutationsPerUserPerCommit"/> mutations of each user with queued
 /// work, visiting users in turn; a longer push runs in slices over several commits, and the user then goes to the back
 /// of the turn order. So one user's flood delays another user's push by at most one commit of bounded size, and a
@@ -14,7 +14,7 @@ namespace Tether.Server.Internal.Pipeline;
 /// down (429). The whole queue is bounded too (503): by count, and by how long the user whose turn is next has waited
 /// for it, which measures how slowly the writer goes round rather than how far behind one flooding user is.
 /// </summary>
-internal sealed class PushQueue
+internal sealed class WriterQueue
 {
     private readonly Lock _gate = new();
     private readonly TetherLimits _limits;
@@ -29,7 +29,7 @@ internal sealed class PushQueue
     private int _queuedPushes;
     private bool _completed;
 
-    public PushQueue(IOptions<TetherServerOptions> options, TetherMetrics metrics)
+    public WriterQueue(IOptions<TetherServerOptions> options, TetherMetrics metrics)
     {
         _limits = options.Value.Limits;
         _metrics = metrics;
@@ -59,7 +59,7 @@ internal sealed class PushQueue
     }
 
     /// <summary>Queues a push; returns the refusal when it may not wait (null when queued).</summary>
-    public ErrorBody? TryEnqueue(PushWork work)
+    public ErrorBody? TryEnqueue(WriterWork work)
     {
         lock (_gate)
         {
@@ -85,7 +85,7 @@ internal sealed class PushQueue
 
     /// <summary>Puts back a push whose first slices were committed; it keeps its place before the user's later
     /// pushes (a client's mutation ids must arrive in order), and the user waits for its next turn.</summary>
-    public void Requeue(PushWork work)
+    public void Requeue(WriterWork work)
     {
         bool queued;
         lock (_gate)
@@ -128,10 +128,10 @@ internal sealed class PushQueue
 
     /// <summary>Takes the next commit's slices into <paramref name="batch"/>: one turn of each user with queued work,
     /// at most <paramref name="maxMutations"/> in all. Pushes whose callers have gone are answered and dropped.</summary>
-    public void TakeBatch(List<PushSlice> batch, int maxMutations)
+    public void TakeBatch(List<WriterSlice> batch, int maxMutations)
     {
         int perOwner = Math.Max(1, _limits.MaxMutationsPerUserPerCommit);
-        List<PushWork>? gone = null;
+        List<WriterWork>? gone = null;
         lock (_gate)
         {
             int budget = maxMutations;
@@ -142,14 +142,14 @@ internal sealed class PushQueue
                 int share = Math.Min(perOwner, budget);
                 while (share > 0 && owner.Works.First is { } first)
                 {
-                    PushWork work = first.Value;
+                    WriterWork work = first.Value;
                     RemoveLocked(owner, work);
                     if (work.CallerGone.IsCancellationRequested)
                     {
                         (gone ??= []).Add(work);
                         continue;
                     }
-                    PushSlice slice = work.TakeSlice(share);
+                    WriterSlice slice = work.TakeSlice(share);
                     int cost = slice.Cost;
                     share -= cost;
                     budget -= cost;
@@ -163,20 +163,20 @@ internal sealed class PushQueue
                 Settle(owner);
             }
         }
-        foreach (PushWork work in gone ?? [])
+        foreach (WriterWork work in gone ?? [])
         {
             AnswerGone(work);
         }
     }
 
     /// <summary>Refuses every later push and hands back the pushes still queued, for the caller to answer.</summary>
-    public List<PushWork> Complete()
+    public List<WriterWork> Complete()
     {
         lock (_gate)
         {
             _completed = true;
-            List<PushWork> left = [.. _owners.Values.SelectMany(owner => owner.Works)];
-            foreach (PushWork work in left)
+            List<WriterWork> left = [.. _owners.Values.SelectMany(owner => owner.Works)];
+            foreach (WriterWork work in left)
             {
                 work.InOwnerQueue = null;
             }
@@ -201,7 +201,7 @@ internal sealed class PushQueue
         return queue;
     }
 
-    private void AddLocked(OwnerQueue owner, PushWork work, bool atFront)
+    private void AddLocked(OwnerQueue owner, WriterWork work, bool atFront)
     {
         work.QueuedAt = Stopwatch.GetTimestamp();
         work.InOwnerQueue = atFront ? owner.Works.AddFirst(work) : owner.Works.AddLast(work);
@@ -213,7 +213,7 @@ internal sealed class PushQueue
         }
     }
 
-    private void RemoveLocked(OwnerQueue owner, PushWork work)
+    private void RemoveLocked(OwnerQueue owner, WriterWork work)
     {
         owner.Works.Remove(work.InOwnerQueue!);
         owner.Mutations -= work.Cost;
@@ -224,7 +224,7 @@ internal sealed class PushQueue
 
     /// <summary>Wakes the writer, and takes the push out of the queue as soon as its caller goes away, so that it
     /// neither runs nor counts against its user's queue any longer.</summary>
-    private void Queued(PushWork work)
+    private void Queued(WriterWork work)
     {
         _wake.Writer.TryWrite(true);
         if (!work.CallerGone.CanBeCanceled)
@@ -235,7 +235,7 @@ internal sealed class PushQueue
         CancellationTokenRegistration registration = work.CallerGone.UnsafeRegister(
             static state =>
             {
-                (PushQueue queue, PushWork gone) = ((PushQueue, PushWork))state!;
+                (WriterQueue queue, WriterWork gone) = ((WriterQueue, WriterWork))state!;
                 queue.Withdraw(gone);
             },
             (this, work));
@@ -254,7 +254,7 @@ internal sealed class PushQueue
         }
     }
 
-    private void Withdraw(PushWork work)
+    private void Withdraw(WriterWork work)
     {
         lock (_gate)
         {
@@ -267,7 +267,7 @@ internal sealed class PushQueue
         AnswerGone(work);
     }
 
-    private void AnswerGone(PushWork work)
+    private void AnswerGone(WriterWork work)
     {
         // Nobody waits for this answer; running the push would only delay those who do.
         _metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", "caller_gone"));
@@ -297,9 +297,9 @@ internal sealed class PushQueue
     private sealed class OwnerQueue(string name)
     {
         public string Name { get; } = name;
-        public LinkedList<PushWork> Works { get; } = new();
+        public LinkedList<WriterWork> Works { get; } = new();
 
-        /// <summary>What the user's queued pushes cost (<see cref="PushWork.Cost"/>).</summary>
+        /// <summary>What the user's queued pushes cost (<see cref="WriterWork.Cost"/>).</summary>
         public int Mutations { get; set; }
         public bool InTurns { get; set; }
 

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Tether.Server.PostgreSql.Internal;
+
+/// <summary>
+/// The statements of one commit, sent in one round trip. Every writer holds the head lock until it commits, so each
+/// round trip saved is time every other writer of every node no longer waits.
+/// </summary>
+internal sealed partial class PgStatements
+{
+    private static readonly ConcurrentDictionary<string, Statement[]> Split = new();
+
+    private readonly List<NpgsqlBatchCommand> _commands = [];
+
+    public void Add(string sql, params (string Name, object? Value)[] parameters)
+    {
+        foreach (Statement statement in Split.GetOrAdd(sql, Parse))
+        {
+            var command = new NpgsqlBatchCommand(statement.Text);
+            foreach ((string name, object? value) in parameters)
+            {
+                if (statement.Parameters.Contains(name))
+                {
+                    command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                }
+            }
+            _commands.Add(command);
+        }
+    }
+
+    /// <summary>Sends every statement, in order, in one round trip.</summary>
+    public async ValueTask ExecuteAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (_commands.Count == 0)
+        {
+            return;
+        }
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (NpgsqlBatchCommand command in _commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        _commands.Clear();
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A batch command holds one statement: the store's multi-statement SQL is split at "; " (none of its
+    /// literals contains one), and each part gets only the parameters it names.</summary>
+    private static Statement[] Parse(string sql)
+        => [.. sql.Split("; ").Select(text => new Statement(text, [.. ParameterName().Matches(text).Select(m => m.Groups[1].Value)]))];
+
+    [GeneratedRegex(@"@(\w+)")]
+    private static partial Regex ParameterName();
+
+    private sealed record Statement(string Text, HashSet<string> Parameters);
+}
