@@ -107,9 +107,7 @@ public sealed class LiveLimitsTests
         }
     }
 
-    [Fact(Skip = "Fails on the current LiveEndpoint, which is wrong here: the slow-reader cut also cancels the socket's receive, "
-        + "which aborts the socket before the 1008 close protocol.md promises is sent. Remove this Skip with the fix "
-        + "(the receive loop must end on the client's close or the request's abort, not on the cut).")]
+    [Fact]
     public async Task A_connection_whose_queue_overflows_is_closed_with_1008_and_told_to_resume_with_delta()
     {
         var resolver = new HeldResolver("slow");
