@@ -18,6 +18,15 @@ public sealed class LiveStoreOptions
     /// with 1009. LiveStore's own client sends at most about 900 KB per push.</summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Longest event name a push may carry, in characters; a longer one refuses the push.</summary>
+    public int MaxEventNameLength { get; set; } = 512;
+
+    /// <summary>Longest <c>clientId</c> or <c>sessionId</c> of a pushed event, in characters.</summary>
+    public int MaxEventClientIdLength { get; set; } = 512;
+
+    /// <summary>Most events in one pull chunk (a chunk also stays under the client's 900 KB message limit).</summary>
+    public int MaxEventsPerPullChunk { get; set; } = 100;
+
     /// <summary>Frames one socket may have waiting to be sent; when the client reads slower than the server answers,
     /// its requests wait for room instead of growing the server's memory.</summary>
     public int OutgoingQueueCapacity { get; set; } = 256;

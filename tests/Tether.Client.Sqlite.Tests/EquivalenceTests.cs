@@ -20,16 +20,15 @@ public sealed class EquivalenceTests : IAsyncDisposable
         var store = await _harness.OpenAsync();
         var stored = new SortedSet<long>();
         long nextMutationId = 1;
-        var compared = 0;
+        var exercised = new Exercised();
 
         for (var step = 0; step < 300; step++)
         {
-            var write = RandomWrite(random, stored, ref nextMutationId);
+            var write = RandomWrite(random, stored, ref nextMutationId, exercised);
             await reference.WriteAsync(write, Ct);
             await store.WriteAsync(write, Ct);
 
             Snapshots.AssertSame(await reference.LoadAsync(Ct), await store.LoadAsync(Ct));
-            compared++;
             if (step % 100 == 99)
             {
                 store = await _harness.ReopenAsync(store);
@@ -38,14 +37,25 @@ public sealed class EquivalenceTests : IAsyncDisposable
         }
 
         var final = await store.LoadAsync(Ct);
-        Assert.Equal(300, compared);
-        // The sequence exercised something: data and a queue are left, and metadata was written.
+        // The sequence exercised every kind of write the stores could disagree on, and left data, a queue and metadata.
+        Assert.True(exercised.Clears > 0 && exercised.Deletes > 0 && exercised.RepeatsInOneWrite > 0 && exercised.AbsentRemovals > 0 && exercised.NullUsers > 0,
+            $"the writes left a kind out: {exercised}");
         Assert.NotEmpty(final.Records);
         Assert.Equal(stored, final.Pending.Select(p => p.Id));
         Assert.NotNull(final.Metadata.ClientId);
     }
 
-    private static LocalWrite RandomWrite(Random random, SortedSet<long> stored, ref long nextMutationId)
+    /// <summary>How often the random writes did what a store could get wrong.</summary>
+    private sealed record Exercised
+    {
+        public int Clears { get; set; }
+        public int Deletes { get; set; }
+        public int RepeatsInOneWrite { get; set; }
+        public int AbsentRemovals { get; set; }
+        public int NullUsers { get; set; }
+    }
+
+    private static LocalWrite RandomWrite(Random random, SortedSet<long> stored, ref long nextMutationId, Exercised exercised)
     {
         string[] models = ["issue", "team", "comment"];
         var records = new List<LocalRecordChange>();
@@ -54,6 +64,14 @@ public sealed class EquivalenceTests : IAsyncDisposable
             var model = models[random.Next(models.Length)];
             var id = random.Next(30).ToString(CultureInfo.InvariantCulture);
             var data = random.NextDouble() < 0.3 ? null : $$"""{"v":{{random.Next(1000)}},"s":"é\u00e8\"x"}""";
+            if (data is null)
+            {
+                exercised.Deletes++;
+            }
+            else if (records.Any(r => r.ModelName == model && r.Id == id))
+            {
+                exercised.RepeatsInOneWrite++;
+            }
             records.Add(new LocalRecordChange(model, id, data));
         }
 
@@ -81,7 +99,10 @@ public sealed class EquivalenceTests : IAsyncDisposable
 
         foreach (var id in remove)
         {
-            stored.Remove(id);
+            if (!stored.Remove(id))
+            {
+                exercised.AbsentRemovals++;
+            }
         }
 
         LocalMetadata? metadata = null;
@@ -99,9 +120,12 @@ public sealed class EquivalenceTests : IAsyncDisposable
             };
         }
 
+        exercised.NullUsers += metadata is { UserId: null } ? 1 : 0;
+        bool clear = random.NextDouble() < 0.05;
+        exercised.Clears += clear ? 1 : 0;
         return new LocalWrite
         {
-            ClearRecords = random.NextDouble() < 0.05,
+            ClearRecords = clear,
             Records = records,
             AddPending = add,
             RemovePending = remove,

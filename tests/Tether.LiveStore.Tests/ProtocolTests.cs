@@ -212,8 +212,10 @@ public sealed class ProtocolTests
     public async Task A_socket_that_sends_no_request_is_closed_with_4001_so_a_stuck_client_pulls_again()
     {
         await using TestServer server = await TestServer.StartAsync(Settings(firstRequestTimeout: TimeSpan.FromMilliseconds(300)));
-        await using WireClient busy = await WireClient.ConnectAsync(server, "s");
-        string pull = await busy.PullAsync("s");
+        // The busy socket's pull travels with its upgrade request: the server has it before the socket's timer starts,
+        // however slow the machine, and the timer (started before the idle socket's) has run out when the idle one closes.
+        (WireClient busy, string pull) = await WireClient.ConnectWithPullAsync(server, "s");
+        await using WireClient _ = busy;
         await busy.ReadUntilNoMoreAsync(pull);
         await using WireClient idle = await WireClient.ConnectAsync(server, "s");
 

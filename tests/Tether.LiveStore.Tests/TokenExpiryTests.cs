@@ -22,5 +22,6 @@ public sealed class TokenExpiryTests
 
         Assert.True(DateTimeOffset.UtcNow >= Tokens.ExpOf(expires) - TimeSpan.FromMilliseconds(50), "the socket closed before its token expired");
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, client.CloseStatus);
+        Assert.Equal("The token expired; reconnect with a new one.", client.CloseStatusDescription);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tether.Server.Tests.Harness;
 using static Tether.Replicache.Tests.ReplicacheApi;
@@ -54,7 +55,10 @@ public sealed class ProtocolTests
         using HttpResponseMessage gap = await alice.PushRawAsync("g1", [Mutation("c1", 5, "createTeam", new { id = "t5", name = "Gap" })]);
         JsonObject after = await alice.PullAsync("g1", before["cookie"]);
 
-        Assert.NotEqual(HttpStatusCode.OK, gap.StatusCode);
+        // protocol.md: a gap is 409 mutation_gap (the client's state is known here, so not ClientStateNotFound).
+        Assert.Equal(HttpStatusCode.Conflict, gap.StatusCode);
+        JsonElement gapError = await Errors.ReadAsync(gap, "mutation_gap");
+        Assert.Equal(3, gapError.GetProperty("expected").GetInt64());
         Assert.Equal(2, after.Lmid("c1"));
         Assert.True(after.Order() > before.Order(), "a refused mutation moves the cookie, so the client learns its id is consumed");
         Assert.DoesNotContain(after.Ops(), op => op.Contains("project/p1", StringComparison.Ordinal) || op.Contains("team/t5", StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -29,6 +30,54 @@ public sealed class ErrorTests
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             await Errors.ReadAsync(response, "unauthorized");
         }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer not-a-token")]
+    [InlineData("Bearer dev:")]
+    [InlineData("expired")]
+    public async Task A_live_WebSocket_upgrade_without_a_valid_token_is_answered_401_before_any_frame(string? authorization)
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Tether = o =>
+            {
+                o.Jwt.Key = Tokens.Key;
+                o.Jwt.ClockSkew = TimeSpan.Zero;
+            },
+        });
+        if (authorization == "expired")
+        {
+            authorization = "Bearer " + Tokens.Jwt("alice", DateTimeOffset.UtcNow.AddMinutes(-1));
+        }
+        var uri = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = "/sync/live" }.Uri;
+
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.AddSubProtocol(Tether.Protocol.ProtocolHeaders.WebSocketSubProtocol);
+        if (authorization is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", authorization);
+        }
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+
+        // The same upgrade request sent by hand shows the answer's body: the protocol's error shape.
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var upgrade = new HttpRequestMessage(HttpMethod.Get, "/sync/live");
+        upgrade.Headers.TryAddWithoutValidation("Connection", "Upgrade");
+        upgrade.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        upgrade.Headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", Tether.Protocol.ProtocolHeaders.WebSocketSubProtocol);
+        if (authorization is not null)
+        {
+            upgrade.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+        using HttpResponseMessage response = await http.SendAsync(upgrade, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await Errors.ReadAsync(response, "unauthorized");
     }
 
     [Fact]

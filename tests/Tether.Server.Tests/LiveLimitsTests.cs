@@ -1,7 +1,11 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tether.Server.Storage;
 using Tether.Server.Tests.Harness;
+using Tether.TestHost;
 
 namespace Tether.Server.Tests;
 
@@ -97,5 +101,68 @@ public sealed class LiveLimitsTests
         }
         Assert.True(slow.Socket.State is WebSocketState.Closed or WebSocketState.Aborted or WebSocketState.CloseReceived, $"socket is {slow.Socket.State}");
         Assert.True(frames < pushed, $"the slow reader received {frames} frames of {pushed} commits");
+        if (slow.Socket.State is not WebSocketState.Aborted)
+        {
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.Socket.CloseStatus);
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_whose_queue_overflows_is_closed_with_1008_and_told_to_resume_with_delta()
+    {
+        var resolver = new HeldResolver("slow");
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Tether = o => { o.Limits.LiveQueueCapacity = 2; o.Limits.RequestsPerSecond = 0; },
+            Builder = tether => tether.Services.Replace(ServiceDescriptor.Singleton<ISyncGroupResolver>(resolver)),
+        });
+        using var meters = new ServerMeters(server);
+        using SyncApi alice = server.Api("alice");
+        var seed = new Seed(alice, "writer");
+        await seed.TeamAsync("t1");
+        await using LiveClient slow = await LiveClient.ConnectAsync(server, "slow");
+        await slow.ExpectAsync("handshake");
+
+        // Slow's connection resolves slow's groups again when they change, and is held there: it takes nothing more
+        // from its queue, while the socket itself stays free (a send blocked on a full socket would be aborted).
+        resolver.Hold();
+        await seed.MemberAsync("t1", "slow");
+        await resolver.Entered;
+        int commits = 0;
+        while (meters.Sum("tether.server.slow_readers") == 0)
+        {
+            Assert.True(++commits <= 100, "the held connection's queue never overflowed");
+            await seed.ProjectAsync("p" + commits, "t1");
+        }
+
+        while (await slow.ReceiveAsync() is not null)
+        {
+        }
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.Socket.CloseStatus);
+        Assert.Equal("slow reader: resume with delta", slow.Socket.CloseStatusDescription);
+        Assert.Equal(1, meters.Sum("tether.server.slow_readers"));
+    }
+
+    /// <summary>The test model's groups; once <see cref="Hold"/> is called, resolving one user's groups waits until
+    /// the caller gives up.</summary>
+    private sealed class HeldResolver(string heldUser) : ISyncGroupResolver
+    {
+        private readonly TestGroupResolver _inner = new();
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _holding;
+
+        public Task Entered => _entered.Task;
+
+        public void Hold() => _holding = true;
+
+        public async ValueTask<IReadOnlySet<string>> ResolveAsync(string userId, IRecordReader records, CancellationToken cancellationToken)
+        {
+            if (_holding && userId == heldUser)
+            {
+                _entered.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            return await _inner.ResolveAsync(userId, records, cancellationToken);
+        }
     }
 }

@@ -162,7 +162,12 @@ public sealed class LiveTests
 
         JsonElement result = await mallory.ExpectAsync("pushResult");
         Assert.Equal("forbidden", result.GetProperty("error").GetProperty("code").GetString());
-        Assert.DoesNotContain(await alice.AllActionsAsync(), a => a.ModelId() == "t2");
+        // Nothing was written: the head (which counts every action, visible to alice or not) did not move, mallory
+        // (who would be the new team's member) sees no team, and alice's client still expects mutation 2.
+        Assert.Equal(created, await alice.HeadAsync());
+        using SyncApi malloryApi = server.Api("mallory");
+        Assert.Empty(await malloryApi.AllActionsAsync());
+        Assert.Equal("applied", (await alice.PushAsync("c1", M(2, "createTeam", new { id = "t3", name = "T" }))).GetProperty("results")[0].GetProperty("status").GetString());
     }
 
     [Fact]

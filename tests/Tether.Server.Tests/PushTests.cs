@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tether.Server.Tests.Harness;
 using static Tether.Server.Tests.Harness.SyncApi;
 
@@ -137,41 +138,46 @@ public sealed class PushTests
         using SyncApi mallory = server.Api("mallory");
         await alice.PushAsync("c1", M(1, "createTeam", new { id = "t1", name = "T" }));
 
+        long head = await alice.HeadAsync();
+
         using HttpResponseMessage response = await mallory.PushRawAsync("c1", M(2, "createTeam", new { id = "t2", name = "T" }));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         await Errors.ReadAsync(response, "forbidden");
+        Assert.Equal(head, await alice.HeadAsync());
+        Assert.Empty(await mallory.AllActionsAsync());
     }
 
     [Fact]
-    public async Task Retried_batch_after_a_dropped_connection_is_applied_once()
+    public async Task A_push_whose_connection_dropped_while_it_was_committing_is_committed_whole_and_its_retry_is_answered_duplicate()
     {
-        await using TestServer server = await TestServer.StartAsync();
+        var gate = new GateMutator();
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Builder = tether => tether.AddMutators([gate]) });
         using SyncApi alice = server.Api("alice");
-        var batch = new[] { M(1, "createTeam", new { id = "t1", name = "T" }), M(2, "createProject", new { id = "p1", teamId = "t1", name = "P" }) };
+        long head = await alice.HeadAsync();
+        JsonObject[] batch = [M(1, GateMutator.MutatorName, new { }), M(2, "createTeam", new { id = "t1", name = "T" }), M(3, "createProject", new { id = "p1", teamId = "t1", name = "P" })];
 
-        // The client gives up after 1 ms. By then the server may not have the push yet, may have committed it without
-        // the answer reaching the client, or (a fast store) may have answered already: the retry must apply it once
-        // in every case, so which one happened is not asserted.
-        using (var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(1)))
+        // The client drops the connection while the writer is inside the push (held at its first mutation).
+        using (var drop = new CancellationTokenSource())
         {
-            try
-            {
-                using HttpResponseMessage answered = await alice.Http.PostAsync("/sync/push",
-                    new StringContent(new System.Text.Json.Nodes.JsonObject { ["clientId"] = "c1", ["mutations"] = new System.Text.Json.Nodes.JsonArray([.. batch.Select(m => m.DeepClone())]) }.ToJsonString(),
-                        System.Text.Encoding.UTF8, "application/json"), impatient.Token);
-            }
-            catch (OperationCanceledException) when (impatient.IsCancellationRequested)
-            {
-                // Gave up before the answer: the case this test is about.
-            }
+            Task<HttpResponseMessage> dropped = alice.Http.PostAsync("/sync/push",
+                new StringContent(new JsonObject { ["clientId"] = "c1", ["mutations"] = new JsonArray([.. batch.Select(m => m.DeepClone())]) }.ToJsonString(),
+                    System.Text.Encoding.UTF8, "application/json"),
+                drop.Token);
+            await gate.Entered;
+            await drop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dropped);
         }
-        JsonElement retried = await alice.PushAsync("c1", batch);
+        gate.Open();
+        JsonElement retried = await alice.PushAsync("c1", [.. batch.Select(m => (JsonObject)m.DeepClone())]);
 
-        Assert.Equal(2, retried.GetProperty("lastMutationId").GetInt64());
-        List<JsonElement> actions = await alice.AllActionsAsync();
+        // The push was committed whole, once: the retry finds every mutation done.
+        Assert.Equal(3, retried.GetProperty("lastMutationId").GetInt64());
+        Assert.Equal(["duplicate", "duplicate", "duplicate"], retried.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()));
+        List<JsonElement> actions = await alice.AllActionsAsync(head);
         Assert.Single(actions, a => a.GetProperty("modelName").GetString() == "team");
         Assert.Single(actions, a => a.GetProperty("modelName").GetString() == "project");
+        Assert.Equal(head + actions.Count, await alice.HeadAsync());
     }
 
     [Fact]

@@ -109,7 +109,7 @@ internal sealed partial class LiveStoreEndpoint(
                     case "SyncHttpRpc.Pull":
                         frames.Add(RpcFrames.UnknownError(id, "InvalidPull", "The pull is malformed or names another store than the query."));
                         break;
-                    case "SyncHttpRpc.Push" when RpcPayloads.TryReadPush(request.Payload, out string? pushError) is { } push && push.StoreId == admission.StoreId:
+                    case "SyncHttpRpc.Push" when RpcPayloads.TryReadPush(request.Payload, options.Value, out string? pushError) is { } push && push.StoreId == admission.StoreId:
                         frames.Add(await handler.PushAsync(id, push, admission.UserId, http.RequestAborted).ConfigureAwait(false));
                         break;
                     case "SyncHttpRpc.Push":

@@ -173,7 +173,7 @@ internal sealed partial class LiveStoreSocket(
                     await PullAsync(id, pull, isLive, cancellation.Token).ConfigureAwait(false);
                     return;
                 case "SyncWsRpc.Push":
-                    PushPayload? push = RpcPayloads.TryReadPush(payload, out string? pushError);
+                    PushPayload? push = RpcPayloads.TryReadPush(payload, options, out string? pushError);
                     if (push is null || push.StoreId != admission.StoreId)
                     {
                         await SendAsync(RpcFrames.UnknownError(id, "InvalidPush", pushError ?? "The push names another store than the connection."), cancellation.Token).ConfigureAwait(false);

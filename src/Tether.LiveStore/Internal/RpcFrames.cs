@@ -43,7 +43,7 @@ internal sealed record RpcMessage(string Tag, string? Id, string? RpcTag, JsonEl
 /// <summary>The server's messages, written as the client's Effect RPC JSON serialisation decodes them.</summary>
 internal static class RpcFrames
 {
-    public const int MaxEventsPerChunk = 100;
+    /// <summary>The client refuses a message much above this; a pull chunk stays under it.</summary>
     public const int MaxChunkBytes = 900_000;
 
     /// <summary>The <c>UnknownError</c> name of a request over the user's rate (over HTTP, with 429 and

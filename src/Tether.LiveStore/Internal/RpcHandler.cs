@@ -176,8 +176,9 @@ internal sealed class RpcHandler(EventLog log, ITetherLogFeed hub, LiveStoreMetr
     private StoreQuota? QuotaOf(string? userId)
         => userId is not null && options.Value.MaxStoresPerUser > 0 ? new StoreQuota(userId, options.Value.MaxStoresPerUser) : null;
 
-    /// <summary>Pieces of at most 100 events and about 900 KB (a single larger event goes alone).</summary>
-    private static IEnumerable<IReadOnlyList<PullItem>> Chunks(IEnumerable<PullItem> items)
+    /// <summary>Pieces of at most <see cref="LiveStoreOptions.MaxEventsPerPullChunk"/> events and about 900 KB (a single
+    /// larger event goes alone).</summary>
+    private IEnumerable<IReadOnlyList<PullItem>> Chunks(IEnumerable<PullItem> items)
     {
         var chunk = new List<PullItem>();
         long bytes = 0;
@@ -198,6 +199,6 @@ internal sealed class RpcHandler(EventLog log, ITetherLogFeed hub, LiveStoreMetr
         }
     }
 
-    private static bool Fits(List<PullItem> chunk, long bytes, PullItem item)
-        => chunk.Count == 0 || (chunk.Count < RpcFrames.MaxEventsPerChunk && bytes + item.Json.Length <= RpcFrames.MaxChunkBytes);
+    private bool Fits(List<PullItem> chunk, long bytes, PullItem item)
+        => chunk.Count == 0 || (chunk.Count < options.Value.MaxEventsPerPullChunk && bytes + item.Json.Length <= RpcFrames.MaxChunkBytes);
 }

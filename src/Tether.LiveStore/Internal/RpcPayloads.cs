@@ -37,7 +37,7 @@ internal static class RpcPayloads
         return new PullPayload(storeId, after, backendId.GetString());
     }
 
-    public static PushPayload? TryReadPush(JsonElement payload, out string? error)
+    public static PushPayload? TryReadPush(JsonElement payload, LiveStoreOptions limits, out string? error)
     {
         error = null;
         if (StoreIdOf(payload) is not { } storeId)
@@ -58,7 +58,7 @@ internal static class RpcPayloads
         var events = new List<WireEvent>(batch.GetArrayLength());
         foreach (JsonElement element in batch.EnumerateArray())
         {
-            WireEvent? wireEvent = WireEvent.TryRead(element, out error);
+            WireEvent? wireEvent = WireEvent.TryRead(element, limits, out error);
             if (wireEvent is null)
             {
                 error = $"event {events.Count}: {error}";

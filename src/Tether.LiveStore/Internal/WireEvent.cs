@@ -7,11 +7,8 @@ namespace Tether.LiveStore.Internal;
 /// JSON, because the client compares the echo with its own pending event deeply.</summary>
 internal sealed record WireEvent(string Name, JsonElement Args, long SeqNum, long ParentSeqNum, string ClientId, string SessionId)
 {
-    private const int MaxNameLength = 512;
-    private const int MaxIdLength = 512;
-
     /// <summary>Reads one pushed event, or says what is wrong with it.</summary>
-    public static WireEvent? TryRead(JsonElement element, out string? error)
+    public static WireEvent? TryRead(JsonElement element, LiveStoreOptions limits, out string? error)
     {
         error = null;
         if (element.ValueKind != JsonValueKind.Object)
@@ -24,9 +21,11 @@ internal sealed record WireEvent(string Name, JsonElement Args, long SeqNum, lon
         string? sessionId = String(element, "sessionId");
         long? seqNum = Integer(element, "seqNum");
         long? parentSeqNum = Integer(element, "parentSeqNum");
-        if (name is not { Length: > 0 and <= MaxNameLength } || clientId is not { Length: <= MaxIdLength } || sessionId is not { Length: <= MaxIdLength })
+        if (name is not { Length: > 0 } || name.Length > limits.MaxEventNameLength
+            || clientId is null || clientId.Length > limits.MaxEventClientIdLength
+            || sessionId is null || sessionId.Length > limits.MaxEventClientIdLength)
         {
-            error = "an event needs a name, a clientId and a sessionId (strings of at most 512 characters)";
+            error = $"an event needs a name of at most {limits.MaxEventNameLength} characters, and a clientId and a sessionId of at most {limits.MaxEventClientIdLength}";
             return null;
         }
         if (seqNum is not > 0 || parentSeqNum is not >= 0 || seqNum <= parentSeqNum)

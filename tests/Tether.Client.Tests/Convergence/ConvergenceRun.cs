@@ -15,6 +15,8 @@ internal sealed class ConvergenceRun : IAsyncDisposable
 {
     private const string Team = "t1";
     private const string Project = "p1";
+    private const int MaxConnectionsToQuiesce = 100;
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(2);
     private static int s_runs;
 
     private readonly Schedule _schedule;
@@ -152,6 +154,13 @@ internal sealed class ConvergenceRun : IAsyncDisposable
             options.HttpHandler = gate;
         });
         client.MutationRejected += (_, e) => slot.Rejected[e.MutationId] = e.Code;
+        client.StatusChanged += (_, status) =>
+        {
+            if (status is ClientStatus.Offline or ClientStatus.CatchingUp)
+            {
+                Interlocked.Increment(ref slot.Connections);
+            }
+        };
         slot.Client = client;
         gate.Open();
     }
@@ -167,11 +176,16 @@ internal sealed class ConvergenceRun : IAsyncDisposable
         slot.Gate = null;
     }
 
-    /// <summary>Every client has sent and confirmed everything, and its confirmed data is at the server's head.</summary>
+    /// <summary>Every client has sent and confirmed everything, and its confirmed data is at the server's head. How long
+    /// that takes depends on the machine, so the run fails on a number of steps instead: a client that connected
+    /// (or lost its connection) <see cref="MaxConnectionsToQuiesce"/> times without the run settling is stuck in a
+    /// loop. Only a run in which nothing happens at all for <see cref="HangGuard"/> fails on the clock.</summary>
     private async Task QuiesceAsync()
     {
         using SyncApi api = _server!.Api("alice");
-        var deadline = Stopwatch.StartNew();
+        int[] connectionsBefore = [.. _slots.Select(s => Volatile.Read(ref s.Connections))];
+        var sinceChange = Stopwatch.StartNew();
+        string? lastState = null;
         long head = -1;
         while (true)
         {
@@ -187,10 +201,19 @@ internal sealed class ConvergenceRun : IAsyncDisposable
             {
                 return;
             }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+            string state = $"head {head}; " + string.Join("; ", _slots.Select(s => $"c{s.Index} status {s.Client!.Status} pending {s.Client.PendingCount} lastSyncId {s.Client.LastSyncId} connections {Volatile.Read(ref s.Connections) - connectionsBefore[s.Index]} failure {s.Client.Failure?.Message}"));
+            if (_slots.FirstOrDefault(s => Volatile.Read(ref s.Connections) - connectionsBefore[s.Index] > MaxConnectionsToQuiesce) is { } looping)
             {
-                throw new Xunit.Sdk.XunitException($"no quiescence after 20 s: head {head}; "
-                    + string.Join("; ", _slots.Select(s => $"c{s.Index} status {s.Client!.Status} pending {s.Client.PendingCount} lastSyncId {s.Client.LastSyncId} failure {s.Client.Failure?.Message}")));
+                throw new Xunit.Sdk.XunitException($"no quiescence: c{looping.Index} connected {MaxConnectionsToQuiesce} times without the run settling: {state}");
+            }
+            if (state != lastState)
+            {
+                lastState = state;
+                sinceChange.Restart();
+            }
+            else if (sinceChange.Elapsed > HangGuard)
+            {
+                throw new Xunit.Sdk.XunitException($"no quiescence: nothing changed for {HangGuard.TotalMinutes} minutes: {state}");
             }
             await Task.Delay(10);
         }
@@ -300,6 +323,9 @@ internal sealed class ConvergenceRun : IAsyncDisposable
         public ChannelFaults Faults { get; } = new();
         public TetherClient? Client { get; set; }
         public PushGate? Gate { get; set; }
+
+        /// <summary>Times the client connected or lost its connection (a field, for <see cref="Interlocked"/>).</summary>
+        public int Connections;
         public List<Issued> All { get; } = [];
         public Dictionary<long, Issued> Issued { get; } = [];
         public ConcurrentDictionary<long, string> Rejected { get; } = new();

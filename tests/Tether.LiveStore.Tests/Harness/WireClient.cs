@@ -11,20 +11,73 @@ namespace Tether.LiveStore.Tests.Harness;
 public sealed class WireClient : IAsyncDisposable
 {
     private static readonly TimeSpan FrameTimeout = TimeSpan.FromSeconds(20);
-    private readonly ClientWebSocket _socket;
+    private readonly WebSocket _socket;
     // Frames read while waiting for another request's answer (an echo can overtake its push's ack).
     private readonly List<JsonElement> _unclaimed = [];
     private int _nextId;
 
-    private WireClient(ClientWebSocket socket) => _socket = socket;
+    private WireClient(WebSocket socket) => _socket = socket;
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
+    public string? CloseStatusDescription => _socket.CloseStatusDescription;
 
     public static async Task<WireClient> ConnectAsync(TestServer server, string storeId, string? token = "dev:alice")
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(Url(server, storeId, token, "ws", websocket: true), TestContext.Current.CancellationToken);
         return new WireClient(socket);
+    }
+
+    /// <summary>Connects and sends a pull in the same write as the upgrade request, so the server has the request
+    /// before the socket is even open on its side: a socket that certainly sent a request in time, however slow the
+    /// machine. Returns the client and the pull's request id.</summary>
+    public static async Task<(WireClient Client, string PullId)> ConnectWithPullAsync(TestServer server, string storeId, string? token = "dev:alice")
+    {
+        Uri url = Url(server, storeId, token, "ws", websocket: true);
+        var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(url.Host, url.Port, TestContext.Current.CancellationToken);
+        System.Net.Sockets.NetworkStream stream = tcp.GetStream();
+        string key = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
+        byte[] upgrade = Encoding.ASCII.GetBytes(
+            $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+            $"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n");
+        const string pullId = "0";
+        JsonObject pull = Request(pullId, "SyncWsRpc.Pull", new JsonObject { ["storeId"] = storeId, ["live"] = true, ["cursor"] = new JsonObject { ["_tag"] = "None" } });
+        await stream.WriteAsync((byte[])[.. upgrade, .. MaskedTextFrame(Encoding.UTF8.GetBytes(pull.ToJsonString()))], TestContext.Current.CancellationToken);
+
+        // The answer's head, read byte by byte so that nothing of the first WebSocket frame is taken with it.
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await stream.ReadAsync(one, TestContext.Current.CancellationToken) == 0)
+            {
+                throw new IOException($"The server closed the connection during the upgrade: {head}");
+            }
+            head.Append((char)one[0]);
+        }
+        Assert.StartsWith("HTTP/1.1 101", head.ToString(), StringComparison.Ordinal);
+        WebSocket socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
+        return (new WireClient(socket) { _nextId = 1 }, pullId);
+    }
+
+    /// <summary>One final text frame as a client sends it (masked).</summary>
+    private static byte[] MaskedTextFrame(byte[] payload)
+    {
+        var frame = new List<byte> { 0x81 };
+        if (payload.Length < 126)
+        {
+            frame.Add((byte)(0x80 | payload.Length));
+        }
+        else
+        {
+            frame.AddRange([0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length]);
+        }
+        byte[] mask = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4);
+        frame.AddRange(mask);
+        frame.AddRange(payload.Select((b, i) => (byte)(b ^ mask[i % 4])));
+        return [.. frame];
     }
 
     /// <summary>The endpoint's URL with the query the client builds, the payload double-encoded as it does.</summary>

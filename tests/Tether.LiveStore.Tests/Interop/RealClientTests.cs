@@ -34,6 +34,7 @@ public sealed class RealClientTests
     {
         LiveStoreNodeClient.RequireHarness();
         await using TestServer server = await TestServer.StartAsync();
+        using var meters = new ServerMeters(server);
         using var data = new TempDirectory();
         string storeId = "offline-" + Guid.NewGuid().ToString("N");
         await using LiveStoreNodeClient online = await StartAsync(server, storeId, "client-online", data, "alice");
@@ -47,7 +48,14 @@ public sealed class RealClientTests
             await offline.ShutdownAsync();
         }
 
-        await using LiveStoreNodeClient back = await StartAsync(server, storeId, "client-offline", data, "bob");
+        // Back online through a proxy that holds the server's answers (not its Pongs, so the connection stays up): the
+        // client cannot see the newer events before it pushes its own on the old head, so the push is answered
+        // ServerAheadError; then the answers are let through.
+        await using var proxy = new HeldAnswersProxy(server.BaseAddress.Port);
+        Task released = ReleaseOnServerAheadAsync(meters, proxy);
+        await using LiveStoreNodeClient back = await LiveStoreNodeClient.StartAsync(
+            new Uri($"http://127.0.0.1:{proxy.Port}/livestore"), LiveStoreNodeClient.WebSocketTransport, storeId, "client-offline", Path.Combine(data.Path, "client-offline"), "dev:bob");
+        await released;
 
         IReadOnlyList<LiveStoreRow> backRows = await back.WaitForAsync(15, Converge);
         IReadOnlyList<LiveStoreRow> onlineRows = await online.WaitForAsync(15, Converge);
@@ -149,6 +157,12 @@ public sealed class RealClientTests
         {
             await Task.Delay(50, deadline.Token);
         }
+    }
+
+    private static async Task ReleaseOnServerAheadAsync(ServerMeters meters, HeldAnswersProxy proxy)
+    {
+        await meters.WaitUntilAsync(m => m.Sum("tether.livestore.pushes", "outcome", "ServerAhead") >= 1, "the offline client's push is answered ServerAheadError");
+        await proxy.ReleaseAsync();
     }
 
     private static int ClosedPort()

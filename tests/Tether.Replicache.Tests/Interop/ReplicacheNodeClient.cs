@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Tether.Tests.Interop;
 
 namespace Tether.Replicache.Tests.Interop;
@@ -142,8 +143,11 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
     /// <summary>Pushes and pulls until no mutation is pending and the last pull was answered with 200 and taken by
     /// Replicache (at least one round, so the data of other clients is in afterwards); throws a
     /// <see cref="TimeoutException"/> with the client's recent errors when <paramref name="timeout"/> (30 s by
-    /// default) passes first.</summary>
-    public async Task<ReplicacheSyncResult> SyncAsync(TimeSpan? timeout = null)
+    /// default) passes first. It fails too when the client met any failure since the previous sync (a request
+    /// without an answer, a non-200 answer, a response Replicache refused, also of the pushes Replicache sends by
+    /// itself after each mutation) that matches none of <paramref name="expectedErrors"/>: retrying until nothing is
+    /// pending would otherwise hide any error the server answered on the way.</summary>
+    public async Task<ReplicacheSyncResult> SyncAsync(TimeSpan? timeout = null, IReadOnlyList<Regex>? expectedErrors = null)
     {
         ReplicacheSyncResult result = await TrySyncAsync(timeout);
         if (!result.Synced)
@@ -151,6 +155,15 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
             throw new TimeoutException(
                 $"{Describe()} did not sync: {result.Error} (online: {(result.Online ? "yes" : "no")}); recent errors:\n  " +
                 string.Join("\n  ", result.Errors) + StderrSection());
+        }
+
+        string[] unexpected = [.. result.Errors.Where(error => expectedErrors?.Any(expected => expected.IsMatch(error)) != true)];
+        if (unexpected.Length > 0 || result.ErrorCount > result.Errors.Count)
+        {
+            throw new InvalidOperationException(
+                $"{Describe()} synced, but met {result.ErrorCount} errors on the way" +
+                (unexpected.Length == 0 ? $" (only the last {result.Errors.Count} are kept, so the others cannot be checked)" : "") +
+                ":\n  " + string.Join("\n  ", unexpected.Length > 0 ? unexpected : result.Errors) + StderrSection());
         }
 
         return result;
@@ -169,12 +182,14 @@ public sealed class ReplicacheNodeClient : IAsyncDisposable
 
         JsonElement answer = await SendAsync(new JsonObject { ["cmd"] = "sync", ["timeoutMs"] = timeoutMs }, wait + DefaultCommandTimeout);
         bool synced = IsOk(answer);
+        IReadOnlyList<string> errors = Errors(answer);
         return new ReplicacheSyncResult(
             synced,
             OptionalInt(answer, "pending") ?? -1,
             OptionalInt(answer, "rounds") ?? 0,
             answer.TryGetProperty("online", out JsonElement online) && online.ValueKind == JsonValueKind.True,
-            Errors(answer),
+            errors,
+            OptionalInt(answer, "errorCount") ?? errors.Count,
             synced ? null : ErrorOf(answer));
     }
 
@@ -268,8 +283,9 @@ public sealed class ReplicacheCommandException(string message, string clientErro
 
 /// <summary>The end of a sync: <see cref="Synced"/> when nothing is pending and the last pull was taken, otherwise
 /// <see cref="Error"/> says why it timed out. <see cref="Errors"/> are the failures logged while it ran (a sync that
-/// succeeded after a server restart lists the failures before it).</summary>
-public sealed record ReplicacheSyncResult(bool Synced, int Pending, int Rounds, bool Online, IReadOnlyList<string> Errors, string? Error);
+/// succeeded after a server restart lists the failures before it), <see cref="ErrorCount"/> how many there were (more
+/// than <see cref="Errors"/> holds when the client's log dropped the oldest).</summary>
+public sealed record ReplicacheSyncResult(bool Synced, int Pending, int Rounds, bool Online, IReadOnlyList<string> Errors, int ErrorCount, string? Error);
 
 /// <summary>A local mutation the server has not confirmed yet.</summary>
 public sealed record ReplicachePendingMutation(string ClientId, long Id, string Name);

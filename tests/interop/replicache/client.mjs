@@ -17,9 +17,11 @@
 //                                                                       out: {"id":2,"ok":true,"count":N}
 //   in : {"id":3,"cmd":"push"}                                          out: {"id":3,"ok":true,"online":bool,"pending":N,"errors":[...]}
 //   in : {"id":4,"cmd":"pull"}                                          out: {"id":4,"ok":true,"online":bool,"taken":bool,"pending":N,"errors":[...]}
-//   in : {"id":5,"cmd":"sync","timeoutMs":30000}                        out: {"id":5,"ok":true,"pending":0,"rounds":N,"errors":[...]}
+//   in : {"id":5,"cmd":"sync","timeoutMs":30000}                        out: {"id":5,"ok":true,"pending":0,"rounds":N,"errors":[...],"errorCount":N}
 //        (push + pull, at least once, until no mutation is pending and the round's pull was answered with 200 and taken
-//        by Replicache; a timeout answers ok:false with "pending", "pulled", "online" and the errors)
+//        by Replicache; "errors" then lists every failure since the previous sync ended (or the process started),
+//        including those of the pushes Replicache sent by itself in between, up to the last 50, and "errorCount" how
+//        many there were; a timeout answers ok:false with "pending", "pulled", "online" and the errors)
 //   in : {"id":6,"cmd":"scan","prefix":"issue/"}                        out: {"id":6,"ok":true,"entries":[{"key","value"}...]}
 //        (sorted by key, UTF-16 code unit order like C#'s ordinal comparison)
 //   in : {"id":7,"cmd":"pending"}                     out: {"id":7,"ok":true,"pending":N,"mutations":[{"clientID","id","name"}...]}
@@ -140,6 +142,9 @@ const logSink = {
 const requests = { push: 0, pull: 0, failedPush: 0, failedPull: 0 }
 /** The HTTP status of the last pull, 0 when it got no answer. */
 let lastPullStatus
+
+/** The sequence number of the last error a sync reported. */
+let reportedSeq = 0
 
 const recordError = (text) => {
   errorLog.push({ seq: ++errorSeq, text })
@@ -320,7 +325,9 @@ const handlers = {
 
   async sync(command) {
     const timeoutMs = integerField(command, 'timeoutMs', { min: 1, fallback: 30_000 })
-    const since = errorSeq
+    // The errors since the last sync, not only those of this one: the pushes Replicache sends by itself after each
+    // mutation fail between syncs, and the driver must see those too.
+    const since = reportedSeq
     const deadline = Date.now() + timeoutMs
     let rounds = 0
     let pause = 50
@@ -338,11 +345,17 @@ const handlers = {
       // The pull of this round was answered with 200 and Replicache took it (no error while it ran), so the data the
       // server had is in. rep.online is no help: it stays true through 401s and refused responses.
       pulled = pullDone && requests.pull > pullsBefore && lastPullStatus === 200 && errorSeq === errorsBefore
-      if (pending === 0 && pulled) return { pending, rounds, online: rep.online, errors: errorsSince(since) }
+      // Every error of the sync (as far as the log keeps them) and how many there were, so the driver can refuse any
+      // it did not expect.
+      if (pending === 0 && pulled) {
+        reportedSeq = errorSeq
+        return { pending, rounds, online: rep.online, errors: errorsSince(since, ErrorsKept), errorCount: errorSeq - since }
+      }
       if (Date.now() >= deadline) break
       await delay(Math.min(pause, Math.max(0, deadline - Date.now())))
       pause = Math.min(pause * 2, 1000)
     }
+    reportedSeq = errorSeq
     return {
       ok: false,
       error: `timeout after ${timeoutMs} ms (${rounds} rounds): ${pending} mutations pending, last pull ${pulled ? 'taken' : 'failed'}`,

@@ -84,6 +84,9 @@ internal sealed partial class LiveEndpoint(
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, subscription.Cut);
         using CancellationTokenSource expired = TokenDeadline.Watch(http);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(sending.Token, expired.Token);
+        // Receives end only when the client closes or goes, or after the close handshake timed out: cancelling a
+        // receive aborts the socket, and the close frame (1008 for a slow reader) must still reach the client.
+        using var receiving = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var sendLock = new SemaphoreSlim(1, 1);
         async Task Send(byte[] frame)
         {
@@ -103,7 +106,7 @@ internal sealed partial class LiveEndpoint(
         await Send(FrameJson.Handshake(subscription.StartSyncId, userGroups));
 
         Task<LiveEnd> outgoing = LiveLoop.RunAsync(subscription, session, frame => Send(frame.Json), options.Value.HeartbeatInterval, waiting.Token);
-        Task<WebSocketCloseStatus> incoming = ReceiveAsync(socket, userId, Send, sending.Token);
+        Task<WebSocketCloseStatus> incoming = ReceiveAsync(socket, userId, Send, receiving.Token);
         if (await Task.WhenAny(outgoing, incoming) == outgoing)
         {
             (WebSocketCloseStatus status, string reason) = await outgoing switch
@@ -121,6 +124,7 @@ internal sealed partial class LiveEndpoint(
             // The client answers the close; its receive half then ends by itself.
             await Task.WhenAny(incoming, Task.Delay(CloseTimeout));
             await sending.CancelAsync();
+            await receiving.CancelAsync();
             await SettleAsync(incoming);
         }
         else
