@@ -130,9 +130,7 @@ public sealed class TempDirectory : IDisposable
 
     public string Path { get; }
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(Path, recursive: true);
-    }
+    // No SqliteConnection.ClearAllPools() here: it empties every test's pools, also under connections other tests are
+    // opening at that moment. Each store releases its own pool when disposed.
+    public void Dispose() => Directory.Delete(Path, recursive: true);
 }
