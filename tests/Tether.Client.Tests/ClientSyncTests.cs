@@ -52,16 +52,26 @@ public sealed class ClientSyncTests
     [Fact]
     public async Task A_mutation_the_server_refuses_disappears_later_ones_stay_and_the_app_is_told()
     {
-        await using TestServer server = await TestServer.StartAsync(ClientHarness.ServerSettings);
+        var gate = new GateMutator();
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Builder = tether => Tether.Server.TetherServerBuilderExtensions.AddMutators(tether, [new ServerRefusesMutator(), gate]),
+        });
         await using TetherClient alice = await ClientHarness.StartAsync(server, "alice");
         await (await alice.MutateAsync("createTeam", new { id = "t1", name = "Team" })).Confirmed;
         await (await alice.MutateAsync("createProject", new { id = "p1", teamId = "t1", name = "P" })).Confirmed;
         var rejections = new List<MutationRejectedEventArgs>();
         alice.MutationRejected += (_, e) => rejections.Add(e);
+        // The writer is held while the optimistic view is checked, so the refusal cannot arrive before it.
+        using SyncApi carol = server.Api("carol");
+        Task<JsonElement> held = carol.PushAsync("carol-gate", SyncApi.M(1, GateMutator.MutatorName, new { }));
+        await gate.Entered;
 
         MutationHandle doomed = await alice.MutateAsync(ServerRefusesMutator.MutatorName, new { id = "doomed" });
         MutationHandle kept = await alice.MutateAsync("createIssue", new { id = "i2", projectId = "p1", title = "Kept" });
         Assert.NotNull(alice.Issue("doomed"));
+        gate.Open();
+        await held;
 
         var refused = await Assert.ThrowsAsync<MutationRejectedException>(() => doomed.Confirmed.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal("forbidden", refused.Code);
