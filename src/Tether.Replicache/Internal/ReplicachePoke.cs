@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
-using Tether.Mutators;
 using Tether.Protocol;
 using Tether.Server;
 using Tether.Server.Extensibility;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Tether.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;

@@ -28,6 +28,9 @@ internal sealed partial class MutationPipeline(
     ILogger<MutationPipeline> logger) : BackgroundService, ITetherWriter
 {
     private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
+    /// <summary>What a committed unit of work answers the queue with: its own value travels in the unit's closure.</summary>
+    private static readonly PushResult UnitCommitted = new([], 0);
+
     private readonly WriterGroupCache _groupCache = new();
 
     public Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
@@ -48,7 +51,7 @@ internal sealed partial class MutationPipeline(
         if (queue.TryEnqueue(work) is { } refused)
         {
             metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", refused.Code));
-            return Task.FromResult(WriterRefusals.AsOutcome(refused));
+            return Task.FromResult(WriteOutcome<PushResult>.Unavailable(refused));
         }
         return work.Outcome;
     }
@@ -75,7 +78,7 @@ internal sealed partial class MutationPipeline(
         }
         foreach (WriterWork left in queue.Complete())
         {
-            left.Refuse(WriterRefusals.Unavailable);
+            left.Complete(WriterRefusals.NotCommitted);
         }
     }
 
@@ -98,13 +101,13 @@ internal sealed partial class MutationPipeline(
             outcomes = new WriteOutcome<PushResult>[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
-                outcomes[i] = (await TryCommitAsync([batch[i]], cancellationToken))?[0] ?? WriterRefusals.AsOutcome(WriterRefusals.Unavailable);
+                outcomes[i] = (await TryCommitAsync([batch[i]], cancellationToken))?[0] ?? WriterRefusals.NotCommitted;
             }
         }
         for (int i = 0; i < batch.Count; i++)
         {
             WriterWork work = batch[i].Work;
-            WriteOutcome<PushResult> outcome = outcomes?[i] ?? WriterRefusals.AsOutcome(WriterRefusals.Unavailable);
+            WriteOutcome<PushResult> outcome = outcomes?[i] ?? WriterRefusals.NotCommitted;
             if (outcome.Value is not { } result)
             {
                 // Earlier slices stay committed; the client's retry finds them as duplicates.
@@ -116,7 +119,7 @@ internal sealed partial class MutationPipeline(
             {
                 if (work.CallerGone.IsCancellationRequested)
                 {
-                    work.Refuse(WriterRefusals.Unavailable);
+                    work.Complete(WriterRefusals.NotCommitted);
                 }
                 else
                 {
@@ -186,7 +189,7 @@ internal sealed partial class MutationPipeline(
         try
         {
             await unit(scope, cancellationToken);
-            return WriteOutcome<PushResult>.Applied(new PushResult([], 0));
+            return WriteOutcome<PushResult>.Applied(UnitCommitted);
         }
         catch (WriteRejectedException rejected)
         {

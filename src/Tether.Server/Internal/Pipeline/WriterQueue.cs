@@ -102,7 +102,7 @@ internal sealed class WriterQueue
         }
         else
         {
-            work.Refuse(WriterRefusals.Unavailable);
+            work.Complete(WriterRefusals.NotCommitted);
         }
     }
 
@@ -271,7 +271,7 @@ internal sealed class WriterQueue
     {
         // Nobody waits for this answer; running the push would only delay those who do.
         _metrics.PushesRefused.Add(1, new KeyValuePair<string, object?>("reason", "caller_gone"));
-        work.Refuse(WriterRefusals.Unavailable);
+        work.Complete(WriterRefusals.NotCommitted);
     }
 
     /// <summary>A user with more queued work waits for its next turn; one with none is forgotten.</summary>

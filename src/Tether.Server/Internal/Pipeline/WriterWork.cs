@@ -11,9 +11,6 @@ internal delegate ValueTask WriteUnit(IWriteScope scope, CancellationToken cance
 /// <see cref="WriterQueue"/>), so it carries how far it got; a unit is never split.</summary>
 internal sealed class WriterWork
 {
-    /// <summary>What a unit's work answers when committed: its own value travels in the unit's closure.</summary>
-    private static readonly PushResult UnitCommitted = new([], 0);
-
     private readonly TaskCompletionSource<WriteOutcome<PushResult>> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<MutationResult> _results = [];
     private readonly int _unitCost;
@@ -91,7 +88,7 @@ internal sealed class WriterWork
     {
         if (Unit is not null)
         {
-            Complete(WriteOutcome<PushResult>.Applied(UnitCommitted));
+            Complete(WriteOutcome<PushResult>.Applied(slice));
             return;
         }
         _results.AddRange(slice.Results);
@@ -103,8 +100,6 @@ internal sealed class WriterWork
     }
 
     public void Complete(WriteOutcome<PushResult> outcome) => _outcome.TrySetResult(outcome);
-
-    public void Refuse(ErrorBody refusal) => Complete(WriteOutcome<PushResult>.Unavailable(refusal));
 }
 
 /// <summary>The part of a piece of work that one commit runs (a unit's whole, with a null request), and what it costs
@@ -118,5 +113,6 @@ internal static class WriterRefusals
     public static readonly ErrorBody Overloaded = new(ErrorCodes.Unavailable, "The server is overloaded; retry later.");
     public static readonly ErrorBody UserQueueFull = new(ErrorCodes.RateLimited, "This user has too many mutations waiting for the writer; retry later.");
 
-    public static WriteOutcome<PushResult> AsOutcome(ErrorBody refusal) => WriteOutcome<PushResult>.Unavailable(refusal);
+    /// <summary>The answer to work that was not committed.</summary>
+    public static readonly WriteOutcome<PushResult> NotCommitted = WriteOutcome<PushResult>.Unavailable(Unavailable);
 }
