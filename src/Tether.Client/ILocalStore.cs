@@ -13,6 +13,28 @@ public interface ILocalStore : IAsyncDisposable
 
     /// <summary>Applies one write atomically.</summary>
     ValueTask WriteAsync(LocalWrite write, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts one atomic write whose records arrive in chunks: a bootstrap streamed from the server. Nothing of it is
+    /// visible or durable before <see cref="ILocalBulkWrite.CommitAsync"/>; disposing it uncommitted (a failed or cut
+    /// download) leaves the store as it was. No other write runs while it is open. A store without a streaming path
+    /// of its own gets one that gathers the chunks and makes one <see cref="WriteAsync"/> of them.
+    /// </summary>
+    /// <param name="clearRecords">Delete every confirmed record first (an eager bootstrap replaces everything).</param>
+    /// <param name="cancellationToken">Cancels starting the write.</param>
+    ValueTask<ILocalBulkWrite> BeginBulkWriteAsync(bool clearRecords, CancellationToken cancellationToken)
+        => ValueTask.FromResult<ILocalBulkWrite>(new Internal.BufferedBulkWrite(this, clearRecords));
+}
+
+/// <summary>An open <see cref="ILocalStore.BeginBulkWriteAsync"/>: chunks of records, then one commit.</summary>
+public interface ILocalBulkWrite : IAsyncDisposable
+{
+    /// <summary>Adds a chunk of record changes, applied in order after the ones added before.</summary>
+    ValueTask AddAsync(IReadOnlyList<LocalRecordChange> records, CancellationToken cancellationToken);
+
+    /// <summary>Applies <paramref name="last"/> after the chunks (its <see cref="LocalWrite.ClearRecords"/> must be
+    /// false) and commits everything as one write. The bulk write is finished afterwards, committed or not.</summary>
+    ValueTask CommitAsync(LocalWrite last, CancellationToken cancellationToken);
 }
 
 /// <summary>The sync metadata of a local store.</summary>
