@@ -67,6 +67,10 @@ public sealed class LiveQueryTests
 
         Assert.Equal(10, plan.Candidates(indexed.State.Published.Model("issue")).Count());
         Assert.Equal(300, plan.Candidates(plain.State.Published.Model("issue")).Count());
+        // The id is every model's key, indexed or not.
+        var byId = QueryPlan<Issue>.Of("issue", TestJson.Default.Issue).WithEquality("id", "i42");
+        Assert.Equal(["i42"], byId.Candidates(plain.State.Published.Model("issue")).Select(r => r.Key));
+        Assert.Equal("i42", Assert.Single(plain.Issues().WhereEquals(i => i.Id, "i42").Current).Id);
         Assert.Equal(
             plain.Issues().WhereEquals(i => i.ProjectId, "p7").Current.Select(i => i.Id),
             indexed.Issues().WhereEquals(i => i.ProjectId, "p7").Current.Select(i => i.Id));

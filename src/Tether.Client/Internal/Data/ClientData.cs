@@ -65,7 +65,16 @@ internal sealed class ModelData(
     /// <summary>The ids of the shown records whose <paramref name="field"/> is the string <paramref name="value"/>,
     /// or null when the field has no index (the caller scans).</summary>
     public IEnumerable<string>? Lookup(string field, string value)
-        => indexes.TryGetValue(field, out FieldIndex? index) ? index.Ids(value) : null;
+    {
+        if (field == IdField)
+        {
+            // Every record carries its key as its id: the key is the index.
+            return Shown(value) is null ? [] : [value];
+        }
+        return indexes.TryGetValue(field, out FieldIndex? index) ? index.Ids(value) : null;
+    }
+
+    private const string IdField = "id";
 }
 
 /// <summary>A declared index: a string field's value to the ids of the shown records that have it.</summary>

@@ -109,6 +109,12 @@ internal sealed class QueryPlan<T>(
                 return property.Name;
             }
         }
+        // Trimmed apps may lose the member behind a property; its name under the contract's policy still finds it.
+        string named = type.Options.PropertyNamingPolicy?.ConvertName(member.Name) ?? member.Name;
+        if (type.Properties.Any(p => p.Name == named))
+        {
+            return named;
+        }
         throw new ArgumentException($"'{member.Name}' is not a serialised property of {typeof(T).Name}.", nameof(field));
     }
 }
