@@ -172,7 +172,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
         if (change.IsAll || change.Ids.Count > Math.Max(64, _byId.Count / RebuildDivisor))
         {
             ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data);
-            if (rows.Count == 0 && _current.Count == 0)
+            if (rows.SequenceEqual(_current.Rows))
             {
                 return false;
             }
@@ -184,15 +184,24 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
         bool changed = false;
         foreach (string id in change.Ids)
         {
-            if (_byId.Remove(id, out QueryRow<T> old))
+            QueryRow<T>? row = _plan.Row(id, records.Shown(id));
+            bool had = _byId.TryGetValue(id, out QueryRow<T> old);
+            // A row equal to the one shown (a change in a field the type does not carry) keeps its place and the
+            // result stays the same.
+            if (had && row is { } same && EqualityComparer<T>.Default.Equals(old.Value, same.Value))
+            {
+                continue;
+            }
+            if (had)
             {
                 builder.RemoveAt(builder.BinarySearch(old, _plan));
+                _byId.Remove(id);
                 changed = true;
             }
-            if (_plan.Row(id, records.Shown(id)) is { } row)
+            if (row is { } added)
             {
-                builder.Insert(~builder.BinarySearch(row, _plan), row);
-                _byId[id] = row;
+                builder.Insert(~builder.BinarySearch(added, _plan), added);
+                _byId[id] = added;
                 changed = true;
             }
         }

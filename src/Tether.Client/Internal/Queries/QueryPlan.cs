@@ -56,18 +56,8 @@ internal sealed class QueryPlan<T>(
     /// <summary>The result from scratch: the candidates of the first indexed equality, or every shown record.</summary>
     public ImmutableList<QueryRow<T>> Evaluate(ClientData data)
     {
-        ModelData records = data.Model(model);
-        IEnumerable<KeyValuePair<string, byte[]>> candidates = records.ShownRecords();
-        foreach ((string field, string value) in equalities)
-        {
-            if (records.Lookup(field, value) is { } ids)
-            {
-                candidates = ids.Select(id => new KeyValuePair<string, byte[]>(id, records.Shown(id)!));
-                break;
-            }
-        }
         var rows = new List<QueryRow<T>>();
-        foreach ((string id, byte[] json) in candidates)
+        foreach ((string id, byte[] json) in Candidates(data.Model(model)))
         {
             if (Row(id, json) is { } row)
             {
@@ -76,6 +66,19 @@ internal sealed class QueryPlan<T>(
         }
         rows.Sort(this);
         return ImmutableList.CreateRange(rows);
+    }
+
+    /// <summary>The records an evaluation reads: those the first indexed equality names, or every shown record.</summary>
+    public IEnumerable<KeyValuePair<string, byte[]>> Candidates(ModelData records)
+    {
+        foreach ((string field, string value) in equalities)
+        {
+            if (records.Lookup(field, value) is { } ids)
+            {
+                return ids.Select(id => new KeyValuePair<string, byte[]>(id, records.Shown(id)!));
+            }
+        }
+        return records.ShownRecords();
     }
 
     public int Compare(QueryRow<T> x, QueryRow<T> y)
