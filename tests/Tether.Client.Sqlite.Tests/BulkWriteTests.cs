@@ -175,25 +175,25 @@ public sealed class BulkWriteTests : IAsyncDisposable
             .. Range(50, 150, "b"),
             .. Range(100, 250, null),
             .. Range(120, 130, "c"),
-            new("issue", Id(5), "d"), new("issue", Id(5), "e"),
+            new("issue", Id(5), V("d")), new("issue", Id(5), V("e")),
         ];
         LocalRecordChange[] second =
         [
             .. Range(10, 20, null),
             .. Range(140, 160, "f"),
             .. Range(280, 400, "g"),
-            new("issue", Id(6), null), new("issue", Id(6), "h"),
+            new("issue", Id(6), null), new("issue", Id(6), V("h")),
         ];
 
         await using (var bulk = await store.BeginBulkWriteAsync(clearRecords: false, Ct))
         {
             await bulk.AddAsync(first, Ct);
             await bulk.AddAsync(second, Ct);
-            await bulk.CommitAsync(new LocalWrite { Records = [new("issue", Id(299), null), new("issue", Id(7), "i")], Metadata = Bootstrapped }, Ct);
+            await bulk.CommitAsync(new LocalWrite { Records = [new("issue", Id(299), null), new("issue", Id(7), V("i"))], Metadata = Bootstrapped }, Ct);
         }
 
         var expected = new Dictionary<(string, string), string>();
-        foreach (var change in Range(0, 300, "old").Concat(first).Concat(second).Append(new("issue", Id(299), null)).Append(new("issue", Id(7), "i")))
+        foreach (var change in Range(0, 300, "old").Concat(first).Concat(second).Append(new("issue", Id(299), null)).Append(new("issue", Id(7), V("i"))))
         {
             if (change.Data is null)
             {
@@ -324,8 +324,10 @@ public sealed class BulkWriteTests : IAsyncDisposable
 
     private static string Id(int i) => "i" + i.ToString("D4", CultureInfo.InvariantCulture);
 
+    private static string V(string value) => $$"""{"v":"{{value}}"}""";
+
     private static IEnumerable<LocalRecordChange> Range(int from, int to, string? value) =>
-        Enumerable.Range(from, to - from).Select(i => new LocalRecordChange("issue", Id(i), value is null ? null : $$"""{"v":"{{value}}"}"""));
+        Enumerable.Range(from, to - from).Select(i => new LocalRecordChange("issue", Id(i), value is null ? null : V(value)));
 
     private static List<LocalRecordChange[]> Chunks(int count, int chunkRows, string value) =>
         [.. Enumerable.Range(0, count)
