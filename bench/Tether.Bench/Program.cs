@@ -3,6 +3,7 @@ using Tether.Bench;
 
 // Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|fairness|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- idle [connection counts, default 1000,10000] [kinds, default all]
+//    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale [issue counts, default 10000,100000] [edits, default 200] [100-action frames, default 50] [store of the edited client: memory (default) or sqlite]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- server-bootstrap|server-bootstrap-postgres [issues, default 100000]
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == IdleServer.Mode)
@@ -31,6 +32,31 @@ if (scenario == "idle")
             string ratio = floors.TryGetValue(floorKind, out double floor) && floor > 0 ? (figures.ManagedKbAfterTraffic / floor).ToString("F1", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine($"| {count} | {kind} | {figures.ManagedKbOpen:F1} | {figures.ManagedKbAfterTraffic:F1} | {ratio} | {figures.WorkingSetKbAfterTraffic:F1} |");
         }
+    }
+    return;
+}
+if (scenario == "client-scale")
+{
+    int[] counts = args.Length > 1 ? [.. args[1].Split(',').Select(int.Parse)] : [10_000, 100_000];
+    int edits = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200;
+    int frames = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50;
+    bool sqlite = args.Length > 4 && args[4] == "sqlite";
+    string scaleDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(scaleDirectory);
+    try
+    {
+        Console.WriteLine($"client-scale: load average at start {ClientScale.LoadAverage()}");
+        var runs = new List<ClientScaleFigures>();
+        foreach (int count in counts)
+        {
+            runs.Add(await ClientScale.RunAsync(scaleDirectory, count, edits, frames, sqlite));
+        }
+        ClientScaleReport.Print(runs);
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(scaleDirectory, recursive: true);
     }
     return;
 }

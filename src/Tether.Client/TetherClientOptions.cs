@@ -42,6 +42,10 @@ public sealed class TetherClientOptions
     /// <summary>How long a push or delta request may take before it is retried.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The string fields live queries look up by value (<see cref="ILiveQuery{T}.WhereEquals"/>), so that
+    /// such a query finds its records without reading every record of the model. Each costs memory per record.</summary>
+    public IReadOnlyList<LocalIndex> Indexes { get; set; } = [];
+
     /// <summary>Most mutations sent in one push.</summary>
     public int MaxPushBatch { get; set; } = 100;
 
@@ -62,6 +66,11 @@ public sealed class TetherClientOptions
     /// <summary>Test hook: wraps every live channel the client opens (to duplicate, delay or cut frames).</summary>
     internal Func<Internal.ILiveChannel, Internal.ILiveChannel>? WrapLiveChannel { get; set; }
 }
+
+/// <summary>An index over one string field of a model's shown records.</summary>
+/// <param name="ModelName">The model.</param>
+/// <param name="Field">The field's JSON name, e.g. <c>projectId</c>.</param>
+public sealed record LocalIndex(string ModelName, string Field);
 
 /// <summary>The live transport of a client.</summary>
 public enum LiveTransport

@@ -11,6 +11,7 @@ public sealed record Issue(string Id, string ProjectId, string TeamId, string Ti
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Issue))]
+[JsonSerializable(typeof(Issue[]))]
 internal sealed partial class TestJson : JsonSerializerContext;
 
 /// <summary>Starts real clients against a <see cref="TestServer"/>, and waits for conditions with a deadline.</summary>

@@ -103,47 +103,13 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
             ?? throw new JsonException("The delta answer was empty.");
     }
 
-    /// <summary>Streams a bootstrap; returns its start line and every row, or throws when the stream ends without
-    /// its <c>end</c> line (a bootstrap cut short is discarded whole).</summary>
-    public async Task<BootstrapDownload> BootstrapAsync(BootstrapRequest request, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Opens a bootstrap and reads its start line; the rows are read from the returned stream.</summary>
+    public async Task<BootstrapStream> BootstrapAsync(BootstrapRequest request, CancellationToken cancellationToken)
     {
-        using HttpResponseMessage response = await SendAsync(
+        HttpResponseMessage response = await SendAsync(
             () => new HttpRequestMessage(HttpMethod.Post, new Uri(ServerUrl, "bootstrap")) { Content = JsonContent.Create(request, TetherJsonContext.Default.BootstrapRequest) },
             HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
-        BootstrapLine? start = null;
-        var rows = new List<LocalRecordChange>();
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-            BootstrapLine parsed = JsonSerializer.Deserialize(line, TetherJsonContext.Default.BootstrapLine)
-                ?? throw new JsonException("A bootstrap line was empty.");
-            switch (parsed.Type)
-            {
-                case BootstrapLineTypes.Start:
-                    start = parsed;
-                    break;
-                case BootstrapLineTypes.Rows when start is not null:
-                    foreach (JsonElement row in parsed.Rows ?? [])
-                    {
-                        rows.Add(new LocalRecordChange(parsed.ModelName!, row.GetProperty("id").GetString()!, row.GetRawText()));
-                    }
-                    progress?.Report(rows.Count);
-                    break;
-                case BootstrapLineTypes.End when start is not null:
-                    if (parsed.RowCount != rows.Count)
-                    {
-                        throw new InvalidDataException($"The bootstrap announced {parsed.RowCount} rows and carried {rows.Count}.");
-                    }
-                    return new BootstrapDownload(start.FirstSyncId ?? 0, start.SyncGroups ?? [], rows);
-                default:
-                    throw new InvalidDataException($"Unexpected bootstrap line '{parsed.Type}'.");
-            }
-        }
-        throw new IOException("The bootstrap ended before its end line; it is discarded.");
+        return await BootstrapStream.OpenAsync(response, cancellationToken);
     }
 
     private static async Task<ServerErrorException> ErrorOfAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -165,6 +131,3 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
 
     public void Dispose() => http.Dispose();
 }
-
-/// <summary>A complete bootstrap: its position, the groups it covers and its rows.</summary>
-internal sealed record BootstrapDownload(long FirstSyncId, IReadOnlyList<string> SyncGroups, IReadOnlyList<LocalRecordChange> Rows);

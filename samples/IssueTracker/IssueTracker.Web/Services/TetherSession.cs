@@ -137,6 +137,12 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
                 Mutators = IssueTrackerMutators.All,
                 SchemaVersion = IssueTrackerSchema.Version,
                 Store = await LocalStoreFactory.CreateAsync(js, userId),
+                // The board and the issue page look issues and comments up by their parent.
+                Indexes =
+                [
+                    new LocalIndex(IssueTrackerModels.Issue, "projectId"),
+                    new LocalIndex(IssueTrackerModels.Comment, "issueId"),
+                ],
             });
         }
         catch (Exception e) when (e is not OperationCanceledException)

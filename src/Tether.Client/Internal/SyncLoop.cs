@@ -6,15 +6,15 @@ using Polly.Retry;
 using Tether.Client.Internal;
 using Tether.Protocol;
 
-namespace Tether.Client;
+namespace Tether.Client.Internal;
 
-// The sync state machine: bootstrap when needed, connect, handshake, catch up by delta, follow the live stream;
-// on any transient failure back off (exponential, with jitter) and start over from the local position.
-public sealed partial class TetherClient
+/// <summary>The sync state machine: bootstrap when needed, connect, handshake, catch up by delta, follow the live
+/// stream; on any transient failure back off (exponential, with jitter) and start over from the local position.</summary>
+internal sealed class SyncLoop(ClientState state, Applier applier, ServerApi api, ClientEvents events, NetworkGate network, TetherClientOptions options, CancellationToken stopping)
 {
-    private async Task RunSyncAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        ResiliencePipeline retry = RetryPipeline("sync");
+        ResiliencePipeline retry = Retries.Pipeline("sync", options, events, stopping);
         try
         {
             while (true)
@@ -22,7 +22,7 @@ public sealed partial class TetherClient
                 // One pipeline run per connection: the backoff grows while connecting fails and starts small again
                 // once a connection went live. A stream that ended after being live reconnects after the shortest delay.
                 // Without a network nothing is tried; losing it drops the connection, regaining it tries at once.
-                CancellationToken online = await _network.WaitAvailableAsync(cancellationToken);
+                CancellationToken online = await network.WaitAvailableAsync(cancellationToken);
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, online);
                 try
                 {
@@ -30,11 +30,11 @@ public sealed partial class TetherClient
                 }
                 catch (OperationCanceledException) when (online.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
-                    SetStatus(ClientStatus.Offline);
+                    events.SetStatus(ClientStatus.Offline);
                     continue;
                 }
-                SetStatus(ClientStatus.Offline);
-                await Task.Delay(_options.MinRetryDelay, cancellationToken);
+                events.SetStatus(ClientStatus.Offline);
+                await Task.Delay(options.MinRetryDelay, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -43,8 +43,8 @@ public sealed partial class TetherClient
         }
         catch (Exception e)
         {
-            LogFailed(e);
-            SetStatus(ClientStatus.Failed, e);
+            ClientLog.Failed(events.Logger, e);
+            events.SetStatus(ClientStatus.Failed, e);
         }
     }
 
@@ -52,13 +52,13 @@ public sealed partial class TetherClient
     /// connection could not be established or failed before going live.</summary>
     private async ValueTask SyncOnceAsync(CancellationToken cancellationToken)
     {
-        if (!_metadata.IsBootstrapped || _metadata.SchemaVersion != _options.SchemaVersion)
+        if (!state.Metadata.IsBootstrapped || state.Metadata.SchemaVersion != options.SchemaVersion)
         {
             await EagerBootstrapAsync(cancellationToken);
         }
-        ILiveChannel opened = await LiveChannels.OpenAsync(_api, _options, ClientId, cancellationToken);
-        await using ILiveChannel channel = _options.WrapLiveChannel?.Invoke(opened) ?? opened;
-        SetStatus(ClientStatus.CatchingUp);
+        ILiveChannel opened = await LiveChannels.OpenAsync(api, options, state.Metadata.ClientId!, cancellationToken);
+        await using ILiveChannel channel = options.WrapLiveChannel?.Invoke(opened) ?? opened;
+        events.SetStatus(ClientStatus.CatchingUp);
         JsonElement handshake = await ReceiveAsync(channel, cancellationToken)
             ?? throw new IOException("The server closed the live stream before its handshake.");
         if (handshake.GetProperty("type").GetString() != FrameTypes.Handshake)
@@ -68,7 +68,7 @@ public sealed partial class TetherClient
         long head = handshake.GetProperty("lastSyncId").GetInt64();
         await ApplyGroupsAsync(ReadGroups(handshake), cancellationToken);
         await CatchUpAsync(head, cancellationToken);
-        SetStatus(ClientStatus.Live);
+        events.SetStatus(ClientStatus.Live);
         // Frames that arrived during the catch-up waited in the socket; the ones it already covered are skipped.
         while (await ReceiveAsync(channel, cancellationToken) is { } frame)
         {
@@ -76,7 +76,7 @@ public sealed partial class TetherClient
             {
                 case FrameTypes.Sync:
                     SyncFrame sync = frame.Deserialize(TetherJsonContext.Default.SyncFrame)!;
-                    await ApplyFrameAsync(sync.LastSyncId, sync.Sync, cancellationToken);
+                    await applier.ApplyFrameAsync(sync.LastSyncId, sync.Sync, cancellationToken);
                     break;
                 case FrameTypes.Groups:
                     await ApplyGroupsAsync(ReadGroups(frame), cancellationToken);
@@ -86,7 +86,7 @@ public sealed partial class TetherClient
                     if (error.Code == ErrorCodes.Unauthorized)
                     {
                         // The connection's token expired: the next connection asks the token provider for a new one.
-                        await _api.TokenAsync(refresh: true, cancellationToken);
+                        await api.TokenAsync(refresh: true, cancellationToken);
                     }
                     throw new ServerErrorException(error.Code switch
                     {
@@ -103,14 +103,14 @@ public sealed partial class TetherClient
     private async ValueTask<JsonElement?> ReceiveAsync(ILiveChannel channel, CancellationToken cancellationToken)
     {
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        silence.CancelAfter(_options.LiveSilenceTimeout);
+        silence.CancelAfter(options.LiveSilenceTimeout);
         try
         {
             return await channel.ReceiveAsync(silence.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"The server sent nothing for {_options.LiveSilenceTimeout}.");
+            throw new TimeoutException($"The server sent nothing for {options.LiveSilenceTimeout}.");
         }
     }
 
@@ -121,24 +121,24 @@ public sealed partial class TetherClient
     /// longer catch up means an eager bootstrap instead.</summary>
     private async Task CatchUpAsync(long head, CancellationToken cancellationToken)
     {
-        if (_metadata.LastSyncId > head)
+        if (state.Metadata.LastSyncId > head)
         {
             await CheckPositionAsync(cancellationToken);
             return;
         }
-        while (_metadata.LastSyncId < head)
+        while (state.Metadata.LastSyncId < head)
         {
             DeltaResponse page;
             try
             {
-                page = await _api.DeltaAsync(_metadata.LastSyncId, head, cancellationToken);
+                page = await api.DeltaAsync(state.Metadata.LastSyncId, head, cancellationToken);
             }
             catch (ServerErrorException e) when (e.IsResyncRequired)
             {
                 await EagerBootstrapAsync(cancellationToken);
                 return;
             }
-            await ApplyFrameAsync(page.LastSyncId, page.Sync, cancellationToken);
+            await applier.ApplyFrameAsync(page.LastSyncId, page.Sync, cancellationToken);
             if (!page.HasMore)
             {
                 return;
@@ -156,7 +156,7 @@ public sealed partial class TetherClient
     {
         try
         {
-            await _api.DeltaAsync(_metadata.LastSyncId, _metadata.LastSyncId, cancellationToken);
+            await api.DeltaAsync(state.Metadata.LastSyncId, state.Metadata.LastSyncId, cancellationToken);
         }
         catch (ServerErrorException e) when (e.IsResyncRequired)
         {
@@ -169,8 +169,8 @@ public sealed partial class TetherClient
     private async Task ApplyGroupsAsync(IReadOnlyList<string> groups, CancellationToken cancellationToken)
     {
         var now = new HashSet<string>(groups, StringComparer.Ordinal);
-        var held = new HashSet<string>(_metadata.SyncGroups, StringComparer.Ordinal);
-        await SetUserGroupsAsync(now, cancellationToken);
+        var held = new HashSet<string>(state.Metadata.SyncGroups, StringComparer.Ordinal);
+        await applier.SetUserGroupsAsync(now, cancellationToken);
         if (held.Except(now).Any())
         {
             await EagerBootstrapAsync(cancellationToken);
@@ -181,80 +181,34 @@ public sealed partial class TetherClient
         {
             return;
         }
-        BootstrapDownload download;
+        BootstrapStream download;
         try
         {
-            download = await _api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Lazy, _options.Models, added), Progress(), cancellationToken);
+            download = await api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Lazy, options.Models, added), cancellationToken);
         }
         catch (ServerErrorException e) when (e.Status == System.Net.HttpStatusCode.Forbidden)
         {
             // The group was taken away again before this frame was handled: a new connection brings the current groups.
             throw new IOException("The sync groups changed during a lazy bootstrap; reconnecting.", e);
         }
-        await ApplyLazyBootstrapAsync(download, cancellationToken);
-    }
-
-    private async Task SetUserGroupsAsync(IReadOnlySet<string> groups, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        await using (download)
         {
-            _view.UserSyncGroups = groups;
-        }
-        finally
-        {
-            ReleaseGate();
+            await applier.ApplyBootstrapAsync(download, eager: false, Progress(), cancellationToken);
         }
     }
 
     private async Task EagerBootstrapAsync(CancellationToken cancellationToken)
     {
-        SetStatus(ClientStatus.Bootstrapping);
-        BootstrapDownload download = await _api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Eager, _options.Models), Progress(), cancellationToken);
-        await ApplyEagerBootstrapAsync(download, cancellationToken);
+        events.SetStatus(ClientStatus.Bootstrapping);
+        await using BootstrapStream download = await api.BootstrapAsync(new BootstrapRequest(BootstrapTypes.Eager, options.Models), cancellationToken);
+        await applier.ApplyBootstrapAsync(download, eager: true, Progress(), cancellationToken);
     }
 
     /// <summary>Reports rows as they arrive, on the sync loop, to whoever listens at that moment.</summary>
-    private Reporter Progress() => new(rows => Raise(BootstrapProgress, rows));
+    private Reporter Progress() => new(rows => events.Raise(events.BootstrapProgress, rows));
 
     private sealed class Reporter(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);
     }
-
-    /// <summary>Retries transient failures for ever with exponential backoff and jitter; the status says Offline
-    /// meanwhile. A failure retrying cannot fix (schema mismatch, a refused request) ends the loop.</summary>
-    private ResiliencePipeline RetryPipeline(string loop)
-        => new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.MinRetryDelay,
-                MaxDelay = _options.MaxRetryDelay,
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ServerErrorException { RetryAfter: { } after } ? after : (TimeSpan?)null),
-                OnRetry = args =>
-                {
-                    LogRetrying(loop, args.AttemptNumber, args.RetryDelay, args.Outcome.Exception?.Message);
-                    if (loop == "sync")
-                    {
-                        SetStatus(ClientStatus.Offline, args.Outcome.Exception);
-                    }
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
-
-    private bool IsTransient(Exception e) => e switch
-    {
-        OperationCanceledException => !_stop.IsCancellationRequested,
-        ServerErrorException server => server.IsTransient || server.Status == System.Net.HttpStatusCode.Unauthorized || server.IsResyncRequired,
-        // SocketException: HttpClient lets one through unwrapped when a connection dies while being opened (found by
-        // the convergence property during server restarts).
-        HttpRequestException or IOException or WebSocketException or System.Net.Sockets.SocketException
-            or JsonException or InvalidDataException or TimeoutException => true,
-        _ => false,
-    };
 }

@@ -1,21 +1,25 @@
 using System.Net;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Tether.Client.Internal;
 using Tether.Protocol;
 
-namespace Tether.Client;
+namespace Tether.Client.Internal;
 
-// Sending the pending queue: in order, in batches, retried with backoff until the server answers; a mutation is
-// sent again after a restart or a lost answer, which the server's idempotent ids make safe.
-public sealed partial class TetherClient
+/// <summary>Sends the pending queue: in order, in batches, retried with backoff until the server answers; a mutation
+/// is sent again after a restart or a lost answer, which the server's idempotent ids make safe.</summary>
+internal sealed class PushLoop(ClientState state, Applier applier, ServerApi api, ClientEvents events, NetworkGate network, TetherClientOptions options, CancellationToken stopping)
 {
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _pushBatch;
 
-    private async Task RunPushAsync(CancellationToken cancellationToken)
+    /// <summary>Tells the loop that the queue grew.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _pushBatch = Math.Max(1, _options.MaxPushBatch);
-        Polly.ResiliencePipeline retry = RetryPipeline("push");
+        _pushBatch = Math.Max(1, options.MaxPushBatch);
+        Polly.ResiliencePipeline retry = Retries.Pipeline("push", options, events, stopping);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -23,12 +27,12 @@ public sealed partial class TetherClient
                 Mutation[] batch = await NextBatchAsync(cancellationToken);
                 if (batch.Length == 0)
                 {
-                    await _pushWake.Reader.ReadAsync(cancellationToken);
+                    await _wake.Reader.ReadAsync(cancellationToken);
                     continue;
                 }
                 // Pushing waits for a network; losing it abandons the push (its answer too: the ids make the resend
                 // safe), regaining it sends at once instead of after the backoff.
-                CancellationToken online = await _network.WaitAvailableAsync(cancellationToken);
+                CancellationToken online = await network.WaitAvailableAsync(cancellationToken);
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, online);
                 try
                 {
@@ -46,34 +50,27 @@ public sealed partial class TetherClient
         }
         catch (Exception e)
         {
-            LogFailed(e);
-            SetStatus(ClientStatus.Failed, e);
+            ClientLog.Failed(events.Logger, e);
+            events.SetStatus(ClientStatus.Failed, e);
         }
     }
 
     /// <summary>The oldest pending mutations the server has not answered yet.</summary>
     private async Task<Mutation[]> NextBatchAsync(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        using ClientState.Scope held = await state.EnterAsync(cancellationToken);
+        // A push carries consecutive ids; the queue has holes where refused mutations left it, so a batch ends at
+        // the first hole (found by the convergence property: a restart resent [1, 3] after 2 was refused).
+        var batch = new List<Mutation>();
+        foreach (PendingEntry entry in state.Pending.Where(p => p.ReleaseAt is null))
         {
-            // A push carries consecutive ids; the queue has holes where refused mutations left it, so a batch ends at
-            // the first hole (found by the convergence property: a restart resent [1, 3] after 2 was refused).
-            var batch = new List<Mutation>();
-            foreach (PendingEntry entry in _pending.Where(p => p.ReleaseAt is null))
+            if (batch.Count == _pushBatch || batch.Count > 0 && entry.Id != batch[^1].Id + 1)
             {
-                if (batch.Count == _pushBatch || batch.Count > 0 && entry.Id != batch[^1].Id + 1)
-                {
-                    break;
-                }
-                batch.Add(new Mutation(entry.Id, entry.Name, entry.Args));
+                break;
             }
-            return [.. batch];
+            batch.Add(new Mutation(entry.Id, entry.Name, entry.Args));
         }
-        finally
-        {
-            _gate.Release();
-        }
+        return [.. batch];
     }
 
     private async Task PushOnceAsync(Mutation[] batch, CancellationToken cancellationToken)
@@ -81,13 +78,13 @@ public sealed partial class TetherClient
         PushResult result;
         try
         {
-            result = await _api.PushAsync(new PushRequest(ClientId, batch), cancellationToken);
+            result = await api.PushAsync(new PushRequest(state.Metadata.ClientId!, batch), cancellationToken);
         }
         catch (ServerErrorException e) when (e.Error.Code == ErrorCodes.MutationGap && e.Error.Expected is { } expected && expected < batch[0].Id)
         {
             // Ids the server never received are not in the queue any more (a store restored from a backup, say): they
             // are consumed with placeholders so the queue can move on, and the batch is sent again.
-            LogSkippingIds(expected, batch[0].Id - 1);
+            ClientLog.SkippingIds(events.Logger, expected, batch[0].Id - 1);
             await ConsumeIdsAsync(expected, batch[0].Id - 1, cancellationToken);
             return;
         }
@@ -104,8 +101,8 @@ public sealed partial class TetherClient
             await ConsumeIdsAsync(batch[0].Id, batch[0].Id, cancellationToken);
             result = new PushResult([MutationResult.Rejected(batch[0].Id, e.Error)], batch[0].Id);
         }
-        _pushBatch = Math.Max(1, _options.MaxPushBatch);
-        await ApplyPushResultAsync(result, cancellationToken);
+        _pushBatch = Math.Max(1, options.MaxPushBatch);
+        await applier.RecordAnswersAsync(result, cancellationToken);
     }
 
     /// <summary>Pushes placeholder mutations for ids <paramref name="first"/> to <paramref name="last"/>: a name no
@@ -114,7 +111,7 @@ public sealed partial class TetherClient
     {
         using JsonDocument empty = JsonDocument.Parse("{}");
         Mutation[] placeholders = [.. Enumerable.Range(0, (int)(last - first + 1)).Select(i => new Mutation(first + i, PlaceholderMutator, empty.RootElement.Clone()))];
-        await _api.PushAsync(new PushRequest(ClientId, placeholders), cancellationToken);
+        await api.PushAsync(new PushRequest(state.Metadata.ClientId!, placeholders), cancellationToken);
     }
 
     private const string PlaceholderMutator = "$consumed";

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Tether.Mutators;
 
-namespace Tether.Client.Internal;
+namespace Tether.Client.Internal.Data;
 
 /// <summary>
 /// The client's <see cref="IMutationContext"/>: a mutator runs on the optimistic view and its writes are collected

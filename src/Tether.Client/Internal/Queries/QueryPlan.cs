@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Tether.Client.Internal.Data;
+
+namespace Tether.Client.Internal.Queries;
+
+/// <summary>What a query asks for: field equalities (checked on the JSON, answered by an index when the model
+/// declares one), filters on the typed rows, and an ordering made total by the record id, so that every row has
+/// exactly one place in a result and an update can find it by binary search.</summary>
+internal sealed class QueryPlan<T>(
+    string model,
+    JsonTypeInfo<T> type,
+    ImmutableList<(string Field, string Value)> equalities,
+    ImmutableList<Func<T, bool>> filters,
+    ImmutableList<Comparison<T>> orderings) : IComparer<QueryRow<T>>
+{
+    public static QueryPlan<T> Of(string model, JsonTypeInfo<T> type) => new(model, type, [], [], []);
+
+    public string Model => model;
+
+    public QueryPlan<T> WithEquality(string field, string value) => new(model, type, equalities.Add((field, value)), filters, orderings);
+
+    public QueryPlan<T> WithFilter(Func<T, bool> filter) => new(model, type, equalities, filters.Add(filter), orderings);
+
+    public QueryPlan<T> WithOrdering(Comparison<T> ordering) => new(model, type, equalities, filters, orderings.Add(ordering));
+
+    /// <summary>The row for a shown record, or null when the query does not include it. Deserialises only records
+    /// whose fields pass the equalities.</summary>
+    public QueryRow<T>? Row(string id, byte[]? data)
+    {
+        if (data is null)
+        {
+            return null;
+        }
+        foreach ((string field, string value) in equalities)
+        {
+            if (JsonField.StringValue(data, field) != value)
+            {
+                return null;
+            }
+        }
+        T row = JsonSerializer.Deserialize(data, type)!;
+        foreach (Func<T, bool> filter in filters)
+        {
+            if (!filter(row))
+            {
+                return null;
+            }
+        }
+        return new QueryRow<T>(id, row);
+    }
+
+    /// <summary>The result from scratch: the candidates of the first indexed equality, or every shown record.</summary>
+    public ImmutableList<QueryRow<T>> Evaluate(ClientData data)
+    {
+        var rows = new List<QueryRow<T>>();
+        foreach ((string id, byte[] json) in Candidates(data.Model(model)))
+        {
+            if (Row(id, json) is { } row)
+            {
+                rows.Add(row);
+            }
+        }
+        rows.Sort(this);
+        return ImmutableList.CreateRange(rows);
+    }
+
+    /// <summary>The records an evaluation reads: those the first indexed equality names, or every shown record.</summary>
+    public IEnumerable<KeyValuePair<string, byte[]>> Candidates(ModelData records)
+    {
+        foreach ((string field, string value) in equalities)
+        {
+            if (records.Lookup(field, value) is { } ids)
+            {
+                return ids.Select(id => new KeyValuePair<string, byte[]>(id, records.Shown(id)!));
+            }
+        }
+        return records.ShownRecords();
+    }
+
+    public int Compare(QueryRow<T> x, QueryRow<T> y)
+    {
+        foreach (Comparison<T> ordering in orderings)
+        {
+            int order = ordering(x.Value, y.Value);
+            if (order != 0)
+            {
+                return order;
+            }
+        }
+        return string.CompareOrdinal(x.Id, y.Id);
+    }
+
+    /// <summary>The JSON name of the property <paramref name="field"/> selects, as the type's contract writes it.</summary>
+    public static string FieldName(JsonTypeInfo<T> type, Expression<Func<T, string?>> field)
+    {
+        Expression body = field.Body is UnaryExpression { NodeType: ExpressionType.Convert } convert ? convert.Operand : field.Body;
+        if (body is not MemberExpression { Member: MemberInfo member } access || access.Expression != field.Parameters[0])
+        {
+            throw new ArgumentException("The field is a property of the row itself, as in 'i => i.ProjectId'.", nameof(field));
+        }
+        foreach (JsonPropertyInfo property in type.Properties)
+        {
+            if (property.AttributeProvider is MemberInfo serialized && serialized.Name == member.Name)
+            {
+                return property.Name;
+            }
+        }
+        // Trimmed apps may lose the member behind a property; its name under the contract's policy still finds it.
+        string named = type.Options.PropertyNamingPolicy?.ConvertName(member.Name) ?? member.Name;
+        if (type.Properties.Any(p => p.Name == named))
+        {
+            return named;
+        }
+        throw new ArgumentException($"'{member.Name}' is not a serialised property of {typeof(T).Name}.", nameof(field));
+    }
+}
+
+/// <summary>A row of a result: the record's id and its typed value.</summary>
+internal readonly record struct QueryRow<T>(string Id, T Value);
