@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.Json;
@@ -13,9 +12,9 @@ namespace Tether.Client.Internal.Queries;
 internal sealed class QueryPlan<T>(
     string model,
     JsonTypeInfo<T> type,
-    ImmutableList<(string Field, string Value)> equalities,
-    ImmutableList<Func<T, bool>> filters,
-    ImmutableList<Comparison<T>> orderings) : IComparer<QueryRow<T>>
+    (string Field, string Value)[] equalities,
+    Func<T, bool>[] filters,
+    Comparison<T>[] orderings) : IComparer<QueryRow<T>>
 {
     public static QueryPlan<T> Of(string model, JsonTypeInfo<T> type) => new(model, type, [], [], []);
 
@@ -23,11 +22,12 @@ internal sealed class QueryPlan<T>(
 
     public JsonTypeInfo<T> Type => type;
 
-    public QueryPlan<T> WithEquality(string field, string value) => new(model, type, equalities.Add((field, value)), filters, orderings);
+    // Arrays, not immutable lists: Compare runs O(log n) times per changed row, and enumerating an array costs nothing.
+    public QueryPlan<T> WithEquality(string field, string value) => new(model, type, [.. equalities, (field, value)], filters, orderings);
 
-    public QueryPlan<T> WithFilter(Func<T, bool> filter) => new(model, type, equalities, filters.Add(filter), orderings);
+    public QueryPlan<T> WithFilter(Func<T, bool> filter) => new(model, type, equalities, [.. filters, filter], orderings);
 
-    public QueryPlan<T> WithOrdering(Comparison<T> ordering) => new(model, type, equalities, filters, orderings.Add(ordering));
+    public QueryPlan<T> WithOrdering(Comparison<T> ordering) => new(model, type, equalities, filters, [.. orderings, ordering]);
 
     /// <summary>The row for a shown record, or null when the query does not include it. Reads into the type (through
     /// <paramref name="rows"/> when given) only records whose fields pass the equalities.</summary>
