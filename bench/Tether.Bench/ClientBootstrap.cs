@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using IssueTracker;
 using Tether.Client;
 using Tether.Client.Sqlite;
@@ -17,24 +15,7 @@ internal static class ClientBootstrap
         await using LoopbackServer server = await LoopbackServer.StartAsync(Path.Combine(directory, "bootstrap-server.db"));
         using var http = new HttpClient { BaseAddress = server.Address };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev:bench");
-        await PushLoad.PushAsync(http, "seed", 1, "createTeam", new JsonObject { ["id"] = "t", ["name"] = "Bench" });
-        await PushLoad.PushAsync(http, "seed", 2, "createProject", new JsonObject { ["id"] = "p", ["teamId"] = "t", ["name"] = "Bench" });
-        const int perPush = 1_000;
-        for (int first = 0; first < rows; first += perPush)
-        {
-            var mutations = new JsonArray();
-            for (int i = first; i < Math.Min(rows, first + perPush); i++)
-            {
-                mutations.Add(new JsonObject
-                {
-                    ["id"] = 3 + i,
-                    ["name"] = "createIssue",
-                    ["args"] = new JsonObject { ["id"] = $"i{i}", ["projectId"] = "p", ["title"] = $"Issue number {i}", ["description"] = "A description of moderate length, as issues have." },
-                });
-            }
-            using HttpResponseMessage response = await http.PostAsJsonAsync("/sync/push", new JsonObject { ["clientId"] = "seed", ["mutations"] = mutations });
-            response.EnsureSuccessStatusCode();
-        }
+        await IssueSeeding.SeedAsync(http, rows);
 
         string clientFile = Path.Combine(directory, "bootstrap-client.db");
         var clock = Stopwatch.StartNew();
@@ -64,8 +45,7 @@ internal static class ClientBootstrap
         }
         await bootstrapped.Task.WaitAsync(TimeSpan.FromMinutes(5));
         double seconds = clock.Elapsed.TotalSeconds;
-        // Team, member, project and the issues.
-        int total = rows + 3;
+        int total = IssueSeeding.RecordCount(rows);
         if (client.ConfirmedSnapshot().Count != total)
         {
             throw new InvalidOperationException($"The client holds {client.ConfirmedSnapshot().Count} records, not {total}.");

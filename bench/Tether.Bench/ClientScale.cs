@@ -124,6 +124,7 @@ internal static class ClientScale
             TokenProvider = _ => ValueTask.FromResult("dev:" + User),
             Mutators = IssueTrackerMutators.All,
             Store = store,
+            Indexes = [new LocalIndex(IssueTrackerModels.Issue, "projectId"), new LocalIndex(IssueTrackerModels.Issue, "status")],
         };
         if (clock is not null)
         {

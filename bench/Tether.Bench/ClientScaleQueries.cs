@@ -17,8 +17,9 @@ internal sealed record BenchIssue(
 [JsonSerializable(typeof(BenchIssue))]
 internal sealed partial class ClientScaleJson : JsonSerializerContext;
 
-/// <summary>One live query of the mix: its filter (also used to tell which queries an edit must reach) and its order.</summary>
-internal sealed record QueryShape(string Name, Func<BenchIssue, bool> Filter, Func<ILiveQuery<BenchIssue>, ILiveQuery<BenchIssue>> Order);
+/// <summary>One live query of the mix: its filter (also used to tell which queries an edit must reach) and how it is
+/// built; a query whose filter is an equality on a field is built with <c>WhereEquals</c>, as an app would.</summary>
+internal sealed record QueryShape(string Name, Func<BenchIssue, bool> Filter, Func<ILiveQuery<BenchIssue>, ILiveQuery<BenchIssue>> Build);
 
 /// <summary>
 /// The ten live queries an issue tracker's screens keep open at once. The sample's issues carry project, team,
@@ -29,16 +30,16 @@ internal static class ClientScaleQueries
 {
     public static QueryShape[] Mix(string projectId, string userId, string oneIssueId) =>
     [
-        new("project, by title", i => i.ProjectId == projectId, q => q.OrderBy(i => i.Title)),
-        new("not done, by title", i => i.Status != IssueStatus.Done, q => q.OrderBy(i => i.Title)),
-        new("doing, by title", i => i.Status == IssueStatus.Doing, q => q.OrderBy(i => i.Title)),
-        new("done, newest first", i => i.Status == IssueStatus.Done, q => q.OrderByDescending(i => i.CreatedAt)),
-        new("created by me, newest first", i => i.CreatedBy == userId, q => q.OrderByDescending(i => i.CreatedAt).OrderBy(i => i.Id)),
-        new("board: project, oldest first", i => i.ProjectId == projectId, q => q.OrderBy(i => (i.CreatedAt ?? "", i.Id))),
-        new("title search \"42\"", i => i.Title.Contains("42", StringComparison.Ordinal), q => q.OrderBy(i => i.Title)),
-        new("edited, by title", i => i.Title.StartsWith("Edited ", StringComparison.Ordinal), q => q.OrderBy(i => i.Title)),
-        new("one issue", i => i.Id == oneIssueId, q => q),
-        new("another project", i => i.ProjectId == "elsewhere", q => q.OrderBy(i => i.Title)),
+        new("project, by title", i => i.ProjectId == projectId, q => q.WhereEquals(i => i.ProjectId, projectId).OrderBy(i => i.Title)),
+        new("not done, by title", i => i.Status != IssueStatus.Done, q => q.Where(i => i.Status != IssueStatus.Done).OrderBy(i => i.Title)),
+        new("doing, by title", i => i.Status == IssueStatus.Doing, q => q.WhereEquals(i => i.Status, IssueStatus.Doing).OrderBy(i => i.Title)),
+        new("done, newest first", i => i.Status == IssueStatus.Done, q => q.WhereEquals(i => i.Status, IssueStatus.Done).OrderByDescending(i => i.CreatedAt)),
+        new("created by me, newest first", i => i.CreatedBy == userId, q => q.WhereEquals(i => i.CreatedBy, userId).OrderByDescending(i => i.CreatedAt).OrderBy(i => i.Id)),
+        new("board: project, oldest first", i => i.ProjectId == projectId, q => q.WhereEquals(i => i.ProjectId, projectId).OrderBy(i => (i.CreatedAt ?? "", i.Id))),
+        new("title search \"42\"", i => i.Title.Contains("42", StringComparison.Ordinal), q => q.Where(i => i.Title.Contains("42", StringComparison.Ordinal)).OrderBy(i => i.Title)),
+        new("edited, by title", i => i.Title.StartsWith("Edited ", StringComparison.Ordinal), q => q.Where(i => i.Title.StartsWith("Edited ", StringComparison.Ordinal)).OrderBy(i => i.Title)),
+        new("one issue", i => i.Id == oneIssueId, q => q.WhereEquals(i => i.Id, oneIssueId)),
+        new("another project", i => i.ProjectId == "elsewhere", q => q.WhereEquals(i => i.ProjectId, "elsewhere").OrderBy(i => i.Title)),
     ];
 }
 
@@ -57,7 +58,7 @@ internal sealed class QueryProbe : IDisposable
     {
         Shape = shape;
         _signals = signals;
-        Query = shape.Order(client.Query(IssueTrackerModels.Issue, ClientScaleJson.Default.BenchIssue).Where(shape.Filter));
+        Query = shape.Build(client.Query(IssueTrackerModels.Issue, ClientScaleJson.Default.BenchIssue));
         Query.Changed += OnChanged;
     }
 

@@ -3,8 +3,10 @@ using Tether.Bench;
 
 // Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|fairness|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- idle [connection counts, default 1000,10000] [kinds, default all]
+//    or: dotnet run -c Release --project bench/Tether.Bench -- local-store [rows, default 100000] [rounds, default 3]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale [issue counts, default 10000,100000] [edits, default 200] [100-action frames, default 50] [store of the edited client: memory (default) or sqlite]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale-browser [issue counts, default 100000] [edits, default 30] [published sample server directory, default: publish into a temporary one]
+//    or: dotnet run -c Release --project bench/Tether.Bench -- server-bootstrap|server-bootstrap-postgres [issues, default 100000]
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == IdleServer.Mode)
 {
@@ -32,6 +34,24 @@ if (scenario == "idle")
             string ratio = floors.TryGetValue(floorKind, out double floor) && floor > 0 ? (figures.ManagedKbAfterTraffic / floor).ToString("F1", CultureInfo.InvariantCulture) : "-";
             Console.WriteLine($"| {count} | {kind} | {figures.ManagedKbOpen:F1} | {figures.ManagedKbAfterTraffic:F1} | {ratio} | {figures.WorkingSetKbAfterTraffic:F1} |");
         }
+    }
+    return;
+}
+if (scenario == "local-store")
+{
+    string storeDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(storeDirectory);
+    try
+    {
+        await LocalStoreBulk.RunAsync(
+            storeDirectory,
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(storeDirectory, recursive: true);
     }
     return;
 }
@@ -83,6 +103,24 @@ if (scenario == "client-scale-browser")
         {
             Directory.Delete(publishDirectory, recursive: true);
         }
+    }
+    return;
+}
+if (scenario is "server-bootstrap" or "server-bootstrap-postgres")
+{
+    int issues = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
+    string? postgres = scenario == "server-bootstrap" ? null : Environment.GetEnvironmentVariable("TETHER_POSTGRES")
+        ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).");
+    string scratch = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(scratch);
+    try
+    {
+        await ServerBootstrap.RunAsync(scratch, issues, postgres);
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(scratch, recursive: true);
     }
     return;
 }

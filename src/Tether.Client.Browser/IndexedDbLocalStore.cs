@@ -85,14 +85,35 @@ public sealed class IndexedDbLocalStore : ILocalStore
             {
                 await _module.InvokeVoidAsync("write", cancellationToken, _database, json).ConfigureAwait(false);
             }
-            catch (JSException e) when (e.Message.Contains("already stored", StringComparison.Ordinal))
+            catch (JSException e) when (PendingConflict.Is(e))
             {
-                throw new InvalidOperationException(e.Message.Split('\n')[0], e);
+                throw PendingConflict.From(e);
             }
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>An IndexedDB transaction cannot stay open across .NET's awaits, so each chunk is handed to the page
+    /// (serialized once) and staged there; the commit writes the clear, the staged records and the last part in one
+    /// <c>readwrite</c> transaction. Disposing the bulk write uncommitted drops the staged records. The store runs
+    /// no other operation while the bulk write is open.</remarks>
+    public async ValueTask<ILocalBulkWrite> BeginBulkWriteAsync(bool clearRecords, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            IJSObjectReference staged = await _module.InvokeAsync<IJSObjectReference>("beginBulk", cancellationToken, clearRecords).ConfigureAwait(false);
+            return new IndexedDbBulkWrite(_module, _database, staged, () => _gate.Release());
+        }
+        catch
+        {
+            _gate.Release();
+            throw;
         }
     }
 
@@ -128,7 +149,7 @@ public sealed class IndexedDbLocalStore : ILocalStore
         }
     }
 
-    private static async ValueTask DisposeQuietlyAsync(IJSObjectReference reference)
+    internal static async ValueTask DisposeQuietlyAsync(IJSObjectReference reference)
     {
         try
         {

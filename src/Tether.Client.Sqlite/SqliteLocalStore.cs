@@ -6,18 +6,17 @@ namespace Tether.Client.Sqlite;
 
 /// <summary>
 /// A client's local store in one SQLite file (WAL). The client is the only user of its file, so the store keeps one
-/// connection for its whole life and runs one operation at a time. Every <see cref="WriteAsync"/> is one
-/// transaction: a crash or a failure leaves the file as it was before the write or after it.
+/// connection for its whole life and runs one operation at a time. Every <see cref="WriteAsync"/> and every
+/// <see cref="BeginBulkWriteAsync"/> is one transaction: a crash or a failure leaves the file as it was before the
+/// write or after it.
 /// </summary>
 public sealed class SqliteLocalStore : ILocalStore
 {
-    // Large writes check for cancellation every this many rows; a cancelled write is rolled back like any failure.
-    private const int CancellationCheckInterval = 4096;
-
     private readonly SqliteLocalStoreOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
     private LocalCommands? _commands;
+    private RecordStatements? _records;
     private bool _disposed;
 
     /// <summary>
@@ -95,14 +94,7 @@ public sealed class SqliteLocalStore : ILocalStore
                     }
                 }
 
-                var records = new List<StoredRecord>();
-                using (var reader = commands.ReadRecords.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        records.Add(new StoredRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-                    }
-                }
+                var records = _records!.ReadAll();
 
                 var pending = new List<PendingMutation>();
                 using (var reader = commands.ReadPending.ExecuteReader())
@@ -140,7 +132,7 @@ public sealed class SqliteLocalStore : ILocalStore
             commands.Begin.ExecuteNonQuery();
             try
             {
-                Apply(commands, write, cancellationToken);
+                Apply(commands, _records!, write, cancellationToken);
                 FaultPoint?.Invoke("before-commit");
                 commands.Commit.ExecuteNonQuery();
             }
@@ -148,6 +140,80 @@ public sealed class SqliteLocalStore : ILocalStore
             {
                 EndTransaction(commands);
                 throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The write is one transaction opened here, and the store runs nothing else until it is committed or
+    /// disposed. Each chunk goes into the transaction at once, so the records are never all held in memory; a chunk
+    /// that fails or is cancelled rolls the whole write back.</remarks>
+    public async ValueTask<ILocalBulkWrite> BeginBulkWriteAsync(bool clearRecords, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var commands = EnsureOpen();
+            cancellationToken.ThrowIfCancellationRequested();
+            commands.Begin.ExecuteNonQuery();
+            try
+            {
+                if (clearRecords)
+                {
+                    commands.ClearRecords.ExecuteNonQuery();
+                }
+            }
+            catch
+            {
+                EndTransaction(commands);
+                throw;
+            }
+
+            return new SqliteBulkWrite(this);
+        }
+        catch
+        {
+            _gate.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Adds a chunk to the open bulk write's transaction.</summary>
+    internal void WriteBulkChunk(IReadOnlyList<LocalRecordChange> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        cancellationToken.ThrowIfCancellationRequested();
+        _records!.Write(records, cancellationToken);
+    }
+
+    /// <summary>Applies the bulk write's last part and commits its transaction.</summary>
+    internal void CommitBulk(LocalWrite last, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        if (last.ClearRecords)
+        {
+            throw new ArgumentException("A bulk write clears when it begins, not at its commit.", nameof(last));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var commands = _commands!;
+        Apply(commands, _records!, last, cancellationToken);
+        FaultPoint?.Invoke("before-commit");
+        commands.Commit.ExecuteNonQuery();
+    }
+
+    /// <summary>Ends the bulk write: rolls back its transaction unless it committed, and lets other operations run.</summary>
+    internal void EndBulk()
+    {
+        try
+        {
+            if (_commands is { } commands)
+            {
+                EndTransaction(commands);
             }
         }
         finally
@@ -176,44 +242,15 @@ public sealed class SqliteLocalStore : ILocalStore
         }
     }
 
-    private static void Apply(LocalCommands commands, LocalWrite write, CancellationToken cancellationToken)
+    private static void Apply(LocalCommands commands, RecordStatements records, LocalWrite write, CancellationToken cancellationToken)
     {
         if (write.ClearRecords)
         {
             commands.ClearRecords.ExecuteNonQuery();
         }
 
-        var put = commands.PutRecord;
-        var putModel = put.Parameters[0];
-        var putId = put.Parameters[1];
-        var putData = put.Parameters[2];
-        var delete = commands.DeleteRecord;
-        var deleteModel = delete.Parameters[0];
-        var deleteId = delete.Parameters[1];
-        var records = write.Records;
-        for (var i = 0; i < records.Count; i++)
-        {
-            if (i % CancellationCheckInterval == CancellationCheckInterval - 1)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var change = records[i];
-            ArgumentNullException.ThrowIfNull(change, nameof(write));
-            if (change.Data is null)
-            {
-                deleteModel.Value = change.ModelName;
-                deleteId.Value = change.Id;
-                delete.ExecuteNonQuery();
-            }
-            else
-            {
-                putModel.Value = change.ModelName;
-                putId.Value = change.Id;
-                putData.Value = change.Data;
-                put.ExecuteNonQuery();
-            }
-        }
+        ArgumentNullException.ThrowIfNull(write.Records, nameof(write));
+        records.Write(write.Records, cancellationToken);
 
         var add = commands.AddPending;
         foreach (var mutation in write.AddPending)
@@ -263,10 +300,13 @@ public sealed class SqliteLocalStore : ILocalStore
         var connection = LocalConnection.Open(_options);
         try
         {
+            _records = new RecordStatements(connection);
             _commands = new LocalCommands(connection);
         }
         catch
         {
+            _records?.Dispose();
+            _records = null;
             connection.Dispose();
             throw;
         }
@@ -298,6 +338,8 @@ public sealed class SqliteLocalStore : ILocalStore
     {
         _commands?.Dispose();
         _commands = null;
+        _records?.Dispose();
+        _records = null;
         if (_connection is { } connection)
         {
             _connection = null;

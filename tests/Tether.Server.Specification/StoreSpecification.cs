@@ -1,3 +1,4 @@
+using System.Text;
 using Tether.Mutators;
 using Tether.Server.Storage;
 
@@ -94,6 +95,20 @@ public abstract partial class StoreSpecification : IAsyncLifetime
             list.Add(record);
         }
         return list;
+    }
+
+    /// <summary>Reads the cursor to its end, decoding each record, and disposes it.</summary>
+    protected static async Task<List<StoredRecord>> ToListAsync(IStoredRecordCursor records)
+    {
+        await using (records)
+        {
+            var list = new List<StoredRecord>();
+            while (await records.ReadAsync(Ct))
+            {
+                list.Add(new StoredRecord(records.ModelName, Encoding.UTF8.GetString(records.Id), Encoding.UTF8.GetString(records.Data)));
+            }
+            return list;
+        }
     }
 
     protected static async Task<IReadOnlyList<LogEntry>> WholeLogAsync(ITetherReadSnapshot snapshot)

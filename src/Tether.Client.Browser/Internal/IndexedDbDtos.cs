@@ -30,7 +30,20 @@ internal sealed record MetadataDto(
     };
 }
 
-internal sealed record RecordDto(string ModelName, string Id, string? Data);
+internal sealed record RecordDto(string ModelName, string Id, string? Data)
+{
+    public static RecordDto[] From(IReadOnlyList<LocalRecordChange> changes)
+    {
+        var records = new RecordDto[changes.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            LocalRecordChange change = changes[i] ?? throw new ArgumentException("A record change is null.", nameof(changes));
+            records[i] = new RecordDto(change.ModelName, change.Id, change.Data);
+        }
+
+        return records;
+    }
+}
 
 internal sealed record PendingDto(long Id, string Name, string Args);
 
@@ -43,7 +56,7 @@ internal sealed record SnapshotDto(MetadataDto? Metadata, IReadOnlyList<RecordDt
         [.. (Pending ?? []).Select(p => new PendingMutation(p.Id, p.Name, p.Args))]);
 }
 
-/// <summary>What the module's <c>write</c> takes: one <see cref="LocalWrite"/>.</summary>
+/// <summary>What the module's <c>write</c> takes: one <see cref="LocalWrite"/> (and <c>bulkCommit</c> its last part).</summary>
 internal sealed record WriteDto(
     bool ClearRecords,
     IReadOnlyList<RecordDto> Records,
@@ -53,13 +66,7 @@ internal sealed record WriteDto(
 {
     public static WriteDto From(LocalWrite w)
     {
-        var records = new RecordDto[w.Records.Count];
-        for (var i = 0; i < records.Length; i++)
-        {
-            LocalRecordChange change = w.Records[i] ?? throw new ArgumentException("A record change is null.", nameof(w));
-            records[i] = new RecordDto(change.ModelName, change.Id, change.Data);
-        }
-
+        RecordDto[] records = RecordDto.From(w.Records);
         var pending = new PendingDto[w.AddPending.Count];
         for (var i = 0; i < pending.Length; i++)
         {
@@ -74,4 +81,5 @@ internal sealed record WriteDto(
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(SnapshotDto))]
 [JsonSerializable(typeof(WriteDto))]
+[JsonSerializable(typeof(RecordDto[]))]
 internal sealed partial class IndexedDbJsonContext : JsonSerializerContext;

@@ -84,6 +84,128 @@ export function write(db, change) {
   if (typeof change === "string") {
     change = JSON.parse(change);
   }
+  return inTransaction(db, (transaction, fail) => {
+    const records = transaction.objectStore("records");
+    if (change.clearRecords) {
+      records.clear();
+    }
+    for (const r of change.records ?? []) {
+      putOrDelete(records, r);
+    }
+    applyRest(transaction, change, fail);
+  });
+}
+
+// How many record requests a bulk commit has outstanding at once: the next batch is issued from the success of the
+// last request of the one before, which keeps the transaction active without queueing 100,000 requests at once.
+const BULK_BATCH = 1000;
+
+/**
+ * Starts a bulk write: one LocalWrite whose records arrive in chunks. An IndexedDB transaction cannot stay open
+ * while .NET awaits between chunks, so the chunks are staged in page memory and written by bulkCommit in one
+ * transaction; a bulk write dropped before its commit writes nothing.
+ */
+export function beginBulk(clearRecords) {
+  return { clearRecords: clearRecords === true, chunks: [], open: true };
+}
+
+/** Stages one chunk of record changes, [{modelName,id,data|null}] as JSON text (one call per chunk, not per row). */
+export function bulkAdd(bulk, chunk) {
+  if (!bulk.open) {
+    throw new Error("The bulk write is finished.");
+  }
+  bulk.chunks.push(typeof chunk === "string" ? JSON.parse(chunk) : chunk);
+}
+
+/** Drops a bulk write's staged rows (it ends uncommitted, or its commit has taken them). */
+export function bulkDrop(bulk) {
+  bulk.open = false;
+  bulk.chunks = [];
+}
+
+/**
+ * Commits a bulk write in one readwrite transaction: the clear (if asked), the staged record changes in order, then
+ * `last` (a LocalWrite without clearRecords, as JSON text or object) like write(). All of it or nothing.
+ */
+export function bulkCommit(db, bulk, last) {
+  if (!bulk.open) {
+    return Promise.reject(new Error("The bulk write is finished."));
+  }
+  if (typeof last === "string") {
+    last = JSON.parse(last);
+  }
+  const chunks = bulk.chunks;
+  const clearRecords = bulk.clearRecords;
+  bulkDrop(bulk);
+  return inTransaction(db, (transaction, fail) => {
+    const records = transaction.objectStore("records");
+    if (clearRecords) {
+      records.clear();
+    }
+    let chunkIndex = 0;
+    let rowIndex = 0;
+    const issueBatch = () => {
+      try {
+        let request = null;
+        for (let issued = 0; issued < BULK_BATCH && chunkIndex < chunks.length;) {
+          const chunk = chunks[chunkIndex];
+          if (rowIndex >= chunk.length) {
+            // Written chunks are let go as the commit moves on, so the staged rows are freed while it runs.
+            chunks[chunkIndex] = null;
+            chunkIndex++;
+            rowIndex = 0;
+            continue;
+          }
+          request = putOrDelete(records, chunk[rowIndex]);
+          rowIndex++;
+          issued++;
+        }
+        if (chunkIndex < chunks.length) {
+          request.onsuccess = issueBatch;
+        } else {
+          for (const r of last.records ?? []) {
+            putOrDelete(records, r);
+          }
+          applyRest(transaction, last, fail);
+        }
+      } catch (error) {
+        fail(error);
+      }
+    };
+    issueBatch();
+  });
+}
+
+function putOrDelete(records, r) {
+  return r.data === null || r.data === undefined
+    ? records.delete([r.modelName, r.id])
+    : records.put({ modelName: r.modelName, id: r.id, data: r.data });
+}
+
+/** The pending and metadata part of a LocalWrite. */
+function applyRest(transaction, change, fail) {
+  const pending = transaction.objectStore("pending");
+  for (const p of change.addPending ?? []) {
+    // add() fails with ConstraintError on an existing key, which aborts the transaction.
+    const request = pending.add({ id: p.id, name: p.name, args: p.args });
+    request.onerror = (event) => {
+      event.preventDefault();
+      fail(new Error(`Pending mutation ${p.id} is already stored; mutation ids are never reused.`));
+    };
+  }
+  for (const id of change.removePending ?? []) {
+    pending.delete(id);
+  }
+  if (change.metadata !== null && change.metadata !== undefined) {
+    transaction.objectStore("meta").put(change.metadata, METADATA_KEY);
+  }
+}
+
+/**
+ * Runs `body(transaction, fail)` in one readwrite transaction over all stores; resolves once it committed, rejects
+ * with the first failure passed to `fail` (which aborts the transaction) or with the transaction's own error.
+ */
+function inTransaction(db, body) {
   const transaction = db.transaction(["records", "pending", "meta"], "readwrite");
   const done = settle(transaction, () => undefined);
   let failure = null;
@@ -94,32 +216,7 @@ export function write(db, change) {
     }
   };
   try {
-    const records = transaction.objectStore("records");
-    if (change.clearRecords) {
-      records.clear();
-    }
-    for (const r of change.records ?? []) {
-      if (r.data === null || r.data === undefined) {
-        records.delete([r.modelName, r.id]);
-      } else {
-        records.put({ modelName: r.modelName, id: r.id, data: r.data });
-      }
-    }
-    const pending = transaction.objectStore("pending");
-    for (const p of change.addPending ?? []) {
-      // add() fails with ConstraintError on an existing key, which aborts the transaction.
-      const request = pending.add({ id: p.id, name: p.name, args: p.args });
-      request.onerror = (event) => {
-        event.preventDefault();
-        fail(new Error(`Pending mutation ${p.id} is already stored; mutation ids are never reused.`));
-      };
-    }
-    for (const id of change.removePending ?? []) {
-      pending.delete(id);
-    }
-    if (change.metadata !== null && change.metadata !== undefined) {
-      transaction.objectStore("meta").put(change.metadata, METADATA_KEY);
-    }
+    body(transaction, fail);
   } catch (error) {
     fail(error);
   }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -73,9 +74,10 @@ internal sealed class ReplicachePull(ITetherRequestGuard guard, ITetherStore sto
         if (full)
         {
             patch.Add(new JsonObject { ["op"] = "clear" });
-            await foreach (StoredRecord record in snapshot.ReadRecordsAsync([.. settings.Models], [.. userGroups], http.RequestAborted).ConfigureAwait(false))
+            await using IStoredRecordCursor records = snapshot.ReadRecords([.. settings.Models], [.. userGroups]);
+            while (await records.ReadAsync(http.RequestAborted).ConfigureAwait(false))
             {
-                patch.Add(Put(record.ModelName, record.Id, record.Data));
+                patch.Add(Put(records.ModelName, Encoding.UTF8.GetString(records.Id), JsonNode.Parse(records.Data)));
             }
         }
         else
@@ -84,7 +86,7 @@ internal sealed class ReplicachePull(ITetherRequestGuard guard, ITetherStore sto
             {
                 patch.Add(last.Data is null
                     ? new JsonObject { ["op"] = "del", ["key"] = Key(last.ModelName, last.ModelId) }
-                    : Put(last.ModelName, last.ModelId, last.Data));
+                    : Put(last.ModelName, last.ModelId, JsonNode.Parse(last.Data)));
             }
         }
         // Every client of the group with its lastMutationID, read in the same snapshot as the data: a client never
@@ -123,8 +125,8 @@ internal sealed class ReplicachePull(ITetherRequestGuard guard, ITetherStore sto
         return last.Values;
     }
 
-    private static JsonObject Put(string modelName, string id, string data)
-        => new() { ["op"] = "put", ["key"] = Key(modelName, id), ["value"] = JsonNode.Parse(data) };
+    private static JsonObject Put(string modelName, string id, JsonNode? data)
+        => new() { ["op"] = "put", ["key"] = Key(modelName, id), ["value"] = data };
 
     /// <summary>Replicache keys: <c>&lt;modelName&gt;/&lt;modelId&gt;</c>.</summary>
     public static string Key(string modelName, string id) => modelName + "/" + id;

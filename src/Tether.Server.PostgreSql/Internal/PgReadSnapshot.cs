@@ -56,15 +56,8 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot
     public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
         => PgReads.GetClientAsync(_connection, clientId, cancellationToken);
 
-    public async IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadRecords, ("models", modelNames.ToArray()), ("groups", syncGroups.ToArray()));
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return new StoredRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2));
-        }
-    }
+    public IStoredRecordCursor ReadRecords(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups)
+        => new PgRecordCursor(PgReads.Command(_connection, PgSql.ReadRecords, ("models", modelNames.ToArray()), ("groups", syncGroups.ToArray())));
 
     public async IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(string modelName, string syncGroup, string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -83,19 +83,10 @@ internal sealed class SqliteReadSnapshot : ITetherReadSnapshot
         }
     }
 
-    public async IAsyncEnumerable<StoredRecord> ReadRecordsAsync(
-        IReadOnlyCollection<string> modelNames,
-        IReadOnlyCollection<string> syncGroups,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IStoredRecordCursor ReadRecords(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups)
     {
-        using var command = Command(Sql.ReadRecords);
-        command.Parameters.AddWithValue("$models", JsonArrays.FromStrings(modelNames));
-        command.Parameters.AddWithValue("$groups", JsonArrays.FromStrings(syncGroups));
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            yield return new StoredRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2));
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new SqliteRecordCursor(_connection, Sql.ReadRecords, ("$models", JsonArrays.FromStrings(modelNames)), ("$groups", JsonArrays.FromStrings(syncGroups)));
     }
 
     public ValueTask<IReadOnlyList<LogEntry>> ReadLogAsync(long afterSyncId, long upToSyncId, int limit, CancellationToken cancellationToken)

@@ -11,8 +11,9 @@ public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
     long Horizon { get; }
 
     /// <summary>The records of <paramref name="modelNames"/> that belong to any of <paramref name="syncGroups"/>,
-    /// each once, ordered by model name then id. <see cref="StoredRecord.Data"/> is the record's JSON text.</summary>
-    IAsyncEnumerable<StoredRecord> ReadRecordsAsync(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups, CancellationToken cancellationToken);
+    /// each once, ordered by model name then id (in the byte order of their UTF-8 text). Nothing is read until the
+    /// cursor's first <see cref="IStoredRecordCursor.ReadAsync"/>; the caller disposes the cursor before the snapshot.</summary>
+    IStoredRecordCursor ReadRecords(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups);
 
     /// <summary>The records of <paramref name="modelName"/> in <paramref name="syncGroup"/> whose id sorts after
     /// <paramref name="afterId"/>, ascending by id (in the byte order of the ids' UTF-8 text): a keyset cursor over ids

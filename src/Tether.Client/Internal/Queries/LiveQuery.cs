@@ -14,7 +14,8 @@ namespace Tether.Client.Internal.Queries;
 /// </summary>
 internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
 {
-    // Past this share of the result, one evaluation from scratch is cheaper than as many single updates.
+    // Past this share of the records an evaluation reads, one evaluation from scratch is cheaper than as many single
+    // updates.
     private const int RebuildDivisor = 4;
 
     private readonly QueryHub _hub;
@@ -55,7 +56,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
                     return _current;
                 }
             }
-            return new QueryResult<T>(_plan.Evaluate(_hub.Data));
+            return new QueryResult<T>(_plan.Evaluate(_hub.Data, cache: null));
         }
     }
 
@@ -132,7 +133,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
     /// <summary>Called by the hub (which orders the calls) when it starts following this query.</summary>
     void IHubQuery.Reset(ClientData data)
     {
-        ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data);
+        ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data, Rows());
         lock (_lock)
         {
             Replace(rows);
@@ -169,9 +170,10 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
     /// <summary>Takes the changed records into the result (lock held); false when the result is the same.</summary>
     private bool Update(ClientData data, ModelChange change)
     {
-        if (change.IsAll || change.Ids.Count > Math.Max(64, _byId.Count / RebuildDivisor))
+        ModelData records = data.Model(_plan.Model);
+        if (change.IsAll || change.Ids.Count > Math.Max(64, _plan.CandidateCount(records) / RebuildDivisor))
         {
-            ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data);
+            ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data, Rows());
             if (rows.SequenceEqual(_current.Rows))
             {
                 return false;
@@ -179,12 +181,12 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
             Replace(rows);
             return true;
         }
-        ModelData records = data.Model(_plan.Model);
+        RowCache<T> cache = Rows();
         ImmutableList<QueryRow<T>>.Builder builder = _current.Rows.ToBuilder();
         bool changed = false;
         foreach (string id in change.Ids)
         {
-            QueryRow<T>? row = _plan.Row(id, records.Shown(id));
+            QueryRow<T>? row = _plan.Row(id, records.Shown(id), cache);
             bool had = _byId.TryGetValue(id, out QueryRow<T> old);
             // A row equal to the one shown (a change in a field the type does not carry) keeps its place and the
             // result stays the same.
@@ -211,6 +213,10 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
         }
         return changed;
     }
+
+    private RowCache<T> Rows() => _hub.Rows(_plan.Model, _plan.Type);
+
+    object IHubQuery.CacheKey => _plan.Type;
 
     private void Replace(ImmutableList<QueryRow<T>> rows)
     {

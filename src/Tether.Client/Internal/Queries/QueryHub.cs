@@ -7,6 +7,9 @@ internal interface IHubQuery : IDisposable
 {
     string Model { get; }
 
+    /// <summary>Queries of one model with the same key share their typed rows.</summary>
+    object CacheKey { get; }
+
     /// <summary>Evaluates from scratch on <paramref name="data"/>.</summary>
     void Reset(ClientData data);
 
@@ -28,6 +31,8 @@ internal sealed class QueryHub(Action<Exception> handlerFailed)
     private readonly List<IHubQuery> _queries = [];
     private ClientData _data = ClientData.Empty;
     private Dictionary<string, ModelChange> _waiting = new(StringComparer.Ordinal);
+    // Used under _deliver only.
+    private readonly Dictionary<(string Model, object Type), IRowCache> _rows = [];
 
     /// <summary>The latest published data.</summary>
     public ClientData Data => Volatile.Read(ref _data);
@@ -64,6 +69,13 @@ internal sealed class QueryHub(Action<Exception> handlerFailed)
                 _waiting = new Dictionary<string, ModelChange>(StringComparer.Ordinal);
                 queries = [.. _queries];
             }
+            foreach (((string model, _), IRowCache rows) in _rows)
+            {
+                if (changes.TryGetValue(model, out ModelChange? change))
+                {
+                    rows.Forget(data.Model(model), change);
+                }
+            }
             foreach (IHubQuery query in queries)
             {
                 if (changes.TryGetValue(query.Model, out ModelChange? change))
@@ -92,10 +104,28 @@ internal sealed class QueryHub(Action<Exception> handlerFailed)
 
     public void Unregister(IHubQuery query)
     {
-        lock (_lock)
+        lock (_deliver)
         {
-            _queries.Remove(query);
+            lock (_lock)
+            {
+                _queries.Remove(query);
+                if (!_queries.Any(q => q.Model == query.Model && q.CacheKey == query.CacheKey))
+                {
+                    _rows.Remove((query.Model, query.CacheKey));
+                }
+            }
         }
+    }
+
+    /// <summary>The typed rows shared by the queries of <paramref name="model"/> read with <paramref name="type"/>
+    /// (called under the delivery lock, by a query being reset or updated).</summary>
+    public RowCache<T> Rows<T>(string model, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        if (!_rows.TryGetValue((model, type), out IRowCache? rows))
+        {
+            _rows[(model, type)] = rows = new RowCache<T>(type);
+        }
+        return (RowCache<T>)rows;
     }
 
     /// <summary>Ends every live query (the client is disposed): observers complete, watchers stop.</summary>

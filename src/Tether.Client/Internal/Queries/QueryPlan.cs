@@ -21,15 +21,17 @@ internal sealed class QueryPlan<T>(
 
     public string Model => model;
 
+    public JsonTypeInfo<T> Type => type;
+
     public QueryPlan<T> WithEquality(string field, string value) => new(model, type, equalities.Add((field, value)), filters, orderings);
 
     public QueryPlan<T> WithFilter(Func<T, bool> filter) => new(model, type, equalities, filters.Add(filter), orderings);
 
     public QueryPlan<T> WithOrdering(Comparison<T> ordering) => new(model, type, equalities, filters, orderings.Add(ordering));
 
-    /// <summary>The row for a shown record, or null when the query does not include it. Deserialises only records
-    /// whose fields pass the equalities.</summary>
-    public QueryRow<T>? Row(string id, byte[]? data)
+    /// <summary>The row for a shown record, or null when the query does not include it. Reads into the type (through
+    /// <paramref name="rows"/> when given) only records whose fields pass the equalities.</summary>
+    public QueryRow<T>? Row(string id, byte[]? data, RowCache<T>? rows)
     {
         if (data is null)
         {
@@ -42,7 +44,7 @@ internal sealed class QueryPlan<T>(
                 return null;
             }
         }
-        T row = JsonSerializer.Deserialize(data, type)!;
+        T row = rows is null ? JsonSerializer.Deserialize(data, type)! : rows.Read(id, data);
         foreach (Func<T, bool> filter in filters)
         {
             if (!filter(row))
@@ -54,12 +56,12 @@ internal sealed class QueryPlan<T>(
     }
 
     /// <summary>The result from scratch: the candidates of the first indexed equality, or every shown record.</summary>
-    public ImmutableList<QueryRow<T>> Evaluate(ClientData data)
+    public ImmutableList<QueryRow<T>> Evaluate(ClientData data, RowCache<T>? cache)
     {
         var rows = new List<QueryRow<T>>();
         foreach ((string id, byte[] json) in Candidates(data.Model(model)))
         {
-            if (Row(id, json) is { } row)
+            if (Row(id, json, cache) is { } row)
             {
                 rows.Add(row);
             }
@@ -79,6 +81,19 @@ internal sealed class QueryPlan<T>(
             }
         }
         return records.ShownRecords();
+    }
+
+    /// <summary>How many records an evaluation from scratch would read.</summary>
+    public int CandidateCount(ModelData records)
+    {
+        foreach ((string field, string value) in equalities)
+        {
+            if (records.Lookup(field, value) is { } ids)
+            {
+                return ids.Count();
+            }
+        }
+        return records.Confirmed.Count + records.Overlay.Count;
     }
 
     public int Compare(QueryRow<T> x, QueryRow<T> y)

@@ -17,6 +17,9 @@ internal sealed class BootstrapEndpoint(RequestGuard guard, ITetherStore store, 
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
+    // Closes the rows array and the line's object, and ends the line.
+    private static readonly byte[] PageEnd = "]}\n"u8.ToArray();
+
     public async Task HandleAsync(HttpContext http)
     {
         string? userId = await guard.AdmitAsync(http);
@@ -64,54 +67,72 @@ internal sealed class BootstrapEndpoint(RequestGuard guard, ITetherStore store, 
         });
         await output.FlushAsync(aborted);
 
-        long rowCount = await StreamRowsAsync(output, snapshot.ReadRecordsAsync(models, covered, aborted), settings.Limits.BootstrapPageSize, aborted);
+        long rowCount;
+        await using (IStoredRecordCursor records = snapshot.ReadRecords(models, covered))
+        {
+            rowCount = await StreamRowsAsync(output, records, settings.Limits.BootstrapPageSize, aborted);
+        }
         WriteLine(output, new BootstrapLine(BootstrapLineTypes.End) { RowCount = rowCount });
         await output.FlushAsync(aborted);
     }
 
     /// <summary>Writes the rows as <c>rows</c> lines of at most <paramref name="pageSize"/> records of one model,
-    /// splicing each record's stored JSON text in without parsing it.</summary>
-    private static async Task<long> StreamRowsAsync(PipeWriter output, IAsyncEnumerable<StoredRecord> records, int pageSize, CancellationToken cancellationToken)
+    /// copying each record's stored UTF-8 JSON in as it is, neither parsed nor decoded.</summary>
+    private static async Task<long> StreamRowsAsync(PipeWriter output, IStoredRecordCursor records, int pageSize, CancellationToken cancellationToken)
     {
         long count = 0;
         string? model = null;
         int inPage = 0;
-        Utf8JsonWriter? writer = null;
-        await foreach (StoredRecord record in records)
+        while (await records.ReadAsync(cancellationToken))
         {
-            if (writer is not null && (record.ModelName != model || inPage == pageSize))
+            if (model is not null && (records.ModelName != model || inPage == pageSize))
             {
-                await EndPageAsync(output, writer, cancellationToken);
-                writer = null;
+                await EndPageAsync(output, cancellationToken);
+                model = null;
             }
-            if (writer is null)
+            if (model is null)
             {
-                model = record.ModelName;
+                model = records.ModelName;
                 inPage = 0;
-                writer = new Utf8JsonWriter(output);
-                writer.WriteStartObject();
-                writer.WriteString("type", BootstrapLineTypes.Rows);
-                writer.WriteString("modelName", model);
-                writer.WriteStartArray("rows");
+                StartPage(output, model);
             }
-            writer.WriteRawValue(record.Data, skipInputValidation: true);
+            WriteRow(output, records.Data, first: inPage == 0);
             inPage++;
             count++;
         }
-        if (writer is not null)
+        if (model is not null)
         {
-            await EndPageAsync(output, writer, cancellationToken);
+            await EndPageAsync(output, cancellationToken);
         }
         return count;
     }
 
-    private static async Task EndPageAsync(PipeWriter output, Utf8JsonWriter writer, CancellationToken cancellationToken)
+    /// <summary>The line up to the opening bracket of its rows; the writer escapes the model name.</summary>
+    private static void StartPage(PipeWriter output, string model)
     {
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-        await writer.FlushAsync(cancellationToken);
-        await writer.DisposeAsync();
-        output.Write(NewLine);
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartObject();
+        writer.WriteString("type", BootstrapLineTypes.Rows);
+        writer.WriteString("modelName", model);
+        writer.WriteStartArray("rows");
+    }
+
+    private static void WriteRow(PipeWriter output, ReadOnlySpan<byte> data, bool first)
+    {
+        int length = data.Length + (first ? 0 : 1);
+        Span<byte> span = output.GetSpan(length);
+        if (!first)
+        {
+            span[0] = (byte)',';
+            span = span[1..];
+        }
+        data.CopyTo(span);
+        output.Advance(length);
+    }
+
+    private static async ValueTask EndPageAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        output.Write(PageEnd);
         await output.FlushAsync(cancellationToken);
     }
 
