@@ -3,13 +3,29 @@ using Microsoft.Playwright;
 
 namespace Tether.Bench;
 
-/// <summary>How long the first sign-in took, on the page's clock, from the click on Continue.</summary>
-internal sealed record BrowserBootstrap(double ToBootstrappedMs, double ToLiveMs, long IssuesInIndexedDb, string[] Statuses);
+/// <summary>How long the first sign-in took, on the page's clock, from the click on Continue; and where that time
+/// went: the bootstrap response (first byte and end, ms from the click; body bytes), IndexedDB write transactions
+/// (how many, their puts, and when the one with the most puts was opened, got its last put and completed),
+/// and the main thread's long tasks (summed).</summary>
+internal sealed record BrowserBootstrap(
+    double ToBootstrappedMs,
+    double ToLiveMs,
+    long IssuesInIndexedDb,
+    string[] Statuses,
+    double ResponseFirstByteMs,
+    double ResponseEndMs,
+    long ResponseBodyBytes,
+    int WriteTransactions,
+    long Puts,
+    double LargestWriteOpenedMs,
+    double LargestWriteLastPutMs,
+    double LargestWriteDoneMs,
+    double LongTaskMs);
 
-/// <summary>When the page showed one watched title: the WebSocket message that brought it, the DOM change, the next
-/// animation frame, and the main thread's long tasks between the message and the DOM change (all page-clock ms since
-/// the Unix epoch).</summary>
-internal sealed record TitleShown(double FrameArrivedAt, double DomAt, double NextFrameAt, double LongTaskMs, int LongTasks);
+/// <summary>When the page showed one watched title: the WebSocket message that brought it, the start of the first
+/// Blazor render batch applied to the DOM after it, the DOM change, the next animation frame (page-clock ms since the
+/// Unix epoch); the render batches' summed time and the main thread's long tasks between message and DOM change.</summary>
+internal sealed record TitleShown(double FrameArrivedAt, double RenderStartAt, double DomAt, double NextFrameAt, double RenderMs, double LongTaskMs);
 
 /// <summary>
 /// The sample app in the machine's Chromium (<c>/usr/bin/chromium</c>, driven by Playwright; no browser download),
@@ -206,7 +222,31 @@ internal sealed class BoardPage : IAsyncDisposable
         {
             throw new InvalidOperationException($"IndexedDB holds {stored} issues after the bootstrap, not {issues}.");
         }
-        return new BrowserBootstrap(bootstrapped - clicked, live - clicked, stored, [.. log.Select(s => s.Text)]);
+        JsonElement spent = await _page.EvaluateAsync<JsonElement>("""
+            ([clicked, live]) => {
+              const probe = window.__tetherBench;
+              const response = performance.getEntriesByType('resource').find(e => e.name.includes('/sync/bootstrap'));
+              const writes = probe.writes.filter(w => w.opened >= clicked && w.opened <= live);
+              const tasks = probe.longTasks.filter(t => t.start + t.duration > clicked && t.start < live);
+              const largest = writes.reduce((most, w) => most === null || w.puts > most.puts ? w : most, null);
+              return {
+                firstByte: response ? performance.timeOrigin + response.responseStart - clicked : -1,
+                end: response ? performance.timeOrigin + response.responseEnd - clicked : -1,
+                bytes: response ? response.encodedBodySize : -1,
+                writes: writes.length,
+                puts: writes.reduce((n, w) => n + w.puts, 0),
+                opened: largest ? largest.opened - clicked : -1,
+                lastPut: largest ? largest.lastPut - clicked : -1,
+                done: largest ? largest.done - clicked : -1,
+                longTasks: tasks.reduce((n, t) => n + t.duration, 0),
+              };
+            }
+            """, new[] { clicked, live });
+        return new BrowserBootstrap(bootstrapped - clicked, live - clicked, stored, [.. log.Select(s => s.Text)],
+            spent.GetProperty("firstByte").GetDouble(), spent.GetProperty("end").GetDouble(), spent.GetProperty("bytes").GetInt64(),
+            spent.GetProperty("writes").GetInt32(), spent.GetProperty("puts").GetInt64(),
+            spent.GetProperty("opened").GetDouble(), spent.GetProperty("lastPut").GetDouble(), spent.GetProperty("done").GetDouble(),
+            spent.GetProperty("longTasks").GetDouble());
     }
 
     /// <summary>Opens a project's board from the sidebar and waits until it shows <paramref name="cards"/> cards; ms.</summary>
@@ -232,17 +272,29 @@ internal sealed class BoardPage : IAsyncDisposable
               const watch = probe.watch;
               const arrived = probe.messages.filter(t => t >= since && t <= watch.domAt);
               const frameAt = arrived.length ? arrived[arrived.length - 1] : null;
-              const tasks = probe.longTasks.filter(t => t.start + t.duration > (frameAt ?? since) && t.start < watch.domAt);
+              const from = frameAt ?? since;
+              const tasks = probe.longTasks.filter(t => t.start + t.duration > from && t.start < watch.domAt);
+              const renders = probe.renders.filter(r => r.start >= from && r.start <= watch.domAt);
               probe.longTasks = probe.longTasks.filter(t => t.start + t.duration > watch.domAt);
               probe.messages = probe.messages.filter(t => t > watch.domAt);
-              return { frameAt, domAt: watch.domAt, nextFrameAt: watch.nextFrameAt, longTaskMs: tasks.reduce((sum, t) => sum + t.duration, 0), longTasks: tasks.length };
+              probe.renders = probe.renders.filter(r => r.start > watch.domAt);
+              return {
+                frameAt,
+                renderStartAt: renders.length ? renders[0].start : null,
+                domAt: watch.domAt,
+                nextFrameAt: watch.nextFrameAt,
+                renderMs: renders.reduce((sum, r) => sum + (r.end - r.start), 0),
+                longTaskMs: tasks.reduce((sum, t) => sum + t.duration, 0),
+              };
             }
             """, since);
-        return new TitleShown(
-            shown.GetProperty("frameAt").ValueKind == JsonValueKind.Number ? shown.GetProperty("frameAt").GetDouble() : double.NaN,
+        return new TitleShown(OrNaN(shown.GetProperty("frameAt")), OrNaN(shown.GetProperty("renderStartAt")),
             shown.GetProperty("domAt").GetDouble(), shown.GetProperty("nextFrameAt").GetDouble(),
-            shown.GetProperty("longTaskMs").GetDouble(), shown.GetProperty("longTasks").GetInt32());
+            shown.GetProperty("renderMs").GetDouble(), shown.GetProperty("longTaskMs").GetDouble());
     }
+
+    /// <summary>A time the probe may not have seen (null), as NaN so that it shows in the report rather than as 0.</summary>
+    private static double OrNaN(JsonElement value) => value.ValueKind == JsonValueKind.Number ? value.GetDouble() : double.NaN;
 
     public async ValueTask DisposeAsync()
     {
