@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization.Metadata;
@@ -56,7 +55,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
                     return _current;
                 }
             }
-            return new QueryResult<T>(_plan.Evaluate(_hub.Data, cache: null));
+            return _plan.Evaluate(_hub.Data, cache: null);
         }
     }
 
@@ -133,7 +132,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
     /// <summary>Called by the hub (which orders the calls) when it starts following this query.</summary>
     void IHubQuery.Reset(ClientData data)
     {
-        ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data, Rows());
+        QueryResult<T> rows = _plan.Evaluate(data, Rows());
         lock (_lock)
         {
             Replace(rows);
@@ -173,8 +172,8 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
         ModelData records = data.Model(_plan.Model);
         if (change.IsAll || change.Ids.Count > Math.Max(64, _plan.CandidateCount(records) / RebuildDivisor))
         {
-            ImmutableList<QueryRow<T>> rows = _plan.Evaluate(data, Rows());
-            if (rows.SequenceEqual(_current.Rows))
+            QueryResult<T> rows = _plan.Evaluate(data, Rows());
+            if (rows.Rows.SequenceEqual(_current.Rows))
             {
                 return false;
             }
@@ -182,7 +181,7 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
             return true;
         }
         RowCache<T> cache = Rows();
-        ImmutableList<QueryRow<T>>.Builder builder = _current.Rows.ToBuilder();
+        QueryResult<T>.Editor next = _current.Edit(_plan);
         bool changed = false;
         foreach (string id in change.Ids)
         {
@@ -196,20 +195,20 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
             }
             if (had)
             {
-                builder.RemoveAt(builder.BinarySearch(old, _plan));
+                next.Remove(old);
                 _byId.Remove(id);
                 changed = true;
             }
             if (row is { } added)
             {
-                builder.Insert(~builder.BinarySearch(added, _plan), added);
+                next.Insert(added);
                 _byId[id] = added;
                 changed = true;
             }
         }
         if (changed)
         {
-            _current = new QueryResult<T>(builder.ToImmutable());
+            _current = next.ToResult();
         }
         return changed;
     }
@@ -218,12 +217,12 @@ internal sealed class LiveQuery<T> : ILiveQuery<T>, IHubQuery
 
     object IHubQuery.CacheKey => _plan.Type;
 
-    private void Replace(ImmutableList<QueryRow<T>> rows)
+    private void Replace(QueryResult<T> rows)
     {
-        _current = new QueryResult<T>(rows);
+        _current = rows;
         _ready = _registered;
         _byId.Clear();
-        foreach (QueryRow<T> row in rows)
+        foreach (QueryRow<T> row in rows.Rows)
         {
             _byId[row.Id] = row;
         }

@@ -56,7 +56,7 @@ internal sealed class QueryPlan<T>(
     }
 
     /// <summary>The result from scratch: the candidates of the first indexed equality, or every shown record.</summary>
-    public ImmutableList<QueryRow<T>> Evaluate(ClientData data, RowCache<T>? cache)
+    public QueryResult<T> Evaluate(ClientData data, RowCache<T>? cache)
     {
         var rows = new List<QueryRow<T>>();
         foreach ((string id, byte[] json) in Candidates(data.Model(model)))
@@ -67,7 +67,7 @@ internal sealed class QueryPlan<T>(
             }
         }
         rows.Sort(this);
-        return ImmutableList.CreateRange(rows);
+        return QueryResult<T>.From(rows);
     }
 
     /// <summary>The records an evaluation reads: those the first indexed equality names, or every shown record.</summary>
