@@ -75,7 +75,7 @@ internal static class ClientScaleReport
     }
 
     /// <summary>Nearest rank.</summary>
-    private static double Percentile(double[] values, double p)
+    internal static double Percentile(double[] values, double p)
     {
         double[] sorted = [.. values.Order()];
         return sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];

@@ -5,6 +5,7 @@ using Tether.Bench;
 //    or: dotnet run -c Release --project bench/Tether.Bench -- idle [connection counts, default 1000,10000] [kinds, default all]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- local-store [rows, default 100000] [rounds, default 3]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale [issue counts, default 10000,100000] [edits, default 200] [100-action frames, default 50] [store of the edited client: memory (default) or sqlite]
+//    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale-browser [issue counts, default 100000] [edits, default 30] [published sample server directory, default: publish into a temporary one]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- server-bootstrap|server-bootstrap-postgres [issues, default 100000]
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == IdleServer.Mode)
@@ -76,6 +77,32 @@ if (scenario == "client-scale")
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(scaleDirectory, recursive: true);
+    }
+    return;
+}
+if (scenario == "client-scale-browser")
+{
+    int[] counts = args.Length > 1 ? [.. args[1].Split(',').Select(int.Parse)] : [100_000];
+    int edits = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 30;
+    string? published = args.Length > 3 ? Path.GetFullPath(args[3]) : null;
+    string publishDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-published-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        Console.WriteLine($"client-scale-browser: load average at start {ClientScale.LoadAverage()}");
+        string serverDll = published is not null ? Path.Combine(published, "IssueTracker.Server.dll") : await PublishedSample.PublishAsync(publishDirectory);
+        var runs = new List<ClientScaleBrowserFigures>();
+        foreach (int count in counts)
+        {
+            runs.Add(await ClientScaleBrowser.RunAsync(serverDll, count, edits));
+        }
+        ClientScaleBrowser.Print(runs);
+    }
+    finally
+    {
+        if (Directory.Exists(publishDirectory))
+        {
+            Directory.Delete(publishDirectory, recursive: true);
+        }
     }
     return;
 }
