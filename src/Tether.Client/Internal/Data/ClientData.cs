@@ -88,9 +88,6 @@ internal sealed class FieldIndex(ImmutableDictionary<string, ImmutableHashSet<st
 
     public IEnumerable<string> Ids(string value) => ids.GetValueOrDefault(value, None);
 
-    public static ImmutableDictionary<string, ImmutableHashSet<string>>.Builder Edit(ImmutableDictionary<string, ImmutableHashSet<string>> entries)
-        => entries.ToBuilder();
-
     public static void Remove(ImmutableDictionary<string, ImmutableHashSet<string>>.Builder entries, string value, string id)
     {
         if (entries.TryGetValue(value, out ImmutableHashSet<string>? set))

@@ -28,9 +28,6 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId, IR
 
     public IReadOnlySet<string> UserSyncGroups { get; set; } = new HashSet<string>();
 
-    /// <summary>The last published data.</summary>
-    public ClientData Published => _published;
-
     /// <summary>The shown record, or null. The caller must not modify it.</summary>
     public JsonObject? Get(string modelName, string id)
     {
@@ -119,10 +116,6 @@ internal sealed class OptimisticView(MutatorRegistry mutators, string userId, IR
         }
         _confirmed = staging.Models;
     }
-
-    /// <summary>Every confirmed record (the current state, published or not).</summary>
-    public IEnumerable<(string Model, string Id, byte[] Data)> AllConfirmed()
-        => _confirmed.SelectMany(m => m.Value.Select(r => (m.Key, r.Key, r.Value)));
 
     /// <summary>Runs one mutation on top of the current view. Returns the error (and changes nothing) when the
     /// mutator refused it or failed; null when it applied.</summary>
