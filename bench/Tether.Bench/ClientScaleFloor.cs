@@ -15,32 +15,9 @@ internal static class ClientScaleFloor
 {
     public static double InsertsPerSecond(string path, IReadOnlyList<HeldRecord> records)
     {
-        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
-        connection.Open();
-        using (SqliteCommand setup = connection.CreateCommand())
-        {
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE records(model TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(model, id)) WITHOUT ROWID;";
-            setup.ExecuteNonQuery();
-        }
-        using SqliteCommand insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO records(model, id, data) VALUES ($model, $id, $data)";
-        SqliteParameter model = insert.Parameters.Add("$model", SqliteType.Text);
-        SqliteParameter id = insert.Parameters.Add("$id", SqliteType.Text);
-        SqliteParameter data = insert.Parameters.Add("$data", SqliteType.Text);
+        using SqliteConnection connection = RawRecords.Create(path);
         var clock = Stopwatch.StartNew();
-        using (SqliteTransaction transaction = connection.BeginTransaction())
-        {
-            insert.Transaction = transaction;
-            insert.Prepare();
-            foreach (HeldRecord record in records)
-            {
-                model.Value = record.Model;
-                id.Value = record.Id;
-                data.Value = record.Data;
-                insert.ExecuteNonQuery();
-            }
-            transaction.Commit();
-        }
+        RawRecords.InsertAll(connection, records.Select(r => (r.Model, r.Id, r.Data)));
         return records.Count / clock.Elapsed.TotalSeconds;
     }
 }
