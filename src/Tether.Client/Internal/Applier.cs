@@ -74,7 +74,6 @@ internal sealed class Applier(ClientState state, ClientEvents events, TetherClie
         using ClientState.Scope held = await state.EnterAsync(cancellationToken);
         await using ILocalBulkWrite bulk = await Store.BeginBulkWriteAsync(clearRecords: eager, cancellationToken);
         OptimisticView.ConfirmedStaging staging = View.Stage(fromEmpty: eager);
-        List<(string Model, string Id)>? lazyRows = eager || download.FirstSyncId <= state.Metadata.LastSyncId ? null : [];
         while (await download.ReadRowsAsync(cancellationToken) is { } rows)
         {
             var changes = new LocalRecordChange[rows.Count];
@@ -83,7 +82,6 @@ internal sealed class Applier(ClientState state, ClientEvents events, TetherClie
                 BootstrapRow row = rows[i];
                 changes[i] = new LocalRecordChange(row.ModelName, row.Id, Encoding.UTF8.GetString(row.Data));
                 staging.Put(row.ModelName, row.Id, row.Data);
-                lazyRows?.Add((row.ModelName, row.Id));
             }
             await bulk.AddAsync(changes, cancellationToken);
             progress.Report(download.RowCount);
@@ -106,9 +104,15 @@ internal sealed class Applier(ClientState state, ClientEvents events, TetherClie
             View.UserSyncGroups = new HashSet<string>(download.SyncGroups, StringComparer.Ordinal);
             await ReleaseReachedAsync();
         }
-        foreach ((string model, string id) in lazyRows ?? [])
+        else if (download.FirstSyncId > metadata.LastSyncId)
         {
-            _lazySkipUpTo[(model, id)] = Math.Max(_lazySkipUpTo.GetValueOrDefault((model, id)), download.FirstSyncId);
+            foreach ((string model, HashSet<string> ids) in staging.Touched)
+            {
+                foreach (string id in ids)
+                {
+                    _lazySkipUpTo[(model, id)] = Math.Max(_lazySkipUpTo.GetValueOrDefault((model, id)), download.FirstSyncId);
+                }
+            }
         }
         await View.RebaseAsync(state.Pending);
     }

@@ -72,28 +72,25 @@ internal sealed class QueryPlan<T>(
 
     /// <summary>The records an evaluation reads: those the first indexed equality names, or every shown record.</summary>
     public IEnumerable<KeyValuePair<string, byte[]>> Candidates(ModelData records)
-    {
-        foreach ((string field, string value) in equalities)
-        {
-            if (records.Lookup(field, value) is { } ids)
-            {
-                return ids.Select(id => new KeyValuePair<string, byte[]>(id, records.Shown(id)!));
-            }
-        }
-        return records.ShownRecords();
-    }
+        => IndexedIds(records) is { } ids
+            ? ids.Select(id => new KeyValuePair<string, byte[]>(id, records.Shown(id)!))
+            : records.ShownRecords();
 
     /// <summary>How many records an evaluation from scratch would read.</summary>
     public int CandidateCount(ModelData records)
+        => IndexedIds(records)?.Count() ?? records.Confirmed.Count + records.Overlay.Count;
+
+    /// <summary>The ids the first equality with an index names; null when none has one.</summary>
+    private IEnumerable<string>? IndexedIds(ModelData records)
     {
         foreach ((string field, string value) in equalities)
         {
             if (records.Lookup(field, value) is { } ids)
             {
-                return ids.Count();
+                return ids;
             }
         }
-        return records.Confirmed.Count + records.Overlay.Count;
+        return null;
     }
 
     public int Compare(QueryRow<T> x, QueryRow<T> y)
