@@ -33,7 +33,16 @@ internal sealed class BootstrapStream : IAsyncDisposable
     /// <summary>Takes a successful response and reads its <c>start</c> line.</summary>
     public static async Task<BootstrapStream> OpenAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var stream = new BootstrapStream(response, PipeReader.Create(await response.Content.ReadAsStreamAsync(cancellationToken)));
+        BootstrapStream stream;
+        try
+        {
+            stream = new BootstrapStream(response, PipeReader.Create(await response.Content.ReadAsStreamAsync(cancellationToken)));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
         try
         {
             Line start = await stream.ReadLineAsync(cancellationToken)
