@@ -8,6 +8,22 @@ internal static class Sql
 
     public const string ReadHorizon = "SELECT value FROM tether_meta WHERE key = 'horizon'";
 
+    /// <summary>A write that changes nothing: in a transaction begun DEFERRED it takes the file's write lock, so the
+    /// head read after it stays the head until that transaction ends.</summary>
+    public const string TakeWriteLock = "UPDATE tether_meta SET value = value WHERE key = 'horizon'";
+
+    public const string InsertAction =
+        "INSERT INTO tether_actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
+        "VALUES($syncId, $action, $model, $modelId, $data, $client, $mutation)";
+
+    public const string InsertGroupChange = "INSERT OR IGNORE INTO tether_group_changes(sync_id, user_id) VALUES($syncId, $user)";
+
+    /// <summary>Links an action to its groups given by name ($groups, a JSON array), adding the names not known yet:
+    /// for a connection that is not the writer's, whose interned ids the writer's cache must never learn.</summary>
+    public const string LinkActionByName =
+        "INSERT OR IGNORE INTO tether_groups(name) SELECT value FROM json_each($groups); " +
+        "INSERT INTO tether_action_groups(sync_id, group_id) SELECT $syncId, id FROM tether_groups WHERE name IN (SELECT value FROM json_each($groups))";
+
     // Groups come back sorted by name so a record's or an action's list is stable between reads.
     private const string RecordGroupsOf =
         "(SELECT json_group_array(g.name ORDER BY g.name) FROM tether_record_groups rg JOIN tether_groups g ON g.id = rg.group_id " +

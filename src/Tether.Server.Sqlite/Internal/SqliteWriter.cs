@@ -41,6 +41,13 @@ internal sealed class SqliteWriter : IDisposable
         }
     }
 
+    /// <summary>Takes the writer's turn for a transaction of the app's own: Tether's writes wait until it is released.</summary>
+    public async ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WriterTurn(_gate);
+    }
+
     public async Task CompactAsync(long upToSyncId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(upToSyncId);

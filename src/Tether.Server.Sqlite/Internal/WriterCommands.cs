@@ -36,15 +36,11 @@ internal sealed class WriterCommands : SqliteCommandSet
         FindGroup = Create("SELECT id FROM tether_groups WHERE name = $name", "$name");
         InsertGroup = Create("INSERT INTO tether_groups(name) VALUES($name)", "$name");
 
-        InsertAction = Create(
-            "INSERT INTO tether_actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
-            "VALUES($syncId, $action, $model, $modelId, $data, $client, $mutation)",
-            "$syncId", "$action", "$model", "$modelId", "$data", "$client", "$mutation");
+        InsertAction = Create(Sql.InsertAction, "$syncId", "$action", "$model", "$modelId", "$data", "$client", "$mutation");
         LinkAction = Create(
             "INSERT INTO tether_action_groups(sync_id, group_id) SELECT $syncId, value FROM json_each($groups)",
             "$syncId", "$groups");
-        InsertGroupChange = Create(
-            "INSERT OR IGNORE INTO tether_group_changes(sync_id, user_id) VALUES($syncId, $user)", "$syncId", "$user");
+        InsertGroupChange = Create(Sql.InsertGroupChange, "$syncId", "$user");
 
         GetClient = Create(Sql.GetClient, "$client");
         SetLastMutationId = Create(
