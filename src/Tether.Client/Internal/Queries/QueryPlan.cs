@@ -1,8 +1,8 @@
 using System.Linq.Expressions;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Tether.Client.Internal.Data;
+using Tether.Mutators;
 
 namespace Tether.Client.Internal.Queries;
 
@@ -108,27 +108,7 @@ internal sealed class QueryPlan<T>(
 
     /// <summary>The JSON name of the property <paramref name="field"/> selects, as the type's contract writes it.</summary>
     public static string FieldName(JsonTypeInfo<T> type, Expression<Func<T, string?>> field)
-    {
-        Expression body = field.Body is UnaryExpression { NodeType: ExpressionType.Convert } convert ? convert.Operand : field.Body;
-        if (body is not MemberExpression { Member: MemberInfo member } access || access.Expression != field.Parameters[0])
-        {
-            throw new ArgumentException("The field is a property of the row itself, as in 'i => i.ProjectId'.", nameof(field));
-        }
-        foreach (JsonPropertyInfo property in type.Properties)
-        {
-            if (property.AttributeProvider is MemberInfo serialized && serialized.Name == member.Name)
-            {
-                return property.Name;
-            }
-        }
-        // Trimmed apps may lose the member behind a property; its name under the contract's policy still finds it.
-        string named = type.Options.PropertyNamingPolicy?.ConvertName(member.Name) ?? member.Name;
-        if (type.Properties.Any(p => p.Name == named))
-        {
-            return named;
-        }
-        throw new ArgumentException($"'{member.Name}' is not a serialised property of {typeof(T).Name}.", nameof(field));
-    }
+        => JsonMembers.PropertyOf(type, field).Name;
 }
 
 /// <summary>A row of a result: the record's id and its typed value.</summary>
