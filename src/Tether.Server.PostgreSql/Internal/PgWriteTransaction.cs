@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using Tether.Mutators;
 using Tether.Server.Storage;
@@ -12,7 +13,7 @@ namespace Tether.Server.PostgreSql.Internal;
 /// commit order, and a reader never sees a hole that closes behind it (the late-commit bug of timestamp or sequence
 /// ids). The whole batch goes out in one round trip with the commit.
 /// </summary>
-internal sealed class PgWriteTransaction : ITetherWriteTransaction
+internal sealed class PgWriteTransaction : ITetherWriteTransaction, IStoreConnection
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -27,6 +28,24 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
     }
 
     public long Head { get; }
+
+    public DbConnection Connection
+    {
+        get
+        {
+            EnsureOpen();
+            return _connection;
+        }
+    }
+
+    public DbTransaction? Transaction
+    {
+        get
+        {
+            EnsureOpen();
+            return _transaction;
+        }
+    }
 
     public static async ValueTask<PgWriteTransaction> BeginAsync(NpgsqlDataSource dataSource, TimeSpan lockTimeout, CancellationToken cancellationToken)
     {

@@ -22,6 +22,8 @@ internal sealed class SqliteWriter : IDisposable
 
     public WriterCommands Commands { get; }
 
+    public SqliteConnection Connection => _connection;
+
     public GroupIdCache Groups { get; } = new();
 
     public async ValueTask<SqliteWriteTransaction> BeginAsync(CancellationToken cancellationToken)
