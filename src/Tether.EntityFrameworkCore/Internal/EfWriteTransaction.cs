@@ -110,7 +110,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
         {
             if (mapping.ForEntity(entry.Metadata.ClrType) is { } model)
             {
-                return (model.Name, model.RowOf(entry.Entity).Id);
+                return (model.Name, model.IdOf(entry.Entity));
             }
         }
         RecordWrite first = mapped.Values.First()[0];

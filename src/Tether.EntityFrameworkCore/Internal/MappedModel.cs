@@ -1,19 +1,16 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Tether.EntityFrameworkCore.Internal.Capture;
 using Tether.Mutators;
 using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Internal;
 
-/// <summary>A row of a mapped model as a record: its id, its JSON as clients receive it, and its sync groups in
-/// byte order.</summary>
-internal sealed record MappedRow(string Id, string Data, IReadOnlyList<string> SyncGroups);
-
 /// <summary>
 /// A synced entity, checked against the app's EF model: every read and write of its records as queries and changes
 /// of a <see cref="DbContext"/> that runs on a store's connection and transaction (see <see cref="TetherContexts{TDb}"/>).
 /// </summary>
-internal abstract class MappedModel(string name, Type entityType)
+internal abstract class MappedModel(string name, Type entityType) : ICapturedModel
 {
     /// <summary>The model's name, as records and sync actions carry it.</summary>
     public string Name { get; } = name;
@@ -39,13 +36,19 @@ internal abstract class MappedModel(string name, Type entityType)
     /// its synced columns, a delete removes it), for the caller's one <c>SaveChanges</c>.</summary>
     public abstract Task StageAsync(DbContext db, IReadOnlyList<RecordWrite> records, CancellationToken cancellationToken);
 
-    /// <summary>The rows of <paramref name="ids"/> that exist, by id, as <paramref name="db"/>'s connection and
-    /// transaction see them.</summary>
-    public abstract Task<IReadOnlyDictionary<string, MappedRow>> ReadRowsAsync(DbContext db, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+    /// <summary>The rows of <paramref name="ids"/> that exist, by id, as <paramref name="context"/>'s connection and
+    /// transaction see them; an id that names no row is absent.</summary>
+    public abstract Task<Dictionary<string, RowImage>> ReadRowsAsync(DbContext context, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
 
-    /// <summary>The record of an entity object of this model.</summary>
-    public abstract MappedRow RowOf(object entity);
+    /// <summary>The record id of an entity object of this model.</summary>
+    public abstract string IdOf(object entity);
+
+    /// <summary>An entity object of this model as its row serves it.</summary>
+    public abstract RowImage RowOf(object entity);
 
     /// <summary>The record id of a key value of this model's entity.</summary>
     public abstract string IdOfKey(object key);
+
+    /// <summary>No mapped model decides a user's groups yet: group resolvers read memberships as records.</summary>
+    public string? GroupsOwnerOf(RowImage row) => null;
 }

@@ -10,6 +10,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Tether.EntityFrameworkCore.Internal.Capture;
 using Tether.Mutators;
 using Tether.Server.Internal.Pipeline;
 using Tether.Server.Storage;
@@ -175,7 +176,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         }
     }
 
-    public override async Task<IReadOnlyDictionary<string, MappedRow>> ReadRowsAsync(DbContext db, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    public override async Task<Dictionary<string, RowImage>> ReadRowsAsync(DbContext context, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
         var keys = new List<TKey>(ids.Count);
         foreach (string id in ids)
@@ -185,23 +186,24 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
                 keys.Add(key);
             }
         }
-        var rows = new Dictionary<string, MappedRow>(StringComparer.Ordinal);
+        var rows = new Dictionary<string, RowImage>(StringComparer.Ordinal);
         if (keys.Count == 0)
         {
             return rows;
         }
-        await foreach (T row in WithKeys(db.Set<T>().AsNoTracking(), [.. keys]).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (T row in WithKeys(context.Set<T>().AsNoTracking(), [.. keys]).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            MappedRow mapped = RowOf(row);
-            rows[mapped.Id] = mapped;
+            rows[IdOf(row)] = RowOf(row);
         }
         return rows;
     }
 
-    public override MappedRow RowOf(object entity)
+    public override string IdOf(object entity) => IdOf((T)entity);
+
+    public override RowImage RowOf(object entity)
     {
         var row = (T)entity;
-        return new MappedRow(IdOf(row), JsonSerializer.Serialize(row, Json), GroupsOf(row));
+        return new RowImage(JsonSerializer.Serialize(row, Json), GroupsOf(row));
     }
 
     public override string IdOfKey(object key) => _keys.Format((TKey)key);

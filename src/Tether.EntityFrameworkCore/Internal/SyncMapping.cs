@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
+using System.Data.Common;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Tether.EntityFrameworkCore.Internal.Capture;
 using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Internal;
@@ -10,7 +12,7 @@ namespace Tether.EntityFrameworkCore.Internal;
 /// registration) and, once <see cref="Validate"/> has checked them against the app's EF model at startup, how each
 /// is read and written.
 /// </summary>
-internal sealed class SyncMapping<TDb> : IAppRecordModels where TDb : DbContext
+internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where TDb : DbContext
 {
     private readonly IReadOnlyList<ModelDefinition> _definitions;
     private readonly FrozenSet<string> _names;
@@ -36,6 +38,12 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels where TDb : DbContext
         => (_byEntity ?? throw NotValidated()).GetValueOrDefault(entityType);
 
     public IReadOnlyDictionary<string, MappedModel> Models => _models ?? throw NotValidated();
+
+    ICapturedModel? ICapturedModels.Find(Type entityType) => ForEntity(entityType);
+
+    public bool IsTetherOwned(DbContext context) => TetherOwnedContexts.Contains(context);
+
+    public DbContext Open(DbConnection connection, DbTransaction transaction) => _contexts.Open(connection, transaction);
 
     public AppRecordShape Shape(string modelName, string id, JsonObject data)
         => (Find(modelName) ?? throw new ArgumentException($"The model '{modelName}' is not in the app's tables.", nameof(modelName))).Shape(id, data);
