@@ -12,7 +12,11 @@ public sealed class EfStores<TDb>(AppDatabase database, Action<EntityFrameworkSy
     private readonly List<ServiceProvider> _providers = [];
 
     /// <summary>A new, not yet initialized store on the database.</summary>
-    public ITetherStore Create()
+    public ITetherStore Create() => CreateWithServices().GetRequiredService<ITetherStore>();
+
+    /// <summary>The services of a new, not yet initialized store on the database (its <see cref="ITetherStore"/>
+    /// and its <see cref="IAppRecordModels"/>).</summary>
+    public IServiceProvider CreateWithServices()
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -20,7 +24,7 @@ public sealed class EfStores<TDb>(AppDatabase database, Action<EntityFrameworkSy
         new Builder(services).UseEntityFramework(configure);
         ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
         _providers.Add(provider);
-        return provider.GetRequiredService<ITetherStore>();
+        return provider;
     }
 
     /// <summary>Creates the app's tables, as the app would before it adds Tether.</summary>

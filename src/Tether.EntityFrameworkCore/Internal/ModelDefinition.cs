@@ -54,7 +54,7 @@ internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<strin
             {
                 problems.Add($"{what}: the key {member} is ignored; a record's id is its key.");
             }
-            else if (entity.FindProperty(member) is null && !model.Json.Properties.Any(p => MemberOf(p) == member))
+            else if (entity.FindProperty(member) is null && !model.Json.Properties.Any(p => Serialized(p) && MemberOf(p) == member))
             {
                 problems.Add($"{what}: the ignored member {member} is neither a column of the entity nor in its JSON.");
             }
@@ -70,9 +70,9 @@ internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<strin
             {
                 problems.Add($"{what}: the group rule '{rule.Prefix}' reads {member}, which is not a column of the entity.");
             }
-            else if (ignored.Contains(member, StringComparer.Ordinal))
+            else if (ignored.Contains(member, StringComparer.Ordinal) || !json.Properties.Any(p => Serialized(p) && MemberOf(p) == member))
             {
-                problems.Add($"{what}: the group rule '{rule.Prefix}' reads {member}, which is ignored; a client computes a record's groups from its JSON.");
+                problems.Add($"{what}: the group rule '{rule.Prefix}' reads {member}, which is not in the record's JSON; a client computes a record's groups from its JSON.");
             }
             else if (!GroupFilter<T>.IsSupported(column.ReturnType))
             {
@@ -120,7 +120,7 @@ internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<strin
     private static List<IProperty> Synced(IEntityType entity, JsonTypeInfo<T> json, IProperty? key, string what, List<string> problems)
     {
         var synced = new List<IProperty>();
-        foreach (JsonPropertyInfo property in json.Properties)
+        foreach (JsonPropertyInfo property in json.Properties.Where(Serialized))
         {
             string? member = MemberOf(property);
             if (member is not null && member == key?.Name)
@@ -172,6 +172,10 @@ internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<strin
         };
         return (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
     }
+
+    /// <summary>Whether the contract reads or writes the property: a source-generated contract also lists the members
+    /// it ignores (<c>[JsonIgnore]</c>), with neither a getter nor a setter.</summary>
+    private static bool Serialized(JsonPropertyInfo property) => property.Get is not null || property.Set is not null;
 
     /// <summary>The CLR member a JSON property serializes, found as <see cref="JsonMembers.PropertyOf"/> does.</summary>
     private static string? MemberOf(JsonPropertyInfo property)
