@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Tether.Server.PostgreSql.Internal;
 using Tether.Server.Storage;
@@ -60,6 +62,17 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
             throw new ArgumentOutOfRangeException(nameof(upToSyncId), upToSyncId, $"Cannot compact beyond the head ({transaction.Head}).");
         }
         await transaction.CompactAsync(upToSyncId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The service that wakes this node's log tailer (<paramref name="commits"/>) whenever any node commits to
+    /// this store's database, over LISTEN/NOTIFY. <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> runs it
+    /// as a hosted service; a host that makes the store otherwise (<c>Tether.EntityFrameworkCore</c>) starts and stops
+    /// the one this returns.</summary>
+    public IHostedService CreateCommitListener(ITetherCommitSignal commits, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(commits);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        return new PgCommitListener(this, commits, loggerFactory.CreateLogger<PgCommitListener>());
     }
 
     /// <inheritdoc />
