@@ -7,6 +7,15 @@ using Tether.Bench;
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale [issue counts, default 10000,100000] [edits, default 200] [100-action frames, default 50] [store of the edited client: memory (default) or sqlite]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale-browser [issue counts, default 100000] [edits, default 30] [published sample server directory, default: publish into a temporary one]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- server-bootstrap|server-bootstrap-postgres [issues, default 100000]
+// The app's own EF Core tables as the store (issue 14), each against the built-in JSON store in the same run, SQLite
+// or, with -postgres, the PostgreSQL server of TETHER_POSTGRES:
+//    or: dotnet run -c Release --project bench/Tether.Bench -- ef-push|ef-push-postgres [seconds per run, default 3] [client counts, default 1,8,32,64]
+//        durable pushes/s of createIssue on the built-in store and on UseEntityFramework, and EF / built-in
+//    or: dotnet run -c Release --project bench/Tether.Bench -- ef-savechanges|ef-savechanges-postgres [seconds per run, default 3] [client counts, default 1,8,32,64]
+//        the app's own POST /api/issues (SaveChanges in the request's context) per second with the capture on and
+//        off, against each other and against the built-in store's durable pushes/s of the same issue
+//    or: dotnet run -c Release --project bench/Tether.Bench -- ef-bootstrap|ef-bootstrap-postgres [issues, default 100000]
+//        eager bootstrap rows/s from the app's table and from the built-in store, each next to its raw-read floor
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == IdleServer.Mode)
 {
@@ -121,6 +130,39 @@ if (scenario is "server-bootstrap" or "server-bootstrap-postgres")
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(scratch, recursive: true);
+    }
+    return;
+}
+if (scenario.StartsWith("ef-", StringComparison.Ordinal))
+{
+    bool onPostgres = scenario.EndsWith("-postgres", StringComparison.Ordinal);
+    string? efPostgres = onPostgres
+        ? Environment.GetEnvironmentVariable("TETHER_POSTGRES") ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).")
+        : null;
+    string efDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(efDirectory);
+    try
+    {
+        TimeSpan efDuration = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+        switch (onPostgres ? scenario[..^"-postgres".Length] : scenario)
+        {
+            case "ef-push":
+                await EfScenarios.PushAsync(efDirectory, efPostgres, efDuration, EfScenarios.ClientCounts(args, 2));
+                break;
+            case "ef-savechanges":
+                await EfScenarios.SaveChangesAsync(efDirectory, efPostgres, efDuration, EfScenarios.ClientCounts(args, 2));
+                break;
+            case "ef-bootstrap":
+                await EfScenarios.BootstrapAsync(efDirectory, efPostgres, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
+                break;
+            default:
+                throw new ArgumentException($"Unknown scenario '{scenario}'.");
+        }
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(efDirectory, recursive: true);
     }
     return;
 }

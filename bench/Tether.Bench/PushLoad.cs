@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
@@ -27,47 +25,15 @@ internal static class PushLoad
     public static async Task<PushFigures> RunAsync(IReadOnlyList<Uri> nodes, int clients, TimeSpan duration)
     {
         using var commits = new CommitCounter();
-        var handlers = nodes.Select(_ => new SocketsHttpHandler { MaxConnectionsPerServer = clients + 1 }).ToArray();
-        HttpClient[] https = [.. nodes.Select((node, i) =>
-        {
-            var http = new HttpClient(handlers[i]) { BaseAddress = node };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev:bench");
-            return http;
-        })];
-        try
-        {
-            string run = Guid.NewGuid().ToString("N")[..8];
-            await PushAsync(https[0], "setup-" + run, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
-            await PushAsync(https[0], "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
+        using var https = new LoadClients(nodes, clients);
+        string run = Guid.NewGuid().ToString("N")[..8];
+        await PushAsync(https.For(0), "setup-" + run, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
+        await PushAsync(https.For(0), "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
 
-            long before = commits.Count;
-            var clock = Stopwatch.StartNew();
-            long[] pushed = new long[clients];
-            await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
-            {
-                HttpClient http = https[c % https.Length];
-                long id = 1;
-                while (clock.Elapsed < duration)
-                {
-                    await PushAsync(http, $"client-{run}-{c}", id, "createIssue", new JsonObject { ["id"] = $"i-{run}-{c}-{id}", ["projectId"] = "p-" + run, ["title"] = "Issue " + id });
-                    id++;
-                }
-                pushed[c] = id - 1;
-            }));
-            double seconds = clock.Elapsed.TotalSeconds;
-            return new PushFigures(clients, pushed.Sum(), seconds, commits.Count - before);
-        }
-        finally
-        {
-            foreach (HttpClient http in https)
-            {
-                http.Dispose();
-            }
-            foreach (SocketsHttpHandler handler in handlers)
-            {
-                handler.Dispose();
-            }
-        }
+        long before = commits.Count;
+        (long pushes, double seconds) = await https.RunAsync(clients, duration, (http, c, id) =>
+            PushAsync(http, $"client-{run}-{c}", id, "createIssue", new JsonObject { ["id"] = $"i-{run}-{c}-{id}", ["projectId"] = "p-" + run, ["title"] = "Issue " + id }));
+        return new PushFigures(clients, pushes, seconds, commits.Count - before);
     }
 
     internal static async Task PushAsync(HttpClient http, string clientId, long id, string name, JsonObject args)
@@ -86,7 +52,7 @@ internal static class PushLoad
     }
 
     /// <summary>Counts committed group-commit transactions from the server's own <c>Tether.Server</c> meter.</summary>
-    private sealed class CommitCounter : IDisposable
+    internal sealed class CommitCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
         private long _count;

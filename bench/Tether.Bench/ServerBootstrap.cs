@@ -24,6 +24,9 @@ internal static class ServerBootstrap
 {
     public const int Rounds = 5;
 
+    /// <summary>The floor's read of the built-in store: its records in the stream's order.</summary>
+    public const string RecordsInOrder = "SELECT model, id, data FROM tether_records ORDER BY model, id";
+
     public static async Task RunAsync(string directory, int rows, string? postgres)
     {
         string database = "tether_bench_bootstrap_" + Guid.NewGuid().ToString("N")[..8];
@@ -36,7 +39,7 @@ internal static class ServerBootstrap
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev:bench");
             await IssueSeeding.SeedAsync(http, rows);
             int expected = IssueSeeding.RecordCount(rows);
-            Func<ReadFigures> floor = connection is null ? () => SqliteFloor(file) : () => PostgresFloor(connection);
+            Func<ReadFigures> floor = connection is null ? () => SqliteFloor(file, RecordsInOrder) : () => PostgresFloor(connection, RecordsInOrder);
 
             // One unrecorded round first: JIT, the server's statement caches and the page cache.
             CheckRows(floor(), expected);
@@ -71,7 +74,7 @@ internal static class ServerBootstrap
 
     /// <summary>Reads the whole bootstrap response; rows are the lines' records, taken from the end line's count,
     /// which is checked against what was seeded.</summary>
-    private static async Task<ReadFigures> StreamAsync(HttpClient http, int expected)
+    internal static async Task<ReadFigures> StreamAsync(HttpClient http, int expected)
     {
         var clock = Stopwatch.StartNew();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/sync/bootstrap") { Content = new StringContent("""{"type":"eager"}""", Encoding.UTF8, "application/json") };
@@ -104,43 +107,60 @@ internal static class ServerBootstrap
         return new ReadFigures(expected, bytes, seconds);
     }
 
-    private static ReadFigures SqliteFloor(string file)
+    /// <summary>Reads every row of <paramref name="sql"/> on a connection of its own, taking each column's bytes.</summary>
+    internal static ReadFigures SqliteFloor(string file, string sql)
     {
         var clock = Stopwatch.StartNew();
         using var connection = new SqliteConnection($"Data Source={file};Mode=ReadOnly;Pooling=False");
         connection.Open();
         long rows = 0;
         long bytes = 0;
-        int status = raw.sqlite3_prepare_v2(connection.Handle, "SELECT model, id, data FROM tether_records ORDER BY model, id", out sqlite3_stmt statement);
+        int status = raw.sqlite3_prepare_v2(connection.Handle, sql, out sqlite3_stmt statement);
         if (status != raw.SQLITE_OK)
         {
             throw new InvalidOperationException($"SQLite error {status}.");
         }
         using (statement)
         {
+            int columns = raw.sqlite3_column_count(statement);
             while (raw.sqlite3_step(statement) == raw.SQLITE_ROW)
             {
-                bytes += raw.sqlite3_column_blob(statement, 0).Length + raw.sqlite3_column_blob(statement, 1).Length + raw.sqlite3_column_blob(statement, 2).Length;
+                for (int column = 0; column < columns; column++)
+                {
+                    bytes += raw.sqlite3_column_blob(statement, column).Length;
+                }
                 rows++;
             }
         }
         return new ReadFigures(rows, bytes, clock.Elapsed.TotalSeconds);
     }
 
-    private static ReadFigures PostgresFloor(string connectionString)
+    /// <summary>Reads every row of <paramref name="sql"/> on a connection of its own, taking each column's bytes.</summary>
+    internal static ReadFigures PostgresFloor(string connectionString, string sql)
     {
         var clock = Stopwatch.StartNew();
         using var connection = new NpgsqlConnection(connectionString);
         connection.Open();
-        using var command = new NpgsqlCommand("SELECT model, id, data FROM tether_records ORDER BY model, id", connection);
+        using var command = new NpgsqlCommand(sql, connection);
         using NpgsqlDataReader reader = command.ExecuteReader(System.Data.CommandBehavior.SequentialAccess);
         long rows = 0;
         long bytes = 0;
         byte[] buffer = new byte[64 * 1024];
         while (reader.Read())
         {
-            for (int column = 0; column < 3; column++)
+            for (int column = 0; column < reader.FieldCount; column++)
             {
+                if (reader.IsDBNull(column))
+                {
+                    continue;
+                }
+                if (reader.GetFieldType(column) != typeof(string) && reader.GetFieldType(column) != typeof(byte[]))
+                {
+                    // A fixed-size value (a timestamp, a number): read as the provider reads it, counted as 8 bytes.
+                    _ = reader.GetValue(column);
+                    bytes += 8;
+                    continue;
+                }
                 using Stream value = reader.GetStream(column);
                 int read;
                 while ((read = value.Read(buffer)) > 0)
@@ -153,8 +173,8 @@ internal static class ServerBootstrap
         return new ReadFigures(rows, bytes, clock.Elapsed.TotalSeconds);
     }
 
-    private static ReadFigures CheckRows(ReadFigures floor, int expected) =>
+    internal static ReadFigures CheckRows(ReadFigures floor, int expected) =>
         floor.Rows == expected ? floor : throw new InvalidOperationException($"The floor read {floor.Rows} records, not {expected}.");
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    internal static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }
