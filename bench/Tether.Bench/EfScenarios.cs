@@ -22,6 +22,7 @@ internal static class EfScenarios
         Console.WriteLine($"Floor: raw single-row INSERT commits/s ({(postgres is null ? "WAL, synchronous=FULL" : "autocommit, fsync on")}): {floor:F0}");
         foreach (BenchStore store in PushStores)
         {
+            // The process's own first run of each store (JIT): not a figure.
             await EfPushLoad.PushesAsync(directory, postgres, store, 8, TimeSpan.FromSeconds(1));
         }
         Console.WriteLine();
