@@ -15,12 +15,12 @@ internal static class EfBootstrap
 {
     private const string AppRowsInOrder = """SELECT "Id", "TeamId", "Title", "Status", "Description", "CreatedAt" FROM issues ORDER BY "Id" """;
 
-    public static async Task RunAsync(string directory, string? postgres, int rows, int rounds)
+    public static async Task RunAsync(string directory, string? postgres, int rows, bool teamIdIndex, int rounds)
     {
         await using BenchDatabase builtInDatabase = await BenchDatabase.CreateAsync(directory, postgres);
         await using BenchDatabase efDatabase = await BenchDatabase.CreateAsync(directory, postgres);
         await using BenchAppServer builtIn = await BenchAppServer.StartAsync(BenchStore.BuiltIn, builtInDatabase);
-        await using BenchAppServer ef = await BenchAppServer.StartAsync(BenchStore.EntityFramework, efDatabase);
+        await using BenchAppServer ef = await BenchAppServer.StartAsync(BenchStore.EntityFramework, efDatabase, teamIdIndex);
         using var builtInSide = new Side(builtIn, Floor(builtInDatabase, ServerBootstrap.RecordsInOrder));
         using var efSide = new Side(ef, Floor(efDatabase, AppRowsInOrder));
         Side[] sides = [builtInSide, efSide];
@@ -41,7 +41,7 @@ internal static class EfBootstrap
             await side.ReadAsync(rows);
         }
 
-        Console.WriteLine($"Bootstrap stream of {rows} issues on {builtInDatabase.Provider} to a bare reader: the built-in JSON store and the app's own table (EF), {rounds} rounds, each store's floor and stream in turn, the first store alternating.");
+        Console.WriteLine($"Bootstrap stream of {rows} issues on {builtInDatabase.Provider} to a bare reader: the built-in JSON store and the app's own table (EF; {(teamIdIndex ? "indexes on TeamId and on (TeamId, Id)" : "an index on TeamId")}), {rounds} rounds, each store's floor and stream in turn, the first store alternating.");
         Console.WriteLine("| round | built-in floor rows/s | built-in stream rows/s | x its floor | EF floor rows/s | EF stream rows/s | x its floor | EF / built-in |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         var results = sides.Select(_ => new List<(ReadFigures Floor, ReadFigures Stream)>()).ToArray();

@@ -82,10 +82,10 @@ internal static class EfScenarios
     }
 
     /// <summary>Eager bootstrap rows/s from the app's table and from the built-in store.</summary>
-    public static async Task BootstrapAsync(string directory, string? postgres, int rows)
+    public static async Task BootstrapAsync(string directory, string? postgres, int rows, bool teamIdIndex)
     {
         Console.WriteLine($"ef-bootstrap on {(postgres is null ? "SQLite" : "PostgreSQL")}; load average at start {ClientScale.LoadAverage()}");
-        await EfBootstrap.RunAsync(directory, postgres, rows, ServerBootstrap.Rounds);
+        await EfBootstrap.RunAsync(directory, postgres, rows, teamIdIndex, ServerBootstrap.Rounds);
         Console.WriteLine($"Load average at end {ClientScale.LoadAverage()}");
     }
 

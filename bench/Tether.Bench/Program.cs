@@ -14,8 +14,12 @@ using Tether.Bench;
 //    or: dotnet run -c Release --project bench/Tether.Bench -- ef-savechanges|ef-savechanges-postgres [seconds per run, default 3] [client counts, default 1,8,32,64]
 //        the app's own POST /api/issues (SaveChanges in the request's context) per second with the capture on and
 //        off, against each other and against the built-in store's durable pushes/s of the same issue
-//    or: dotnet run -c Release --project bench/Tether.Bench -- ef-bootstrap|ef-bootstrap-postgres [issues, default 100000]
-//        eager bootstrap rows/s from the app's table and from the built-in store, each next to its raw-read floor
+//    or: dotnet run -c Release --project bench/Tether.Bench -- ef-bootstrap|ef-bootstrap-postgres [issues, default 100000] [team (default) or team-id]
+//        eager bootstrap rows/s from the app's table and from the built-in store, each next to its raw-read floor;
+//        the app's table has an index on TeamId, and with team-id one on (TeamId, Id) as well
+//    or: dotnet run -c Release --project bench/Tether.Bench -- ef-read-steps|ef-read-steps-postgres [issues, default 100000] [team (default) or team-id]
+//        where a bootstrap from the app's table spends its time: the same rows read raw, filtered, as typed values,
+//        as EF Core entities and as their JSON, no server; team-id adds an index on (TeamId, Id)
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == IdleServer.Mode)
 {
@@ -153,7 +157,10 @@ if (scenario.StartsWith("ef-", StringComparison.Ordinal))
                 await EfScenarios.SaveChangesAsync(efDirectory, efPostgres, efDuration, EfScenarios.ClientCounts(args, 2));
                 break;
             case "ef-bootstrap":
-                await EfScenarios.BootstrapAsync(efDirectory, efPostgres, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
+                await EfScenarios.BootstrapAsync(efDirectory, efPostgres, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000, args.Length > 2 && args[2] == "team-id");
+                break;
+            case "ef-read-steps":
+                await EfReadSteps.RunAsync(efDirectory, efPostgres, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000, args.Length > 2 && args[2] == "team-id", rounds: 5);
                 break;
             default:
                 throw new ArgumentException($"Unknown scenario '{scenario}'.");

@@ -47,7 +47,11 @@ internal sealed class BenchAppServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchAppServer> StartAsync(BenchStore store, BenchDatabase database)
+    /// <param name="store">Where the issues are kept.</param>
+    /// <param name="database">The app's database.</param>
+    /// <param name="teamIdIndex">Whether the app's table also has an index on (TeamId, Id): the rows of a team in key
+    /// order, which is how the EF-backed store reads a bootstrap.</param>
+    public static async Task<BenchAppServer> StartAsync(BenchStore store, BenchDatabase database, bool teamIdIndex = false)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -73,7 +77,12 @@ internal sealed class BenchAppServer : IAsyncDisposable
         WebApplication app = builder.Build();
         using (IServiceScope scope = app.Services.CreateScope())
         {
-            await scope.ServiceProvider.GetRequiredService<BenchDb>().Database.EnsureCreatedAsync();
+            BenchDb db = scope.ServiceProvider.GetRequiredService<BenchDb>();
+            await db.Database.EnsureCreatedAsync();
+            if (teamIdIndex)
+            {
+                await db.Database.ExecuteSqlRawAsync("CREATE INDEX ix_issues_team_id ON issues(\"TeamId\", \"Id\")");
+            }
         }
         app.MapTether("/sync");
         app.MapPost("/api/issues", async (CreateIssueArgs args, BenchDb db, CancellationToken cancellationToken) =>
