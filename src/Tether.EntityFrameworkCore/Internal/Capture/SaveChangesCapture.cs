@@ -26,7 +26,7 @@ namespace Tether.EntityFrameworkCore.Internal.Capture;
 internal sealed partial class SaveChangesCapture(
     ICapturedModels models,
     Func<ICaptureStore> store,
-    ITetherCommitSignal commits,
+    Func<ITetherCommitSignal?> commits,
     TimeSpan turnTimeout,
     ILogger<SaveChangesCapture> logger) : ISaveChangesInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor
 {
@@ -329,7 +329,7 @@ internal sealed partial class SaveChangesCapture(
         }
         if (committed && state.Appended)
         {
-            commits.NotifyCommitted();
+            commits()?.NotifyCommitted();
         }
     }
 
