@@ -6,9 +6,5 @@ namespace Tether.Bench.EfApp;
 internal sealed class CreateIssue() : Mutator<CreateIssueArgs>("createIssue", BenchJson.Default.CreateIssueArgs)
 {
     protected override ValueTask ExecuteAsync(IMutationContext context, CreateIssueArgs args, CancellationToken cancellationToken)
-    {
-        Issue issue = args.ToIssue();
-        SyncModel<Issue> model = BenchModels.Issue;
-        return context.InsertAsync(model.Name, model.IdOf(issue), model.ToJson(issue), model.GroupsOf(issue), cancellationToken);
-    }
+        => context.InsertAsync(BenchModels.Issue, args.ToIssue(), cancellationToken);
 }
