@@ -1,3 +1,4 @@
+using IssueTracker.Entities;
 using Tether.Mutators;
 using static IssueTracker.IssueTrackerModels;
 
@@ -12,44 +13,58 @@ public static class TeamAccess
 {
     public static async ValueTask RequireMemberAsync(IMutationContext context, string teamId, CancellationToken cancellationToken)
     {
-        var member = await context.GetAsync(Member, MemberId(teamId, context.UserId), cancellationToken).ConfigureAwait(false);
+        var member = await context.GetAsync(Members, MemberId(teamId, context.UserId), cancellationToken).ConfigureAwait(false);
         // The fields are compared as well, so a record whose id merely looks right never grants access.
-        if (member is null
-            || RecordData.GetString(member.Data, "teamId") != teamId
-            || RecordData.GetString(member.Data, "userId") != context.UserId)
+        if (member is null || member.TeamId != teamId || member.UserId != context.UserId)
         {
             throw MutationRejectedException.Forbidden($"You are not a member of team '{teamId}'.");
         }
     }
 
+    /// <summary>Reads an entity that must exist.</summary>
+    public static async ValueTask<T> RequireAsync<T>(IMutationContext context, SyncModel<T> model, string id, CancellationToken cancellationToken)
+        where T : class =>
+        await context.GetAsync(model, id, cancellationToken).ConfigureAwait(false)
+            ?? throw MutationRejectedException.NotFound($"There is no {model.Name} '{id}'.");
+
+    /// <summary>Reads a record that must exist, as stored (for the write policy, which works on records).</summary>
     public static async ValueTask<Record> RequireRecordAsync(IMutationContext context, string modelName, string id, CancellationToken cancellationToken) =>
         await context.GetAsync(modelName, id, cancellationToken).ConfigureAwait(false)
             ?? throw MutationRejectedException.NotFound($"There is no {modelName} '{id}'.");
 
-    /// <summary>Reads a record that must exist and belong to a team of the caller; returns it with its team.</summary>
-    public static async ValueTask<(Record Record, string TeamId)> RequireTeamRecordAsync(
-        IMutationContext context, string modelName, string id, CancellationToken cancellationToken)
+    /// <summary>Reads an entity that must exist and belong to a team of the caller.</summary>
+    public static async ValueTask<T> RequireTeamEntityAsync<T>(IMutationContext context, SyncModel<T> model, string id, CancellationToken cancellationToken)
+        where T : class, ITeamOwned
     {
-        var record = await RequireRecordAsync(context, modelName, id, cancellationToken).ConfigureAwait(false);
-        var teamId = TeamIdOf(record);
-        await RequireMemberAsync(context, teamId, cancellationToken).ConfigureAwait(false);
-        return (record, teamId);
+        var entity = await RequireAsync(context, model, id, cancellationToken).ConfigureAwait(false);
+        // A record without a team can only come from outside the mutators; nobody may act on it here.
+        if (string.IsNullOrEmpty(entity.TeamId))
+        {
+            throw MutationRejectedException.Forbidden($"The {model.Name} '{id}' belongs to no team.");
+        }
+        await RequireMemberAsync(context, entity.TeamId, cancellationToken).ConfigureAwait(false);
+        return entity;
     }
 
-    /// <summary>A record without a team can only come from outside the mutators; nobody may act on it here.</summary>
+    /// <summary>The team of a stored record; a record without one can only come from outside the mutators, and
+    /// nobody may act on it.</summary>
     public static string TeamIdOf(Record record) =>
         RecordData.GetString(record.Data, "teamId")
             ?? throw MutationRejectedException.Forbidden($"The {record.ModelName} '{record.Id}' belongs to no team.");
 
-    /// <summary>Inserts the membership in both the team's group (members see each other) and the user's own group
-    /// (the group resolver finds the user's teams there).</summary>
+    /// <summary>Inserts the membership, which its model puts in both the team's group (members see each other) and
+    /// the user's own group (the group resolver finds the user's teams there).</summary>
     public static async ValueTask AddMemberAsync(IMutationContext context, string teamId, string userId, CancellationToken cancellationToken)
     {
-        var id = MemberId(teamId, userId);
-        var member = RecordData.Created(context, id);
-        member["teamId"] = teamId;
-        member["userId"] = userId;
-        await context.InsertAsync(Member, id, member, [TeamGroup(teamId), UserGroup(userId)], cancellationToken).ConfigureAwait(false);
+        var member = new Member
+        {
+            Id = MemberId(teamId, userId),
+            CreatedBy = context.UserId,
+            CreatedAt = RecordData.CreatedAt(context),
+            TeamId = teamId,
+            UserId = userId,
+        };
+        await context.InsertAsync(Members, member, cancellationToken).ConfigureAwait(false);
         context.SyncGroupsChanged(userId, granted: [TeamGroup(teamId)], revoked: []);
     }
 }

@@ -59,7 +59,7 @@ public sealed class MutatorRuleTests
     }
 
     [Fact]
-    public async Task An_update_changes_only_the_fields_it_names_and_one_that_names_none_writes_nothing()
+    public async Task An_update_changes_only_the_fields_it_names_and_one_that_names_none_or_changes_nothing_writes_nothing()
     {
         await using TestServer server = await TestServer.StartAsync();
         using SyncApi alice = server.Api("alice");
@@ -70,8 +70,10 @@ public sealed class MutatorRuleTests
         await alice.ApplyAsync("c1", 1, "updateIssue", new { id = "i1", title = "New title" });
         long head = await alice.HeadAsync();
         JsonElement nothing = await PushOneAsync(alice, "c1", 2, "updateIssue", new { id = "i1" });
+        JsonElement same = await PushOneAsync(alice, "c1", 3, "updateIssue", new { id = "i1", title = "New title", status = "doing" });
 
         Assert.Equal("applied", nothing.GetProperty("status").GetString());
+        Assert.Equal("applied", same.GetProperty("status").GetString());
         Assert.Equal(head, await alice.HeadAsync());
         BootstrapResult data = await alice.BootstrapAsync(new { type = "eager", models = new[] { "issue" } });
         JsonElement issue = data.Rows[("issue", "i1")];

@@ -17,6 +17,14 @@ public sealed class SyncModel<T> where T : class
 {
     private readonly JsonPropertyInfo _id;
 
+    /// <summary>A model named after its type in camelCase (<c>Issue</c> is <c>issue</c>, <c>TeamMember</c> is
+    /// <c>teamMember</c>), whose records serialize with <paramref name="json"/> and belong to the groups
+    /// <paramref name="groups"/> says.</summary>
+    public SyncModel(JsonTypeInfo<T> json, Action<SyncGroupRules<T>> groups)
+        : this(JsonNamingPolicy.CamelCase.ConvertName(typeof(T).Name), json, groups)
+    {
+    }
+
     /// <summary>A model named <paramref name="name"/> whose records serialize with <paramref name="json"/> (from the
     /// app's source-generated <c>JsonSerializerContext</c>) and belong to the groups <paramref name="groups"/> says.</summary>
     public SyncModel(string name, JsonTypeInfo<T> json, Action<SyncGroupRules<T>> groups)

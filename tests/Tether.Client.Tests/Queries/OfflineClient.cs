@@ -30,14 +30,15 @@ internal sealed class OfflineClient
 
     public long SyncId => _syncId;
 
-    public static async Task<OfflineClient> StartAsync(IReadOnlyList<LocalIndex>? indexes = null, ILocalStore? store = null)
+    /// <summary>A client with the put and delete mutators below, and <paramref name="mutators"/>.</summary>
+    public static async Task<OfflineClient> StartAsync(IReadOnlyList<LocalIndex>? indexes = null, ILocalStore? store = null, IReadOnlyList<IMutator>? mutators = null)
     {
         var options = new TetherClientOptions
         {
             ServerUrl = new Uri("http://127.0.0.1:9/sync/"),
             UserId = "u",
             TokenProvider = _ => ValueTask.FromResult("unused"),
-            Mutators = [new PutIssueMutator(), new DeleteIssueMutator()],
+            Mutators = [new PutIssueMutator(), new DeleteIssueMutator(), .. mutators ?? []],
             Indexes = indexes ?? [],
             Store = store ?? new InMemoryLocalStore(),
         };
@@ -88,6 +89,14 @@ internal sealed class OfflineClient
 
     public Task<MutationHandle> DeleteAsync(string id)
         => Applier.RunLocallyAsync("deleteIssue", JsonSerializer.SerializeToElement(new JsonObject { ["id"] = id }), CancellationToken.None);
+
+    /// <summary>Runs any of the client's mutators on its optimistic view.</summary>
+    public Task<MutationHandle> RunAsync(string name, object args)
+        => Applier.RunLocallyAsync(name, JsonSerializer.SerializeToElement(args), CancellationToken.None);
+
+    /// <summary>The issue as the client shows it (its optimistic view), as JSON text; null when it shows none.</summary>
+    public string? ShownJson(string id)
+        => State.Published.Model("issue").Shown(id) is { } json ? Encoding.UTF8.GetString(json) : null;
 
     /// <summary>The server refuses a pending mutation.</summary>
     public Task RefuseAsync(long mutationId)

@@ -1,3 +1,4 @@
+using IssueTracker.Entities;
 using Tether.Mutators;
 using static IssueTracker.IssueTrackerModels;
 
@@ -13,12 +14,17 @@ public sealed class AddCommentMutator() : Mutator<AddCommentArgs>(IssueTrackerMu
         var id = FieldRules.RequireId(args.Id, "id");
         var issueId = FieldRules.RequireId(args.IssueId, "issueId");
         var body = FieldRules.RequireText(args.Body, "body", FieldRules.MaxTextLength);
-        var (_, teamId) = await TeamAccess.RequireTeamRecordAsync(context, Issue, issueId, cancellationToken).ConfigureAwait(false);
+        var issue = await TeamAccess.RequireTeamEntityAsync(context, Issues, issueId, cancellationToken).ConfigureAwait(false);
 
-        var comment = RecordData.Created(context, id);
-        comment["issueId"] = issueId;
-        comment["teamId"] = teamId;
-        comment["body"] = body;
-        await context.InsertAsync(Comment, id, comment, [TeamGroup(teamId)], cancellationToken).ConfigureAwait(false);
+        var comment = new Comment
+        {
+            Id = id,
+            CreatedBy = context.UserId,
+            CreatedAt = RecordData.CreatedAt(context),
+            IssueId = issueId,
+            TeamId = issue.TeamId,
+            Body = body,
+        };
+        await context.InsertAsync(Comments, comment, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using IssueTracker.Entities;
 using Tether.Mutators;
 using static IssueTracker.IssueTrackerModels;
 
@@ -15,14 +16,19 @@ public sealed class CreateIssueMutator() : Mutator<CreateIssueArgs>(IssueTracker
         var title = FieldRules.RequireName(args.Title, "title");
         var description = FieldRules.OptionalText(args.Description, "description") ?? "";
         var status = args.Status is null ? IssueStatus.Todo : FieldRules.RequireStatus(args.Status);
-        var (_, teamId) = await TeamAccess.RequireTeamRecordAsync(context, Project, projectId, cancellationToken).ConfigureAwait(false);
+        var project = await TeamAccess.RequireTeamEntityAsync(context, Projects, projectId, cancellationToken).ConfigureAwait(false);
 
-        var issue = RecordData.Created(context, id);
-        issue["projectId"] = projectId;
-        issue["teamId"] = teamId;
-        issue["title"] = title;
-        issue["description"] = description;
-        issue["status"] = status;
-        await context.InsertAsync(Issue, id, issue, [TeamGroup(teamId)], cancellationToken).ConfigureAwait(false);
+        var issue = new Issue
+        {
+            Id = id,
+            CreatedBy = context.UserId,
+            CreatedAt = RecordData.CreatedAt(context),
+            ProjectId = projectId,
+            TeamId = project.TeamId,
+            Title = title,
+            Description = description,
+            Status = status,
+        };
+        await context.InsertAsync(Issues, issue, cancellationToken).ConfigureAwait(false);
     }
 }

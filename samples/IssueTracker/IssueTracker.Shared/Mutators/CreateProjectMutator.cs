@@ -1,3 +1,4 @@
+using IssueTracker.Entities;
 using Tether.Mutators;
 using static IssueTracker.IssueTrackerModels;
 
@@ -14,9 +15,14 @@ public sealed class CreateProjectMutator() : Mutator<CreateProjectArgs>(IssueTra
         var name = FieldRules.RequireName(args.Name, "name");
         await TeamAccess.RequireMemberAsync(context, teamId, cancellationToken).ConfigureAwait(false);
 
-        var project = RecordData.Created(context, id);
-        project["teamId"] = teamId;
-        project["name"] = name;
-        await context.InsertAsync(Project, id, project, [TeamGroup(teamId)], cancellationToken).ConfigureAwait(false);
+        var project = new Project
+        {
+            Id = id,
+            CreatedBy = context.UserId,
+            CreatedAt = RecordData.CreatedAt(context),
+            TeamId = teamId,
+            Name = name,
+        };
+        await context.InsertAsync(Projects, project, cancellationToken).ConfigureAwait(false);
     }
 }

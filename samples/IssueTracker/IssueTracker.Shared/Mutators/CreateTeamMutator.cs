@@ -1,3 +1,4 @@
+using IssueTracker.Entities;
 using Tether.Mutators;
 using static IssueTracker.IssueTrackerModels;
 
@@ -11,9 +12,14 @@ public sealed class CreateTeamMutator() : Mutator<CreateTeamArgs>(IssueTrackerMu
     protected override async ValueTask ExecuteAsync(IMutationContext context, CreateTeamArgs args, CancellationToken cancellationToken)
     {
         var id = FieldRules.RequireTeamId(args.Id, "id");
-        var team = RecordData.Created(context, id);
-        team["name"] = FieldRules.RequireName(args.Name, "name");
-        await context.InsertAsync(Team, id, team, [TeamGroup(id)], cancellationToken).ConfigureAwait(false);
+        var team = new Team
+        {
+            Id = id,
+            CreatedBy = context.UserId,
+            CreatedAt = RecordData.CreatedAt(context),
+            Name = FieldRules.RequireName(args.Name, "name"),
+        };
+        await context.InsertAsync(Teams, team, cancellationToken).ConfigureAwait(false);
         await TeamAccess.AddMemberAsync(context, id, context.UserId, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -11,17 +11,17 @@ public sealed class DeleteIssueMutator() : Mutator<DeleteIssueArgs>(IssueTracker
     protected override async ValueTask ExecuteAsync(IMutationContext context, DeleteIssueArgs args, CancellationToken cancellationToken)
     {
         var id = FieldRules.RequireId(args.Id, "id");
-        var (_, teamId) = await TeamAccess.RequireTeamRecordAsync(context, Issue, id, cancellationToken).ConfigureAwait(false);
+        var issue = await TeamAccess.RequireTeamEntityAsync(context, Issues, id, cancellationToken).ConfigureAwait(false);
 
         // The context can only list by group, so the team's comments are filtered here.
-        var comments = await context.ListAsync(Comment, TeamGroup(teamId), cancellationToken).ConfigureAwait(false);
+        var comments = await context.ListAsync(Comments, TeamGroup(issue.TeamId), cancellationToken).ConfigureAwait(false);
         foreach (var comment in comments)
         {
-            if (RecordData.GetString(comment.Data, "issueId") == id)
+            if (comment.IssueId == id)
             {
-                await context.DeleteAsync(Comment, comment.Id, cancellationToken).ConfigureAwait(false);
+                await context.DeleteAsync(Comments, comment.Id, cancellationToken).ConfigureAwait(false);
             }
         }
-        await context.DeleteAsync(Issue, id, cancellationToken).ConfigureAwait(false);
+        await context.DeleteAsync(Issues, id, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -13,8 +13,8 @@ public sealed class RemoveMemberMutator() : Mutator<RemoveMemberArgs>(IssueTrack
         var teamId = FieldRules.RequireTeamId(args.TeamId, "teamId");
         var userId = FieldRules.RequireId(args.UserId, "userId");
         await TeamAccess.RequireMemberAsync(context, teamId, cancellationToken).ConfigureAwait(false);
-        var member = await TeamAccess.RequireRecordAsync(context, Member, MemberId(teamId, userId), cancellationToken).ConfigureAwait(false);
-        await context.DeleteAsync(Member, member.Id, cancellationToken).ConfigureAwait(false);
+        var member = await TeamAccess.RequireAsync(context, Members, MemberId(teamId, userId), cancellationToken).ConfigureAwait(false);
+        await context.DeleteAsync(Members, member.Id, cancellationToken).ConfigureAwait(false);
         context.SyncGroupsChanged(userId, granted: [], revoked: [TeamGroup(teamId)]);
     }
 }

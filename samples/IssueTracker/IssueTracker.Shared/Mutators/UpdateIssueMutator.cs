@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Tether.Mutators;
 using static IssueTracker.IssueTrackerModels;
 
@@ -7,31 +6,23 @@ namespace IssueTracker.Mutators;
 /// <summary>A field left out (or null) stays as it is.</summary>
 public sealed record UpdateIssueArgs(string Id, string? Title = null, string? Description = null, string? Status = null);
 
-/// <summary>Patches only the given fields, so that two clients editing different fields of one issue both win.</summary>
+/// <summary>Changes only the given fields, and the typed update sends only what changed, so that two clients editing
+/// different fields of one issue both win. An update that changes nothing writes nothing.</summary>
 public sealed class UpdateIssueMutator() : Mutator<UpdateIssueArgs>(IssueTrackerMutators.UpdateIssue, IssueTrackerJsonContext.Default.UpdateIssueArgs)
 {
     protected override async ValueTask ExecuteAsync(IMutationContext context, UpdateIssueArgs args, CancellationToken cancellationToken)
     {
         var id = FieldRules.RequireId(args.Id, "id");
-        var patch = new JsonObject();
-        if (args.Title is not null)
-        {
-            patch["title"] = FieldRules.RequireName(args.Title, "title");
-        }
-        if (args.Description is not null)
-        {
-            patch["description"] = FieldRules.OptionalText(args.Description, "description");
-        }
-        if (args.Status is not null)
-        {
-            patch["status"] = FieldRules.RequireStatus(args.Status);
-        }
-        await TeamAccess.RequireTeamRecordAsync(context, Issue, id, cancellationToken).ConfigureAwait(false);
+        var title = args.Title is null ? null : FieldRules.RequireName(args.Title, "title");
+        var description = args.Description is null ? null : FieldRules.OptionalText(args.Description, "description");
+        var status = args.Status is null ? null : FieldRules.RequireStatus(args.Status);
+        await TeamAccess.RequireTeamEntityAsync(context, Issues, id, cancellationToken).ConfigureAwait(false);
 
-        // An empty patch would still put an update action into every team member's log.
-        if (patch.Count > 0)
+        await context.UpdateAsync(Issues, id, issue =>
         {
-            await context.UpdateAsync(Issue, id, patch, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
+            issue.Title = title ?? issue.Title;
+            issue.Description = description ?? issue.Description;
+            issue.Status = status ?? issue.Status;
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

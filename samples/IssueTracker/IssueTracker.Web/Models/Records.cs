@@ -5,6 +5,8 @@ namespace IssueTracker.Web.Models;
 
 // The shapes of the records the server sends (README: the issue tracker's mutators). Fields are nullable where a
 // record written through the `changes` mutator might leave them out, so one odd record never breaks a whole query.
+// Immutable rather than the shared entities (IssueTracker.Entities), which the mutators change in place: live queries
+// hand every component the same row object.
 public sealed record Team(string Id, string Name, string? CreatedBy = null, string? CreatedAt = null);
 
 public sealed record Member(string Id, string TeamId, string UserId, string? CreatedAt = null);
