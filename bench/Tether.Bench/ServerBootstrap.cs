@@ -111,7 +111,7 @@ internal static class ServerBootstrap
         connection.Open();
         long rows = 0;
         long bytes = 0;
-        int status = raw.sqlite3_prepare_v2(connection.Handle, "SELECT model, id, data FROM records ORDER BY model, id", out sqlite3_stmt statement);
+        int status = raw.sqlite3_prepare_v2(connection.Handle, "SELECT model, id, data FROM tether_records ORDER BY model, id", out sqlite3_stmt statement);
         if (status != raw.SQLITE_OK)
         {
             throw new InvalidOperationException($"SQLite error {status}.");

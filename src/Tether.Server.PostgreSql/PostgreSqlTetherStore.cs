@@ -1,3 +1,6 @@
+using System.Data.Common;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Tether.Server.PostgreSql.Internal;
 using Tether.Server.Storage;
@@ -7,11 +10,14 @@ namespace Tether.Server.PostgreSql;
 /// <summary>
 /// Tether's storage on PostgreSQL, shared by any number of server nodes: syncId order equals commit order across all
 /// of them (writers serialise on one row lock from their first statement to their commit), snapshots are REPEATABLE
-/// READ, and each commit NOTIFYs the other nodes' log tailers.
+/// READ, and each commit NOTIFYs the other nodes' log tailers. The app's own transactions on the database append their
+/// sync actions through <see cref="ITetherLogAppender"/>, under the same row lock (and <see cref="PostgreSqlStoreOptions.LockTimeout"/>,
+/// set for the rest of the app's transaction).
 /// </summary>
-public sealed class PostgreSqlTetherStore : ITetherStore
+public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly PgLogAppender _appender;
 
     /// <summary>A store on the database <paramref name="options"/> names; it opens connections only when used.</summary>
     public PostgreSqlTetherStore(PostgreSqlStoreOptions options)
@@ -26,6 +32,7 @@ public sealed class PostgreSqlTetherStore : ITetherStore
             connection.MaxAutoPrepare = 64;
         }
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
+        _appender = new PgLogAppender(options.LockTimeout);
     }
 
     /// <summary>The options the store was made with.</summary>
@@ -56,6 +63,28 @@ public sealed class PostgreSqlTetherStore : ITetherStore
         }
         await transaction.CompactAsync(upToSyncId, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The service that wakes this node's log tailer (<paramref name="commits"/>) whenever any node commits to
+    /// this store's database, over LISTEN/NOTIFY. <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> runs it
+    /// as a hosted service; a host that makes the store otherwise (<c>Tether.EntityFrameworkCore</c>) starts and stops
+    /// the one this returns.</summary>
+    public IHostedService CreateCommitListener(ITetherCommitSignal commits, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(commits);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        return new PgCommitListener(this, commits, loggerFactory.CreateLogger<PgCommitListener>());
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken) => PgLogAppender.EnterAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<long> LockHeadAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+        => _appender.LockHeadAsync(connection, transaction, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask AppendAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, CancellationToken cancellationToken)
+        => _appender.AppendAsync(connection, transaction, batch, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

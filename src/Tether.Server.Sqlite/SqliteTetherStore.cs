@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Tether.Server.Sqlite.Internal;
 using Tether.Server.Storage;
@@ -7,8 +8,14 @@ namespace Tether.Server.Sqlite;
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode, a single writer connection, pooled reader connections whose
 /// snapshots never block the writer. syncIds come from one writer in commit order, so no hole ever closes behind a reader.
+/// Its tables are <c>tether_*</c>, so the file may be the app's own database. The app's transactions on that file
+/// append their sync actions through <see cref="ITetherLogAppender"/>: <see cref="EnterAsync"/> queues them with
+/// Tether's writer, and <see cref="LockHeadAsync"/> takes the file's write lock even in a transaction begun DEFERRED.
+/// A DEFERRED transaction that read before <see cref="LockHeadAsync"/> fails there if another connection committed
+/// since its read (SQLite's <c>SQLITE_BUSY_SNAPSHOT</c>), which holding the turn from before it began rules out for
+/// Tether's writer.
 /// </summary>
-public sealed class SqliteTetherStore : ITetherStore
+public sealed class SqliteTetherStore : ITetherStore, ITetherLogAppender
 {
     private readonly SqliteStoreOptions _options;
     private readonly string _readerConnectionString;
@@ -70,6 +77,24 @@ public sealed class SqliteTetherStore : ITetherStore
     /// <inheritdoc />
     public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) =>
         Writer.CompactAsync(upToSyncId, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken) => Writer.EnterAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<long> LockHeadAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(SqliteLogAppender.LockHead(connection, transaction));
+    }
+
+    /// <inheritdoc />
+    public ValueTask AppendAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        SqliteLogAppender.Append(connection, transaction, batch);
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Closes the writer and the idle readers, so the file (and its <c>-wal</c> and <c>-shm</c>) can be
     /// deleted or opened again.</summary>

@@ -78,7 +78,7 @@ public abstract partial class StoreSpecification
         List<StoredRecord> rows = await ToListAsync(snapshot.ReadRecords(["project", "issue"], ["team:1", "user:7"]));
 
         Assert.Equal([("issue", "i1"), ("issue", "i2"), ("project", "p1")], rows.Select(r => (r.ModelName, r.Id)));
-        Assert.Equal("""{"id":"i2"}""", rows[1].Data);
+        Assert.Equal(IssueJson("i2", """{"id":"i2"}""", ["team:1", "user:7"]), rows[1].Data);
         Assert.Empty(await ToListAsync(snapshot.ReadRecords(["issue"], [])));
     }
 

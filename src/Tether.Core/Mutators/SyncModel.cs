@@ -97,6 +97,9 @@ public sealed class SyncModel<T> where T : class
         return data.Deserialize(Json) ?? throw new JsonException($"A {Name} record is not a JSON object.");
     }
 
+    private static bool IsNumber(Type type)
+        => Type.GetTypeCode(Nullable.GetUnderlyingType(type) ?? type) is >= TypeCode.SByte and <= TypeCode.Decimal;
+
     private static JsonTypeInfo<T> WithStringId(JsonTypeInfo<T> json)
     {
         var options = new JsonSerializerOptions(json.Options)
@@ -104,7 +107,8 @@ public sealed class SyncModel<T> where T : class
             TypeInfoResolver = (json.Options.TypeInfoResolver ?? throw new ArgumentException("The contract has no resolver.", nameof(json)))
                 .WithAddedModifier(type =>
                 {
-                    if (type.Type == typeof(T) && type.Properties.FirstOrDefault(p => p.Name == "id") is { } id && id.PropertyType != typeof(string))
+                    // A Guid is written as a string already; number handling is refused on anything but a number.
+                    if (type.Type == typeof(T) && type.Properties.FirstOrDefault(p => p.Name == "id") is { } id && IsNumber(id.PropertyType))
                     {
                         id.NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString;
                     }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Npgsql;
 using Tether.Mutators;
@@ -9,7 +10,7 @@ namespace Tether.Server.PostgreSql.Internal;
 /// A REPEATABLE READ, READ ONLY transaction: every read sees the one committed state of its first statement. Because
 /// writers commit in syncId order, the head read there bounds exactly the actions the snapshot can see.
 /// </summary>
-internal sealed class PgReadSnapshot : ITetherReadSnapshot
+internal sealed class PgReadSnapshot : ITetherReadSnapshot, IStoreConnection
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -25,6 +26,10 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot
     public long Head { get; }
 
     public long Horizon { get; }
+
+    public DbConnection Connection => _connection;
+
+    public DbTransaction? Transaction => _transaction;
 
     public static async ValueTask<PgReadSnapshot> OpenAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {

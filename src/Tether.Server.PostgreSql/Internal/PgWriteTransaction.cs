@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 using Tether.Mutators;
 using Tether.Server.Storage;
@@ -12,7 +13,7 @@ namespace Tether.Server.PostgreSql.Internal;
 /// commit order, and a reader never sees a hole that closes behind it (the late-commit bug of timestamp or sequence
 /// ids). The whole batch goes out in one round trip with the commit.
 /// </summary>
-internal sealed class PgWriteTransaction : ITetherWriteTransaction
+internal sealed class PgWriteTransaction : ITetherWriteTransaction, IStoreConnection
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -28,33 +29,75 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
 
     public long Head { get; }
 
+    public DbConnection Connection
+    {
+        get
+        {
+            EnsureOpen();
+            return _connection;
+        }
+    }
+
+    public DbTransaction? Transaction
+    {
+        get
+        {
+            EnsureOpen();
+            return _transaction;
+        }
+    }
+
     public static async ValueTask<PgWriteTransaction> BeginAsync(NpgsqlDataSource dataSource, TimeSpan lockTimeout, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-            string timeout = ((long)lockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            // BEGIN, the lock timeout and the lock itself in one round trip.
-            await using var begin = new NpgsqlBatch(connection, transaction)
-            {
-                BatchCommands = { new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {timeout}"), new NpgsqlBatchCommand(PgSql.LockHead) },
-            };
-            long head;
-            await using (NpgsqlDataReader reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
-                }
-                head = reader.GetInt64(0);
-            }
+            long head = await LockHeadAsync(connection, transaction, lockTimeout, cancellationToken).ConfigureAwait(false);
             return new PgWriteTransaction(connection, transaction, head);
         }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>In <paramref name="transaction"/>, takes the head lock that orders every writer of every node (waiting
+    /// at most <paramref name="lockTimeout"/>) and returns the head it holds; the transaction's BEGIN, if not sent yet,
+    /// goes in the same round trip.</summary>
+    public static async ValueTask<long> LockHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeSpan lockTimeout, CancellationToken cancellationToken)
+    {
+        string timeout = ((long)lockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var begin = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands = { new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {timeout}"), new NpgsqlBatchCommand(PgSql.LockHead) },
+        };
+        await using NpgsqlDataReader reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
+        }
+        return reader.GetInt64(0);
+    }
+
+    /// <summary>Adds the batch's actions with their groups, its group changes and the move of the head past them
+    /// (with the NOTIFY that wakes every node) to <paramref name="statements"/>.</summary>
+    public static void AddLog(PgStatements statements, WriteBatch batch, long head)
+    {
+        foreach (LogEntry action in batch.Actions)
+        {
+            statements.Add(PgSql.AppendAction,
+                ("syncId", action.SyncId), ("action", action.Action), ("model", action.ModelName), ("modelId", action.ModelId), ("data", action.Data),
+                ("client", action.ClientId), ("mutation", action.MutationId), ("groups", action.SyncGroups.ToArray()));
+        }
+        foreach (GroupChange change in batch.GroupChanges)
+        {
+            statements.Add(PgSql.AddGroupChange, ("syncId", change.SyncId), ("user", change.UserId));
+        }
+        if (batch.Actions.Count > 0)
+        {
+            statements.Add(PgSql.SetHead, ("head", batch.HeadAfter(head)));
         }
     }
 
@@ -103,16 +146,6 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
                 statements.Add(PgSql.PutRecord, ("model", record.ModelName), ("id", record.Id), ("data", record.Data), ("groups", record.SyncGroups.ToArray()));
             }
         }
-        foreach (LogEntry action in batch.Actions)
-        {
-            statements.Add(PgSql.AppendAction,
-                ("syncId", action.SyncId), ("action", action.Action), ("model", action.ModelName), ("modelId", action.ModelId), ("data", action.Data),
-                ("client", action.ClientId), ("mutation", action.MutationId), ("groups", action.SyncGroups.ToArray()));
-        }
-        foreach (GroupChange change in batch.GroupChanges)
-        {
-            statements.Add(PgSql.AddGroupChange, ("syncId", change.SyncId), ("user", change.UserId));
-        }
         foreach (ClientState client in batch.Clients)
         {
             statements.Add(PgSql.SetLastMutationId, ("client", client.ClientId), ("user", client.UserId), ("last", client.LastMutationId));
@@ -121,10 +154,7 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction
         {
             statements.Add(PgSql.AddRejection, ("client", rejection.ClientId), ("mutation", rejection.MutationId), ("code", rejection.Code), ("message", rejection.Message));
         }
-        if (batch.Actions.Count > 0)
-        {
-            statements.Add(PgSql.SetHead, ("head", batch.HeadAfter(Head)));
-        }
+        AddLog(statements, batch, Head);
         await statements.ExecuteAsync(_connection, cancellationToken).ConfigureAwait(false);
         await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _committed = true;

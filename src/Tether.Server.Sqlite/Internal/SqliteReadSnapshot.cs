@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -10,7 +11,7 @@ namespace Tether.Server.Sqlite.Internal;
 /// A deferred read transaction on a pooled connection. In WAL mode the first read fixes the snapshot, so the
 /// head and horizon are read at once: everything after comes from the same commit, whatever the writer does.
 /// </summary>
-internal sealed class SqliteReadSnapshot : ITetherReadSnapshot
+internal sealed class SqliteReadSnapshot : ITetherReadSnapshot, IStoreConnection
 {
     private readonly SqliteConnection _connection;
     private bool _disposed;
@@ -25,6 +26,18 @@ internal sealed class SqliteReadSnapshot : ITetherReadSnapshot
     public long Head { get; }
 
     public long Horizon { get; }
+
+    public DbConnection Connection
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _connection;
+        }
+    }
+
+    // Begun with raw SQL, like the writer's: the connection's commands read the snapshot without a transaction object.
+    public DbTransaction? Transaction => null;
 
     public static async ValueTask<SqliteReadSnapshot> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {

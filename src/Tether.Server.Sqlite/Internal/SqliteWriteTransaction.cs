@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Tether.Mutators;
 using Tether.Server.Storage;
@@ -9,7 +10,7 @@ namespace Tether.Server.Sqlite.Internal;
 /// the head it read stays the head until it commits. SQLite is synchronous under the hood, so the methods run inline
 /// and return completed ValueTasks rather than pretending to be asynchronous.
 /// </summary>
-internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
+internal sealed class SqliteWriteTransaction : ITetherWriteTransaction, IStoreConnection
 {
     private readonly SqliteWriter _writer;
     private readonly WriterCommands _commands;
@@ -25,6 +26,19 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction
     }
 
     public long Head { get; }
+
+    public DbConnection Connection
+    {
+        get
+        {
+            EnsureOpen();
+            return _writer.Connection;
+        }
+    }
+
+    // The writer begins with raw SQL (BEGIN IMMEDIATE), so Microsoft.Data.Sqlite knows of no transaction object and
+    // commands on the connection run in the open one without being given it.
+    public DbTransaction? Transaction => null;
 
     public ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {

@@ -22,6 +22,8 @@ internal sealed class SqliteWriter : IDisposable
 
     public WriterCommands Commands { get; }
 
+    public SqliteConnection Connection => _connection;
+
     public GroupIdCache Groups { get; } = new();
 
     public async ValueTask<SqliteWriteTransaction> BeginAsync(CancellationToken cancellationToken)
@@ -39,6 +41,13 @@ internal sealed class SqliteWriter : IDisposable
         }
     }
 
+    /// <summary>Takes the writer's turn for a transaction of the app's own: Tether's writes wait until it is released.</summary>
+    public async ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WriterTurn(_gate);
+    }
+
     public async Task CompactAsync(long upToSyncId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(upToSyncId);
@@ -54,16 +63,8 @@ internal sealed class SqliteWriter : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(upToSyncId), upToSyncId, $"Cannot compact beyond the head ({head}).");
             }
 
-            using (var command = _connection.CreateCommand())
-            {
-                command.CommandText =
-                    "DELETE FROM action_groups WHERE sync_id <= $upTo; " +
-                    "DELETE FROM actions WHERE sync_id <= $upTo; " +
-                    "DELETE FROM group_changes WHERE sync_id <= $upTo; " +
-                    "UPDATE meta SET value = max(value, $upTo) WHERE key = 'horizon';";
-                command.Parameters.AddWithValue("$upTo", upToSyncId);
-                command.ExecuteNonQuery();
-            }
+            Commands.Compact.Parameters[0].Value = upToSyncId;
+            Commands.Compact.ExecuteNonQuery();
 
             Commands.Commit.ExecuteNonQuery();
             committed = true;

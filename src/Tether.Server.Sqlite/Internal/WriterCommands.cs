@@ -20,44 +20,46 @@ internal sealed class WriterCommands : SqliteCommandSet
         GetRecord = Create(Sql.GetRecord, "$model", "$id");
         ListRecords = Create(Sql.ListRecords, "$model", "$group");
         // One command, three statements: upsert the data, drop links to groups it left, add the new ones. Links that
-        // stay are not rewritten, so an update that keeps its groups touches no index page of record_groups.
+        // stay are not rewritten, so an update that keeps its groups touches no index page of tether_record_groups.
         PutRecord = Create(
-            "INSERT INTO records(model, id, data) VALUES($model, $id, $data) " +
+            "INSERT INTO tether_records(model, id, data) VALUES($model, $id, $data) " +
             "ON CONFLICT(model, id) DO UPDATE SET data = excluded.data; " +
-            "DELETE FROM record_groups WHERE model = $model AND id = $id " +
+            "DELETE FROM tether_record_groups WHERE model = $model AND id = $id " +
             "AND group_id NOT IN (SELECT value FROM json_each($groups)); " +
-            "INSERT OR IGNORE INTO record_groups(model, id, group_id) SELECT $model, $id, value FROM json_each($groups);",
+            "INSERT OR IGNORE INTO tether_record_groups(model, id, group_id) SELECT $model, $id, value FROM json_each($groups);",
             "$model", "$id", "$data", "$groups");
         DeleteRecord = Create(
-            "DELETE FROM records WHERE model = $model AND id = $id; " +
-            "DELETE FROM record_groups WHERE model = $model AND id = $id;",
+            "DELETE FROM tether_records WHERE model = $model AND id = $id; " +
+            "DELETE FROM tether_record_groups WHERE model = $model AND id = $id;",
             "$model", "$id");
 
-        FindGroup = Create("SELECT id FROM groups WHERE name = $name", "$name");
-        InsertGroup = Create("INSERT INTO groups(name) VALUES($name)", "$name");
+        FindGroup = Create("SELECT id FROM tether_groups WHERE name = $name", "$name");
+        InsertGroup = Create("INSERT INTO tether_groups(name) VALUES($name)", "$name");
 
-        InsertAction = Create(
-            "INSERT INTO actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
-            "VALUES($syncId, $action, $model, $modelId, $data, $client, $mutation)",
-            "$syncId", "$action", "$model", "$modelId", "$data", "$client", "$mutation");
+        InsertAction = Create(Sql.InsertAction, "$syncId", "$action", "$model", "$modelId", "$data", "$client", "$mutation");
         LinkAction = Create(
-            "INSERT INTO action_groups(sync_id, group_id) SELECT $syncId, value FROM json_each($groups)",
+            "INSERT INTO tether_action_groups(sync_id, group_id) SELECT $syncId, value FROM json_each($groups)",
             "$syncId", "$groups");
-        InsertGroupChange = Create(
-            "INSERT OR IGNORE INTO group_changes(sync_id, user_id) VALUES($syncId, $user)", "$syncId", "$user");
+        InsertGroupChange = Create(Sql.InsertGroupChange, "$syncId", "$user");
 
         GetClient = Create(Sql.GetClient, "$client");
         SetLastMutationId = Create(
-            "INSERT INTO clients(client_id, user_id, last_mutation_id) VALUES($client, $user, $last) " +
+            "INSERT INTO tether_clients(client_id, user_id, last_mutation_id) VALUES($client, $user, $last) " +
             "ON CONFLICT(client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id",
             "$client", "$user", "$last");
         AddRejection = Create(
-            "INSERT OR REPLACE INTO rejections(client_id, mutation_id, code, message) VALUES($client, $mutation, $code, $message)",
+            "INSERT OR REPLACE INTO tether_rejections(client_id, mutation_id, code, message) VALUES($client, $mutation, $code, $message)",
             "$client", "$mutation", "$code", "$message");
         GetRejection = Create(
-            "SELECT code, message FROM rejections WHERE client_id = $client AND mutation_id = $mutation", "$client", "$mutation");
+            "SELECT code, message FROM tether_rejections WHERE client_id = $client AND mutation_id = $mutation", "$client", "$mutation");
         ForgetRejections = Create(
-            "DELETE FROM rejections WHERE client_id = $client AND mutation_id < $mutation", "$client", "$mutation");
+            "DELETE FROM tether_rejections WHERE client_id = $client AND mutation_id < $mutation", "$client", "$mutation");
+        Compact = Create(
+            "DELETE FROM tether_action_groups WHERE sync_id <= $upTo; " +
+            "DELETE FROM tether_actions WHERE sync_id <= $upTo; " +
+            "DELETE FROM tether_group_changes WHERE sync_id <= $upTo; " +
+            "UPDATE tether_meta SET value = max(value, $upTo) WHERE key = 'horizon';",
+            "$upTo");
     }
 
     public SqliteCommand AddRejection { get; }
@@ -79,4 +81,5 @@ internal sealed class WriterCommands : SqliteCommandSet
     public SqliteCommand InsertGroupChange { get; }
     public SqliteCommand GetClient { get; }
     public SqliteCommand SetLastMutationId { get; }
+    public SqliteCommand Compact { get; }
 }

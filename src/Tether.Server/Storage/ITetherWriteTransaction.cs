@@ -4,7 +4,8 @@ namespace Tether.Server.Storage;
 /// The one write transaction of the mutation pipeline: reads as of the transaction, then one commit of a whole
 /// <see cref="WriteBatch"/>. Nothing is visible to readers before <see cref="CommitAsync"/> returns; disposing
 /// without committing leaves the store as it was. Failures of the database surface as exceptions, which the pipeline
-/// treats as transient (503) for the whole batch.
+/// treats as transient (503) for the whole batch, except <see cref="RecordRefusedException"/>: a record the database
+/// refuses for good costs only the mutation that wrote it.
 /// </summary>
 public interface ITetherWriteTransaction : IRecordReader, IAsyncDisposable
 {

@@ -25,7 +25,8 @@ internal sealed partial class MutationPipeline(
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
-    ILogger<MutationPipeline> logger) : BackgroundService, ITetherWriter
+    ILogger<MutationPipeline> logger,
+    IAppRecordModels? appRecords = null) : BackgroundService, ITetherWriter
 {
     private readonly int _maxMutationsPerCommit = Math.Max(1, options.Value.MaxMutationsPerCommit);
     /// <summary>What a committed unit of work answers the queue with: its own value travels in the unit's closure.</summary>
@@ -92,16 +93,18 @@ internal sealed partial class MutationPipeline(
 
     /// <summary>Commits a batch and answers its pushes (or puts back the rest of a sliced one). When the batch fails,
     /// its slices are tried again one by one, so a push that fails every time (a poisoned one) costs only itself a
-    /// 503.</summary>
+    /// 503, and a push with a mutation the database refuses for good costs only that mutation (see
+    /// <see cref="CommitEachAsync"/>).</summary>
     private async Task CommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
     {
-        WriteOutcome<PushResult>[]? outcomes = await TryCommitAsync(batch, cancellationToken);
-        if (outcomes is null && batch.Count > 1 && !cancellationToken.IsCancellationRequested)
+        CommitAttempt attempt = await TryCommitAsync(batch, refusal: null, cancellationToken);
+        WriteOutcome<PushResult>[]? outcomes = attempt.Outcomes;
+        if (outcomes is null && !cancellationToken.IsCancellationRequested && (batch.Count > 1 || attempt.Failure is RecordRefusedException))
         {
             outcomes = new WriteOutcome<PushResult>[batch.Count];
             for (int i = 0; i < batch.Count; i++)
             {
-                outcomes[i] = (await TryCommitAsync([batch[i]], cancellationToken))?[0] ?? WriterRefusals.NotCommitted;
+                outcomes[i] = await CommitAloneAsync(batch[i], batch.Count == 1 ? attempt : null, cancellationToken);
             }
         }
         for (int i = 0; i < batch.Count; i++)
@@ -129,8 +132,62 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    /// <summary>Runs the slices in one transaction and commits it; null when nothing could be committed.</summary>
-    private async Task<WriteOutcome<PushResult>[]?> TryCommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
+    /// <summary>Commits one slice in a transaction of its own (<paramref name="attempt"/>: the one already made).</summary>
+    private async Task<WriteOutcome<PushResult>> CommitAloneAsync(WriterSlice slice, CommitAttempt? attempt, CancellationToken cancellationToken)
+    {
+        attempt ??= await TryCommitAsync([slice], refusal: null, cancellationToken);
+        if (attempt.Outcomes is { } outcomes)
+        {
+            return outcomes[0];
+        }
+        return attempt.Failure is RecordRefusedException refused && !cancellationToken.IsCancellationRequested
+            ? await CommitEachAsync(slice, refused, cancellationToken)
+            : WriterRefusals.NotCommitted;
+    }
+
+    /// <summary>A slice the database refused for good (a row of the app's tables broke a constraint): the same
+    /// commit would be refused on every retry, and the client's queue would be stuck behind it. Its mutations are
+    /// committed one per transaction; the one the database refuses is then committed as rejected
+    /// (<c>invalid_args</c>, without the database's text), and the others apply. A unit of work was alone in the
+    /// refused transaction, so it is the one rejected.</summary>
+    private async Task<WriteOutcome<PushResult>> CommitEachAsync(WriterSlice slice, RecordRefusedException refused, CancellationToken cancellationToken)
+    {
+        LogRecordRefused(refused, refused.ModelName, refused.Id);
+        if (slice.Request is not { } request)
+        {
+            return WriteOutcome<PushResult>.Rejected(RefusalError(refused));
+        }
+        var results = new List<MutationResult>(request.Mutations.Count);
+        long lastMutationId = 0;
+        for (int i = 0; i < request.Mutations.Count; i++)
+        {
+            Mutation mutation = request.Mutations[i];
+            WriterSlice one = slice with { Request = new PushRequest(request.ClientId, [mutation]), IsFirst = slice.IsFirst && i == 0, Cost = 1 };
+            CommitAttempt attempt = await TryCommitAsync([one], refusal: null, cancellationToken);
+            if (attempt.Failure is RecordRefusedException again && !cancellationToken.IsCancellationRequested)
+            {
+                LogRecordRefused(again, again.ModelName, again.Id);
+                attempt = await TryCommitAsync([one], new Refusal(request.ClientId, mutation.Id, RefusalError(again)), cancellationToken);
+            }
+            WriteOutcome<PushResult> outcome = attempt.Outcomes?[0] ?? WriterRefusals.NotCommitted;
+            if (outcome.Value is not { } result)
+            {
+                // The mutations committed before stay committed; the client's retry finds them as duplicates.
+                return outcome;
+            }
+            results.AddRange(result.Results);
+            lastMutationId = result.LastMutationId;
+        }
+        return WriteOutcome<PushResult>.Applied(new PushResult(results, lastMutationId));
+    }
+
+    private static ErrorBody RefusalError(RecordRefusedException refused)
+        => new(ErrorCodes.InvalidArgs, $"The database refused the {refused.ModelName} '{refused.Id}': it breaks a rule of the table that holds it.");
+
+    /// <summary>Runs the slices in one transaction and commits it; <see cref="CommitAttempt.Outcomes"/> is null when
+    /// nothing could be committed. The mutation <paramref name="refusal"/> names is answered with its error instead
+    /// of being run.</summary>
+    private async Task<CommitAttempt> TryCommitAsync(List<WriterSlice> batch, Refusal? refusal, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
@@ -140,7 +197,7 @@ internal sealed partial class MutationPipeline(
             {
                 _groupCache.Begin(transaction.Head);
                 var writes = new PendingWrites(transaction);
-                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow, options.Value.Limits);
+                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow, options.Value.Limits, appRecords, refusal);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
@@ -150,7 +207,7 @@ internal sealed partial class MutationPipeline(
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
             commits.NotifyCommitted();
-            return outcomes;
+            return new CommitAttempt(outcomes, null);
         }
         catch (Exception e)
         {
@@ -161,7 +218,7 @@ internal sealed partial class MutationPipeline(
                 LogBatchFailed(e, batch.Count);
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-            return null;
+            return new CommitAttempt(null, e);
         }
         finally
         {
@@ -258,7 +315,9 @@ internal sealed partial class MutationPipeline(
                 metrics.Mutations.Add(1, new KeyValuePair<string, object?>("status", again.Status), new KeyValuePair<string, object?>("retry", true));
                 continue;
             }
-            MutationResult result = await RunMutationAsync(run, userId, request.ClientId, mutation, cancellationToken);
+            MutationResult result = run.Refusal is { } refusal && refusal.ClientId == request.ClientId && refusal.MutationId == mutation.Id
+                ? MutationResult.Rejected(mutation.Id, refusal.Error)
+                : await RunMutationAsync(run, userId, request.ClientId, mutation, cancellationToken);
             if (result.Status == MutationStatus.Rejected)
             {
                 ErrorBody error = result.Error!;
@@ -318,7 +377,7 @@ internal sealed partial class MutationPipeline(
     {
         IReadOnlySet<string> userGroups = await run.UserGroupsAsync(userId, cancellationToken);
         PendingWrites writes = run.Writes;
-        var context = new ServerMutationContext(writes, userGroups, userId, run.Now, clientId, mutationId, run.Limits.MaxRecordIdLength);
+        var context = new ServerMutationContext(writes, run.AppRecords, userGroups, userId, run.Now, clientId, mutationId, run.Limits.MaxRecordIdLength);
         WriteMark mark = writes.Mark();
         T value;
         try
@@ -339,7 +398,14 @@ internal sealed partial class MutationPipeline(
     /// batch so far. A user's groups come from <see cref="WriterGroupCache"/> or are resolved once per batch (the
     /// resolver's cost, O(the user's groups)); a mutation that says exactly which groups it granted adds them (on a
     /// copy: the batch may yet fail), and one that revokes a group or does not say makes them be resolved again.</summary>
-    internal sealed class BatchRun(PendingWrites writes, GroupResolution groups, WriterGroupCache cache, DateTimeOffset now, TetherLimits limits)
+    internal sealed class BatchRun(
+        PendingWrites writes,
+        GroupResolution groups,
+        WriterGroupCache cache,
+        DateTimeOffset now,
+        TetherLimits limits,
+        IAppRecordModels? appRecords,
+        Refusal? refusal)
     {
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
         private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
@@ -348,6 +414,10 @@ internal sealed partial class MutationPipeline(
         public PendingWrites Writes => writes;
         public DateTimeOffset Now => now;
         public TetherLimits Limits => limits;
+        public IAppRecordModels? AppRecords => appRecords;
+
+        /// <summary>The mutation this run answers with a refusal instead of running it (see <see cref="CommitEachAsync"/>).</summary>
+        public Refusal? Refusal => refusal;
 
         public async ValueTask<IReadOnlySet<string>> UserGroupsAsync(string userId, CancellationToken cancellationToken)
         {
@@ -408,4 +478,11 @@ internal sealed partial class MutationPipeline(
             return null;
         }
     }
+
+    /// <summary>What a commit of slices gave: their outcomes, or null and the reason nothing was committed.</summary>
+    private sealed record CommitAttempt(WriteOutcome<PushResult>[]? Outcomes, Exception? Failure);
+
+    /// <summary>The mutation <paramref name="MutationId"/> of <paramref name="ClientId"/> is answered with
+    /// <paramref name="Error"/> without being run: the database refused what it wrote.</summary>
+    internal sealed record Refusal(string ClientId, long MutationId, ErrorBody Error);
 }

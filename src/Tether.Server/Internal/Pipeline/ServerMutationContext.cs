@@ -2,13 +2,17 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tether.Mutators;
 using Tether.Protocol;
+using Tether.Server.Storage;
 
 namespace Tether.Server.Internal.Pipeline;
 
 /// <summary>The authoritative <see cref="IMutationContext"/>: every read and write goes to the batch's
-/// <see cref="PendingWrites"/> (reads see the batch's earlier writes), and every write appends its sync action.</summary>
+/// <see cref="PendingWrites"/> (reads see the batch's earlier writes), and every write appends its sync action. A
+/// record of a model in the app's own tables (<paramref name="appRecords"/>) is written in the shape its row gives
+/// it: the JSON the row will serve and the groups the model's rules put it in, whatever groups the mutator passed.</summary>
 internal sealed class ServerMutationContext(
     PendingWrites writes,
+    IAppRecordModels? appRecords,
     IReadOnlySet<string> userSyncGroups,
     string userId,
     DateTimeOffset now,
@@ -49,14 +53,26 @@ internal sealed class ServerMutationContext(
     {
         CheckModel(modelName);
         CheckId(id);
-        syncGroups = CheckGroups(syncGroups);
+        bool appRecord = OwnedByApp(modelName);
+        if (!appRecord)
+        {
+            syncGroups = CheckGroups(syncGroups);
+        }
         if (await GetAsync(modelName, id, cancellationToken) is not null)
         {
             throw MutationRejectedException.InvalidArgs($"A {modelName} with id '{id}' already exists.");
         }
         JsonObject record = Copy(data);
         record["id"] = id;
-        string json = record.ToJsonString();
+        string json;
+        if (appRecord)
+        {
+            (json, syncGroups) = appRecords!.Shape(modelName, id, record);
+        }
+        else
+        {
+            json = record.ToJsonString();
+        }
         writes.PutRecord(modelName, id, json, syncGroups);
         Append(SyncActionKinds.Insert, modelName, id, json, syncGroups);
     }
@@ -65,7 +81,8 @@ internal sealed class ServerMutationContext(
     {
         Record existing = await GetAsync(modelName, id, cancellationToken)
             ?? throw MutationRejectedException.NotFound($"There is no {modelName} with id '{id}'.");
-        if (syncGroups is not null)
+        bool appRecord = OwnedByApp(modelName);
+        if (syncGroups is not null && !appRecord)
         {
             syncGroups = CheckGroups(syncGroups);
         }
@@ -77,8 +94,17 @@ internal sealed class ServerMutationContext(
                 record[field] = value?.DeepClone();
             }
         }
-        string json = record.ToJsonString();
-        IReadOnlyCollection<string> newGroups = syncGroups ?? existing.SyncGroups;
+        string json;
+        IReadOnlyCollection<string> newGroups;
+        if (appRecord)
+        {
+            (json, newGroups) = appRecords!.Shape(modelName, id, record);
+        }
+        else
+        {
+            json = record.ToJsonString();
+            newGroups = syncGroups ?? existing.SyncGroups;
+        }
         writes.PutRecord(modelName, id, json, newGroups);
         // Readers of a group the record leaves must learn that it is gone for them, without seeing its new data.
         string[] left = existing.SyncGroups.Except(newGroups, StringComparer.Ordinal).ToArray();
@@ -133,6 +159,8 @@ internal sealed class ServerMutationContext(
             _firstSyncId = syncId;
         }
     }
+
+    private bool OwnedByApp(string modelName) => appRecords is not null && appRecords.Owns(modelName);
 
     private static JsonObject Copy(JsonObject data) => (JsonObject)data.DeepClone();
 

@@ -1,0 +1,116 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Tether.Server.PostgreSql;
+using Tether.Server.Sqlite;
+using Tether.Server.Storage;
+
+namespace Tether.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// The store on the app's own database: the built-in store of its provider keeps Tether's tables (log, group links,
+/// clients, head, and the JSON records of the models that are not mapped) in the same database, and every read and
+/// write of a mapped model is routed to the app's table, on the built-in store's connection and in its transaction
+/// or snapshot, so that both commit atomically and read one state.
+/// </summary>
+internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContexts<TDb> contexts, StoreSettings settings) : ITetherStore
+    where TDb : DbContext
+{
+    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+    private const string PostgreSqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    private ITetherStore? _inner;
+    private bool _disposed;
+
+    /// <summary>The built-in store that keeps Tether's own tables.</summary>
+    public ITetherStore Inner
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _inner ?? throw new InvalidOperationException("Call InitializeAsync before using the store.");
+        }
+    }
+
+    public SyncMapping<TDb> Mapping => mapping;
+
+    public TetherContexts<TDb> Contexts => contexts;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_inner is not null)
+        {
+            throw new InvalidOperationException("The store is already initialized.");
+        }
+        mapping.Validate();
+        ITetherStore inner = CreateInner();
+        try
+        {
+            await inner.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _inner = inner;
+    }
+
+    public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+        => new EfWriteTransaction<TDb>(await Inner.BeginWriteAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
+
+    public async ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken)
+        => new EfReadSnapshot<TDb>(await Inner.BeginReadAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
+
+    public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) => Inner.CompactAsync(upToSyncId, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        if (_inner is not null)
+        {
+            await _inner.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The built-in store of the app's provider, on the database the app's context connects to.</summary>
+    private ITetherStore CreateInner()
+    {
+        string provider;
+        string? connectionString;
+        using (TDb db = contexts.Create())
+        {
+            provider = db.Database.ProviderName ?? "";
+            connectionString = db.Database.GetConnectionString();
+        }
+        string context = typeof(TDb).Name;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"{context} has no connection string; Tether opens its own connections to the app's database, so configure {context} with one.");
+        }
+        switch (provider)
+        {
+            case SqliteProvider:
+                var sqlite = new SqliteConnectionStringBuilder(connectionString);
+                if (string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory)
+                {
+                    throw new InvalidOperationException($"{context} uses an in-memory SQLite database; Tether's tables and the app's share one database file, so give {context} a file.");
+                }
+                var sqliteOptions = new SqliteStoreOptions();
+                settings.Sqlite?.Invoke(sqliteOptions);
+                sqliteOptions.Path = sqlite.DataSource;
+                return new SqliteTetherStore(sqliteOptions);
+            case PostgreSqlProvider:
+                var postgresOptions = new PostgreSqlStoreOptions { ConnectionString = connectionString };
+                settings.PostgreSql?.Invoke(postgresOptions);
+                postgresOptions.ConnectionString = connectionString;
+                return new PostgreSqlTetherStore(postgresOptions);
+            default:
+                throw new InvalidOperationException($"{context} uses the provider '{provider}'; Tether keeps its tables beside the app's on SQLite or PostgreSQL.");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Tether.Mutators;
+using Tether.Server.Storage;
+
+namespace Tether.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// The built-in store's write transaction, with the mapped models' records in the app's tables: reads of them are
+/// queries, and the commit writes their rows through a Tether-owned context (one <c>SaveChanges</c>) in the same
+/// transaction, right before the built-in store writes the rest of the batch and commits.
+/// </summary>
+internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, SyncMapping<TDb> mapping, TetherContexts<TDb> contexts)
+    : ITetherWriteTransaction, IStoreConnection where TDb : DbContext
+{
+    private readonly IStoreConnection _connection = inner as IStoreConnection
+        ?? throw new InvalidOperationException("The built-in store's write transaction does not expose its connection.");
+    private TDb? _db;
+
+    public long Head => inner.Head;
+
+    public DbConnection Connection => _connection.Connection;
+
+    public DbTransaction? Transaction => _connection.Transaction;
+
+    /// <summary>The Tether-owned context on this transaction, made at its first use.</summary>
+    private TDb Db => _db ??= contexts.Open(_connection.Connection, _connection.Transaction);
+
+    public async ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
+        => mapping.Find(modelName) is { } model
+            ? await model.GetAsync(Db, id, cancellationToken).ConfigureAwait(false)
+            : await inner.GetRecordAsync(modelName, id, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
+        => mapping.Find(modelName) is { } model
+            ? await model.ListAsync(Db, syncGroup, cancellationToken).ConfigureAwait(false)
+            : await inner.ListRecordsAsync(modelName, syncGroup, cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken) => inner.GetClientAsync(clientId, cancellationToken);
+
+    public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
+        => inner.GetRejectionAsync(clientId, mutationId, cancellationToken);
+
+    public async ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.CheckContinues(Head);
+        var own = new List<RecordWrite>(batch.Records.Count);
+        Dictionary<MappedModel, List<RecordWrite>>? mapped = null;
+        foreach (RecordWrite record in batch.Records)
+        {
+            if (mapping.Find(record.ModelName) is { } model)
+            {
+                mapped ??= [];
+                if (!mapped.TryGetValue(model, out List<RecordWrite>? records))
+                {
+                    mapped[model] = records = [];
+                }
+                records.Add(record);
+            }
+            else
+            {
+                own.Add(record);
+            }
+        }
+        if (mapped is not null)
+        {
+            TDb db = Db;
+            foreach ((MappedModel model, List<RecordWrite> records) in mapped)
+            {
+                await model.StageAsync(db, records, cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateException e) when (DatabaseRefusals.IsRefusal(e))
+            {
+                (string modelName, string id) = Refused(e, mapped);
+                throw new RecordRefusedException(modelName, id, e);
+            }
+            batch = new WriteBatch
+            {
+                Records = own,
+                Actions = batch.Actions,
+                GroupChanges = batch.GroupChanges,
+                Clients = batch.Clients,
+                ForgottenRejections = batch.ForgottenRejections,
+                Rejections = batch.Rejections,
+            };
+        }
+        await inner.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_db is not null)
+        {
+            await _db.DisposeAsync().ConfigureAwait(false);
+            _db = null;
+        }
+        await inner.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The record the database refused: the first row EF Core names, else the batch's first mapped one.</summary>
+    private (string ModelName, string Id) Refused(DbUpdateException exception, Dictionary<MappedModel, List<RecordWrite>> mapped)
+    {
+        foreach (EntityEntry entry in exception.Entries)
+        {
+            if (mapping.ForEntity(entry.Metadata.ClrType) is { } model)
+            {
+                return (model.Name, model.IdOf(entry.Entity));
+            }
+        }
+        RecordWrite first = mapped.Values.First()[0];
+        return (first.ModelName, first.Id);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Frozen;
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Tether.EntityFrameworkCore.Internal.Capture;
+using Tether.Server.Storage;
+
+namespace Tether.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// The mapped models of <typeparamref name="TDb"/>: which model names live in the app's tables (known from the
+/// registration) and, once <see cref="Validate"/> has checked them against the app's EF model at startup, how each
+/// is read and written.
+/// </summary>
+internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where TDb : DbContext
+{
+    private readonly IReadOnlyList<ModelDefinition> _definitions;
+    private readonly FrozenSet<string> _names;
+    private readonly TetherContexts<TDb> _contexts;
+    private FrozenDictionary<string, MappedModel>? _models;
+    private FrozenDictionary<Type, MappedModel>? _byEntity;
+
+    public SyncMapping(IReadOnlyList<ModelDefinition> definitions, TetherContexts<TDb> contexts)
+    {
+        _definitions = definitions;
+        _names = definitions.Select(definition => definition.Name).ToFrozenSet(StringComparer.Ordinal);
+        _contexts = contexts;
+    }
+
+    public bool Owns(string modelName) => _names.Contains(modelName);
+
+    /// <summary>The mapped model named <paramref name="modelName"/>, or null for a model Tether keeps as JSON.</summary>
+    public MappedModel? Find(string modelName)
+        => _names.Contains(modelName) ? Models[modelName] : null;
+
+    /// <summary>The mapped model of the entity type <paramref name="entityType"/>, or null.</summary>
+    public MappedModel? ForEntity(Type entityType)
+        => (_byEntity ?? throw NotValidated()).GetValueOrDefault(entityType);
+
+    public IReadOnlyDictionary<string, MappedModel> Models => _models ?? throw NotValidated();
+
+    ICapturedModel? ICapturedModels.Find(Type entityType) => ForEntity(entityType);
+
+    public bool IsTetherOwned(DbContext context) => TetherOwnedContexts.Contains(context);
+
+    public DbContext Open(DbConnection connection, DbTransaction transaction) => _contexts.Open(connection, transaction);
+
+    public AppRecordShape Shape(string modelName, string id, JsonObject data)
+        => (Find(modelName) ?? throw new ArgumentException($"The model '{modelName}' is not in the app's tables.", nameof(modelName))).Shape(id, data);
+
+    /// <summary>Checks every model against the app's EF model and makes them usable; throws
+    /// <see cref="InvalidOperationException"/> with one line per problem.</summary>
+    public void Validate()
+    {
+        if (_models is not null)
+        {
+            return;
+        }
+        var problems = new List<string>();
+        foreach (IGrouping<string, ModelDefinition> named in _definitions.GroupBy(definition => definition.Name, StringComparer.Ordinal).Where(group => group.Count() > 1))
+        {
+            problems.Add($"The model name '{named.Key}' is given to {string.Join(" and ", named.Select(definition => definition.EntityType.Name))}; each model has its own name.");
+        }
+        foreach (IGrouping<Type, ModelDefinition> twice in _definitions.GroupBy(definition => definition.EntityType).Where(group => group.Count() > 1))
+        {
+            problems.Add($"The entity {twice.Key.Name} is mapped as {string.Join(" and ", twice.Select(definition => $"'{definition.Name}'"))}; an entity is one model.");
+        }
+        var models = new List<MappedModel>();
+        using (TDb db = _contexts.Create())
+        {
+            foreach (ModelDefinition definition in _definitions)
+            {
+                if (definition.Build(db.Model, problems) is { } model)
+                {
+                    models.Add(model);
+                }
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The synced models of {typeof(TDb).Name} do not fit its EF Core model:{Environment.NewLine}- {string.Join(Environment.NewLine + "- ", problems)}");
+        }
+        _byEntity = models.ToFrozenDictionary(model => model.EntityType);
+        _models = models.ToFrozenDictionary(model => model.Name, StringComparer.Ordinal);
+    }
+
+    private static InvalidOperationException NotValidated() => new("The synced models are used before the store was initialized.");
+}

@@ -1,0 +1,72 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Npgsql;
+using Tether.Server.Storage;
+
+namespace Tether.Server.PostgreSql.Internal;
+
+/// <summary>
+/// Sync actions appended in a transaction of the app's own connection, ordered with every other writer of every node
+/// by the same <c>tether_head</c> row lock a <see cref="PgWriteTransaction"/> takes, and written with the statements
+/// of its commit (the head's NOTIFY included) in one round trip.
+/// </summary>
+internal sealed class PgLogAppender(TimeSpan lockTimeout)
+{
+    // The head each app transaction locked, which its append must continue. Npgsql reuses a connection's transaction
+    // object for its next transaction, so an entry is only as fresh as the last LockHeadAsync, which the contract
+    // requires before every append.
+    private readonly ConditionalWeakTable<NpgsqlTransaction, StrongBox<long>> _locked = [];
+
+    /// <summary>Writers on PostgreSQL run concurrently up to the head lock, so an app's transaction has no turn to wait for.</summary>
+    public static ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IAsyncDisposable>(NoTurn.Instance);
+    }
+
+    public async ValueTask<long> LockHeadAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        (NpgsqlConnection npgsql, NpgsqlTransaction npgsqlTransaction) = Check(connection, transaction);
+        long head = await PgWriteTransaction.LockHeadAsync(npgsql, npgsqlTransaction, lockTimeout, cancellationToken).ConfigureAwait(false);
+        _locked.AddOrUpdate(npgsqlTransaction, new StrongBox<long>(head));
+        return head;
+    }
+
+    public async ValueTask AppendAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        (NpgsqlConnection npgsql, NpgsqlTransaction npgsqlTransaction) = Check(connection, transaction);
+        if (batch.Records.Count > 0 || batch.Clients.Count > 0 || batch.Rejections.Count > 0 || batch.ForgottenRejections.Count > 0)
+        {
+            throw new ArgumentException("An app's transaction appends only sync actions and group changes: it writes its rows itself.", nameof(batch));
+        }
+        if (!_locked.TryGetValue(npgsqlTransaction, out StrongBox<long>? head))
+        {
+            throw new InvalidOperationException("Call LockHeadAsync in the transaction before appending to the log.");
+        }
+        batch.CheckContinues(head.Value);
+
+        var statements = new PgStatements();
+        PgWriteTransaction.AddLog(statements, batch, head.Value);
+        await statements.ExecuteAsync(npgsql, cancellationToken).ConfigureAwait(false);
+        head.Value = batch.HeadAfter(head.Value);
+    }
+
+    private static (NpgsqlConnection, NpgsqlTransaction) Check(DbConnection connection, DbTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (connection is not NpgsqlConnection npgsql || transaction is not NpgsqlTransaction npgsqlTransaction || !ReferenceEquals(transaction.Connection, connection))
+        {
+            throw new ArgumentException("The PostgreSQL store appends on an open Npgsql connection to its database, in that connection's transaction.", nameof(transaction));
+        }
+        return (npgsql, npgsqlTransaction);
+    }
+
+    private sealed class NoTurn : IAsyncDisposable
+    {
+        public static readonly NoTurn Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
