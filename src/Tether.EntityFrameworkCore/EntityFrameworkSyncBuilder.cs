@@ -21,6 +21,10 @@ public sealed class EntityFrameworkSyncBuilder<TDb> where TDb : DbContext
 
     internal IReadOnlyList<ModelDefinition> Models => _models;
 
+    internal bool CapturesSaveChanges { get; private set; } = true;
+
+    internal TimeSpan TurnTimeout { get; private set; } = TimeSpan.FromSeconds(30);
+
     internal Action<SqliteStoreOptions>? ConfigureSqlite { get; private set; }
 
     internal Action<PostgreSqlStoreOptions>? ConfigurePostgreSql { get; private set; }
@@ -41,6 +45,28 @@ public sealed class EntityFrameworkSyncBuilder<TDb> where TDb : DbContext
         var mapping = new SyncModelMapping<T>();
         map?.Invoke(mapping);
         _models.Add(new ModelDefinition<T>(model, mapping.Ignored));
+        return this;
+    }
+
+    /// <summary>
+    /// Says whether a <c>SaveChanges</c> of <typeparamref name="TDb"/> made outside Tether's mutators (a controller, an
+    /// endpoint, a background job) appends the sync actions of the synced rows it inserts, updates and deletes, in its
+    /// own transaction (on by default). Turned off, only mutators write synced rows, and a row changed otherwise
+    /// reaches clients only when they bootstrap again. Writes EF Core does not see (<c>ExecuteUpdate</c>,
+    /// <c>ExecuteDelete</c>, raw SQL) are never captured.
+    /// </summary>
+    /// <param name="capture">False to leave the app's SaveChanges alone.</param>
+    /// <param name="turnTimeout">How long an app transaction waits for its turn to write before it fails with a
+    /// <see cref="TimeoutException"/> (SQLite has one writer: Tether's and the app's transactions take turns); 30
+    /// seconds when not given.</param>
+    public EntityFrameworkSyncBuilder<TDb> CaptureSaveChanges(bool capture = true, TimeSpan? turnTimeout = null)
+    {
+        if (turnTimeout is { } timeout)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(turnTimeout));
+            TurnTimeout = timeout;
+        }
+        CapturesSaveChanges = capture;
         return this;
     }
 

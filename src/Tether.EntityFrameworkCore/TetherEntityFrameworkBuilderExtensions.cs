@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tether.EntityFrameworkCore.Internal.Capture;
 using Tether.EntityFrameworkCore.Internal;
 using Tether.Server;
 using Tether.Server.Storage;
@@ -34,6 +36,17 @@ public static class TetherEntityFrameworkBuilderExtensions
         services.AddSingleton(sp => new EfTetherStore<TDb>(sp.GetRequiredService<SyncMapping<TDb>>(), sp.GetRequiredService<TetherContexts<TDb>>(), settings));
         services.AddSingleton<ITetherStore>(sp => sp.GetRequiredService<EfTetherStore<TDb>>());
         services.AddSingleton<IHostedService, EfCommitListener<TDb>>();
+        if (sync.CapturesSaveChanges)
+        {
+            services.AddKeyedSingleton(typeof(TDb), (sp, _) => new SaveChangesCapture(
+                sp.GetRequiredService<SyncMapping<TDb>>(),
+                sp.GetRequiredService<EfTetherStore<TDb>>,
+                // A store made without a server (a tool, a test) has no tailer to wake.
+                () => sp.GetService<ITetherCommitSignal>(),
+                sync.TurnTimeout,
+                sp.GetRequiredService<ILogger<SaveChangesCapture>>()));
+            services.ConfigureDbContext<TDb>((sp, options) => options.AddInterceptors(sp.GetRequiredKeyedService<SaveChangesCapture>(typeof(TDb))));
+        }
         services.Configure<TetherServerOptions>(options => options.Models.UnionWith(models.Select(model => model.Name)));
         return builder;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Tether.EntityFrameworkCore.Internal.Capture;
 using Tether.Server.PostgreSql;
 using Tether.Server.Sqlite;
 using Tether.Server.Storage;
@@ -12,12 +13,13 @@ namespace Tether.EntityFrameworkCore.Internal;
 /// write of a mapped model is routed to the app's table, on the built-in store's connection and in its transaction
 /// or snapshot, so that both commit atomically and read one state.
 /// </summary>
-internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContexts<TDb> contexts, StoreSettings settings) : ITetherStore
+internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContexts<TDb> contexts, StoreSettings settings) : ITetherStore, ICaptureStore
     where TDb : DbContext
 {
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
     private const string PostgreSqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
 
+    private readonly SemaphoreSlim _initializing = new(1, 1);
     private ITetherStore? _inner;
     private bool _disposed;
 
@@ -31,29 +33,45 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
+    /// <summary>Appends the sync actions of the app's own transactions (both built-in stores are appenders).</summary>
+    public ITetherLogAppender Appender => (ITetherLogAppender)Inner;
+
     public SyncMapping<TDb> Mapping => mapping;
 
     public TetherContexts<TDb> Contexts => contexts;
 
+    /// <summary>True once Tether's tables are ready in the app's database.</summary>
+    public bool IsInitialized => Volatile.Read(ref _inner) is not null;
+
+    /// <summary>Creates or migrates Tether's tables once. The app may get there first: its first SaveChanges of a
+    /// synced row at startup (seeding, say) runs before Tether's initializer, and must be captured all the same.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_inner is not null)
-        {
-            throw new InvalidOperationException("The store is already initialized.");
-        }
-        mapping.Validate();
-        ITetherStore inner = CreateInner();
+        await _initializing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await inner.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            if (_inner is not null)
+            {
+                return;
+            }
+            mapping.Validate();
+            ITetherStore inner = CreateInner();
+            try
+            {
+                await inner.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await inner.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            Volatile.Write(ref _inner, inner);
         }
-        catch
+        finally
         {
-            await inner.DisposeAsync().ConfigureAwait(false);
-            throw;
+            _initializing.Release();
         }
-        _inner = inner;
     }
 
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)

@@ -47,18 +47,8 @@ public abstract class EfStoreSpecification : StoreSpecification
 
     protected override Task RefuseRecordAsync(string recordId) => Database.RefuseAsync("spec_issues", "Id", recordId);
 
-    protected override async Task MakeSchemaNewerAsync()
-    {
-        if (OnPostgres)
-        {
-            await Database.ExecuteAsync("UPDATE tether_meta SET value = value + 1 WHERE key = 'schema_version'");
-        }
-        else
-        {
-            long version = (long)(await Database.ScalarAsync("PRAGMA user_version"))!;
-            await Database.ExecuteAsync($"PRAGMA user_version = {version + 1}");
-        }
-    }
+    // Both stores keep their schema version in a row of tether_meta.
+    protected override Task MakeSchemaNewerAsync() => Database.ExecuteAsync("UPDATE tether_meta SET value = value + 1 WHERE key = 'schema_version'");
 
     public override async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Internal.Capture;
 
@@ -29,4 +30,16 @@ internal interface ICapturedModels
 
     /// <summary>A Tether-owned context on the app's connection, inside its transaction.</summary>
     DbContext Open(DbConnection connection, DbTransaction transaction);
+}
+
+/// <summary>The store whose log the capture appends to.</summary>
+internal interface ICaptureStore
+{
+    /// <summary>True once Tether's tables are ready; before that no Tether writer runs in this process.</summary>
+    bool IsInitialized { get; }
+
+    /// <summary>Makes Tether's tables ready (once; at once when they are).</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    ITetherLogAppender Appender { get; }
 }

@@ -25,8 +25,8 @@ namespace Tether.EntityFrameworkCore.Internal.Capture;
 /// </summary>
 internal sealed partial class SaveChangesCapture(
     ICapturedModels models,
-    Func<ITetherLogAppender> appender,
-    ITetherCommitSignal commits,
+    Func<ICaptureStore> store,
+    Func<ITetherCommitSignal?> commits,
     TimeSpan turnTimeout,
     ILogger<SaveChangesCapture> logger) : ISaveChangesInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor
 {
@@ -150,6 +150,8 @@ internal sealed partial class SaveChangesCapture(
             throw new NotSupportedException(
                 "Tether cannot capture a SaveChanges of synced entities inside a TransactionScope: use DbContext.Database.BeginTransaction instead.");
         }
+        // An app that seeds synced rows at startup gets there before Tether's initializer; its rows must reach the log.
+        await store().InitializeAsync(cancellationToken).ConfigureAwait(false);
         DbConnection connection = context.Database.GetDbConnection();
         if (context.Database.CurrentTransaction is { } open)
         {
@@ -179,7 +181,7 @@ internal sealed partial class SaveChangesCapture(
     private async Task PrepareAsync(DbConnection connection, DbTransaction transaction, List<EntityEntry> entries, CancellationToken cancellationToken)
     {
         CaptureState state = _states.GetOrCreateValue(connection);
-        state.Head ??= await appender().LockHeadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        state.Head ??= await store().Appender.LockHeadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         Dictionary<ICapturedModel, List<string>>? reads = null;
         foreach (EntityEntry entry in entries)
         {
@@ -260,7 +262,7 @@ internal sealed partial class SaveChangesCapture(
         }
         // A membership's users re-resolve their groups before any action of this transaction reaches them.
         GroupChange[] changes = [.. owners.Select(user => new GroupChange(head + 1, user))];
-        await appender().AppendAsync(connection, transaction, new WriteBatch { Actions = actions, GroupChanges = changes }, cancellationToken).ConfigureAwait(false);
+        await store().Appender.AppendAsync(connection, transaction, new WriteBatch { Actions = actions, GroupChanges = changes }, cancellationToken).ConfigureAwait(false);
         state.Appended = true;
         LogAppended(actions.Count, head + 1);
     }
@@ -278,7 +280,9 @@ internal sealed partial class SaveChangesCapture(
 
     private async Task EnterAsync(DbConnection connection, DbContext? context, CancellationToken cancellationToken)
     {
-        if (context is not null && models.IsTetherOwned(context))
+        // Before Tether's tables are ready no Tether writer runs here to take turns with (the app's own migrations,
+        // which must not find Tether's tables in their way).
+        if ((context is not null && models.IsTetherOwned(context)) || !store().IsInitialized)
         {
             return;
         }
@@ -291,7 +295,7 @@ internal sealed partial class SaveChangesCapture(
         timeout.CancelAfter(turnTimeout);
         try
         {
-            state.Turn = await appender().EnterAsync(timeout.Token).ConfigureAwait(false);
+            state.Turn = await store().Appender.EnterAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -325,7 +329,7 @@ internal sealed partial class SaveChangesCapture(
         }
         if (committed && state.Appended)
         {
-            commits.NotifyCommitted();
+            commits()?.NotifyCommitted();
         }
     }
 

@@ -13,6 +13,6 @@ internal sealed partial class MutationPipeline
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "A front end's unit of work for user {UserId} threw; it was rejected as internal and nothing of it was written.")]
     private partial void LogUnitFailed(Exception exception, string userId);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The database refused the {ModelName} '{Id}' for good; its mutations are committed one by one and the one that wrote it is rejected as invalid_args.")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The database refused the {ModelName} '{Id}' for good; the mutation that wrote it was rejected as invalid_args and the others of its batch were committed.")]
     private partial void LogRecordRefused(Exception exception, string modelName, string id);
 }

@@ -152,9 +152,9 @@ internal sealed partial class MutationPipeline(
     /// refused transaction, so it is the one rejected.</summary>
     private async Task<WriteOutcome<PushResult>> CommitEachAsync(WriterSlice slice, RecordRefusedException refused, CancellationToken cancellationToken)
     {
-        LogRecordRefused(refused, refused.ModelName, refused.Id);
         if (slice.Request is not { } request)
         {
+            LogRecordRefused(refused, refused.ModelName, refused.Id);
             return WriteOutcome<PushResult>.Rejected(RefusalError(refused));
         }
         var results = new List<MutationResult>(request.Mutations.Count);
@@ -213,7 +213,8 @@ internal sealed partial class MutationPipeline(
         {
             // Nothing of the batch was committed, so every slice in it may be retried as it is (also when the server
             // is stopping: every caller gets an answer).
-            if (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            // A refusal is logged once the mutation that caused it is found.
+            if (e is not RecordRefusedException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
             {
                 LogBatchFailed(e, batch.Count);
             }
