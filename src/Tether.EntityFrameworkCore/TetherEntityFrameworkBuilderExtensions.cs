@@ -41,8 +41,8 @@ public static class TetherEntityFrameworkBuilderExtensions
             services.AddKeyedSingleton(typeof(TDb), (sp, _) => new SaveChangesCapture(
                 sp.GetRequiredService<SyncMapping<TDb>>(),
                 sp.GetRequiredService<EfTetherStore<TDb>>,
-                // Absent when only the store is registered (no server, so no tailer to wake).
-                sp.GetService<ITetherCommitSignal>(),
+                // A store made without a server (a tool, a test) has no tailer to wake.
+                () => sp.GetService<ITetherCommitSignal>(),
                 sync.TurnTimeout,
                 sp.GetRequiredService<ILogger<SaveChangesCapture>>()));
             services.ConfigureDbContext<TDb>((sp, options) => options.AddInterceptors(sp.GetRequiredKeyedService<SaveChangesCapture>(typeof(TDb))));

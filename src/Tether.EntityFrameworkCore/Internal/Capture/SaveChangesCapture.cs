@@ -34,7 +34,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
 {
     private readonly ICapturedModels _models;
     private readonly Func<ICaptureStore> _store;
-    private readonly ITetherCommitSignal? _commits;
+    private readonly Func<ITetherCommitSignal?> _commits;
     private readonly TimeSpan _turnTimeout;
     private readonly ILogger<SaveChangesCapture> _logger;
     private readonly Cascades _cascades;
@@ -48,7 +48,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
     // The contexts in a SaveChanges of synced rows that runs in EF Core's own transaction, with the behavior to give back.
     private readonly ConditionalWeakTable<DbContext, StrongBox<AutoTransactionBehavior>> _saving = [];
 
-    public SaveChangesCapture(ICapturedModels models, Func<ICaptureStore> store, ITetherCommitSignal? commits, TimeSpan turnTimeout, ILogger<SaveChangesCapture> logger)
+    public SaveChangesCapture(ICapturedModels models, Func<ICaptureStore> store, Func<ITetherCommitSignal?> commits, TimeSpan turnTimeout, ILogger<SaveChangesCapture> logger)
     {
         _models = models;
         _store = store;
@@ -466,7 +466,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
         }
         if (committed && state.Appended)
         {
-            _commits?.NotifyCommitted();
+            _commits()?.NotifyCommitted();
         }
     }
 
