@@ -43,13 +43,15 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     private readonly Func<DbContext, TKey, CancellationToken, Task<T?>> _byKey;
     private readonly Func<DbContext, TKey[], IAsyncEnumerable<T>> _byKeys;
     private readonly Func<DbContext, TKey[], IAsyncEnumerable<T>> _trackedByKeys;
+    private readonly Func<T, string?>[] _groupOwners;
 
     /// <param name="model">The shared model: name, contract, rules.</param>
     /// <param name="json">The served contract (<see cref="Json"/>).</param>
     /// <param name="keys">How the key is an id.</param>
     /// <param name="key">The key's CLR member.</param>
     /// <param name="synced">The columns other than the key that the JSON carries: what a put sets.</param>
-    public MappedModel(SyncModel<T> model, JsonTypeInfo<T> json, KeyFormat<TKey> keys, MemberInfo key, IReadOnlyList<IProperty> synced)
+    /// <param name="groupOwners">The users whose groups a row decides (<see cref="SyncModelMapping{T}.DecidesSyncGroupsOf"/>).</param>
+    public MappedModel(SyncModel<T> model, JsonTypeInfo<T> json, KeyFormat<TKey> keys, MemberInfo key, IReadOnlyList<IProperty> synced, IReadOnlyList<Func<T, string?>> groupOwners)
         : base(model.Name, typeof(T))
     {
         _model = model;
@@ -60,6 +62,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         _key = _keyOf.Compile();
         _filters = [.. model.GroupRules.Select(GroupFilter<T>.For)];
         _synced = [.. synced];
+        _groupOwners = [.. groupOwners];
         JsonSerializerOptions options = json.Options;
         _writerOptions = new JsonWriterOptions
         {
@@ -225,7 +228,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     public override RowImage RowOf(object entity)
     {
         var row = (T)entity;
-        return new RowImage(JsonSerializer.Serialize(row, Json), GroupsOf(row));
+        return new RowImage(JsonSerializer.Serialize(row, Json), GroupsOf(row), GroupOwnersOf(row));
     }
 
     public override string IdOfKey(object key) => _keys.Format((TKey)key);
@@ -237,6 +240,15 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         string[] groups = [.. _model.GroupsOf(row)];
         Array.Sort(groups, Utf8Order.Compare);
         return groups;
+    }
+
+    private string[] GroupOwnersOf(T row)
+    {
+        if (_groupOwners.Length == 0)
+        {
+            return [];
+        }
+        return [.. _groupOwners.Select(owner => owner(row)).OfType<string>().Distinct(StringComparer.Ordinal)];
     }
 
     private Record ToRecord(T row) => new(Name, IdOf(row), JsonSerializer.SerializeToNode(row, Json)!.AsObject(), GroupsOf(row));
