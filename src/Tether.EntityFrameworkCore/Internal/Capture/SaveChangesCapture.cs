@@ -221,8 +221,8 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
                 // Tether's tables are made on a connection of their own, which this transaction would keep waiting
                 // (SQLite has one writer): they are made as a transaction begins, once the app has tables.
                 throw new InvalidOperationException(
-                    "A transaction that began before Tether's tables were ready saves synced entities: save them once outside a transaction first, " +
-                    "or begin the transaction after the app has started.");
+                    "A transaction that began while the database had no table saves synced entities: Tether makes its tables as a transaction " +
+                    "begins once the app's tables exist, so begin this one after the app has created its tables.");
             }
             await PrepareAsync(state, connection, transaction, entries, inAppTransaction: true, cancellationToken).ConfigureAwait(false);
             return;
