@@ -44,7 +44,7 @@ public sealed class EntityFrameworkSyncBuilder<TDb> where TDb : DbContext
         ArgumentNullException.ThrowIfNull(model);
         var mapping = new SyncModelMapping<T>();
         map?.Invoke(mapping);
-        _models.Add(new ModelDefinition<T>(model, mapping.Ignored));
+        _models.Add(new ModelDefinition<T>(model, mapping.Ignored, mapping.GroupOwners));
         return this;
     }
 

@@ -61,6 +61,8 @@ public abstract class AdoptionTests
         Assert.Equal(appSchema, await SchemaAsync(database, appTables));
         string[] added = [.. (await TablesAsync(database)).Except(appTables)];
         Assert.Equal(await BuiltInStoreTablesAsync(), added);
+        // SQLite keeps the counter of Tether's AUTOINCREMENT log in a table of its own.
+        Assert.All(added, table => Assert.True(table.StartsWith("tether_", StringComparison.Ordinal) || table == "sqlite_sequence", $"Tether added the table {table}"));
     }
 
     private static BoardDb AppContext(AppDatabase database)

@@ -10,6 +10,7 @@ public sealed class HostConfigurationTests
     [Theory]
     [InlineData(new[] { "--storage", "postgres" }, "--connection")]
     [InlineData(new[] { "--storage", "mysql" }, "'mysql'")]
+    [InlineData(new[] { "--store", "mongo" }, "--store")]
     public void A_storage_that_cannot_be_used_stops_the_server_with_a_message_naming_the_flag(string[] args, string named)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);

@@ -13,8 +13,9 @@ public sealed partial class RecordShapeTests
     [GeneratedRegex("\"createdAt\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{7}Z\"")]
     private static partial Regex CreatedAt();
 
-    /// <summary>Checks the stored record's JSON (its time written as <c>T</c>) and its groups.</summary>
-    private static async Task AssertStoredAsync(TestServer server, string modelName, string id, string json, params string[] groups)
+    /// <summary>Checks the record's JSON (its time written as <c>T</c>) as the store reads it and as bootstrap sends
+    /// it, and its groups.</summary>
+    private static async Task AssertStoredAsync(TestServer server, BootstrapResult bootstrap, string modelName, string id, string json, params string[] groups)
     {
         await using ITetherReadSnapshot snapshot = await server.Store.BeginReadAsync(CancellationToken.None);
         Record record = await snapshot.GetRecordAsync(modelName, id, CancellationToken.None)
@@ -22,13 +23,17 @@ public sealed partial class RecordShapeTests
         string stored = record.Data.ToJsonString();
         Assert.Single(CreatedAt().Matches(stored));
         Assert.Equal(json, CreatedAt().Replace(stored, "\"createdAt\":\"T\""));
+        Assert.Equal(stored, bootstrap.Rows[(modelName, id)].GetRawText());
         Assert.Equal(groups, record.SyncGroups);
     }
 
-    [Fact]
-    public async Task Each_mutator_writes_its_record_with_the_same_fields_in_the_same_order_and_in_the_same_groups()
+    /// <summary>The same on the app's own tables (<c>ef</c>, the default) and on Tether's built-in JSON store.</summary>
+    [Theory]
+    [InlineData("ef")]
+    [InlineData("json")]
+    public async Task Each_mutator_writes_its_record_with_the_same_fields_in_the_same_order_and_in_the_same_groups(string store)
     {
-        await using TestServer server = await TestServer.StartAsync();
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings { Configuration = new Dictionary<string, string?> { ["store"] = store } });
         using SyncApi alice = server.Api("alice");
         var seed = new Seed(alice, "a");
         await seed.TeamWithProjectAsync("t1", "p1");
@@ -37,20 +42,21 @@ public sealed partial class RecordShapeTests
         await seed.RunAsync("updateIssue", new { id = "i1", title = "Renamed" });
         await seed.IssueAsync("i2", "p1", "Second");
         await seed.RunAsync("addComment", new { id = "c1", issueId = "i1", body = "A comment" });
+        BootstrapResult bootstrap = await alice.BootstrapAsync(new { type = "eager", models = IssueTrackerModels.All });
 
-        await AssertStoredAsync(server, "team", "t1",
+        await AssertStoredAsync(server, bootstrap, "team", "t1",
             """{"id":"t1","createdBy":"alice","createdAt":"T","name":"Team t1"}""", "team:t1");
-        await AssertStoredAsync(server, "member", "t1:alice",
+        await AssertStoredAsync(server, bootstrap, "member", "t1:alice",
             """{"id":"t1:alice","createdBy":"alice","createdAt":"T","teamId":"t1","userId":"alice"}""", "team:t1", "user:alice");
-        await AssertStoredAsync(server, "member", "t1:bob",
+        await AssertStoredAsync(server, bootstrap, "member", "t1:bob",
             """{"id":"t1:bob","createdBy":"alice","createdAt":"T","teamId":"t1","userId":"bob"}""", "team:t1", "user:bob");
-        await AssertStoredAsync(server, "project", "p1",
+        await AssertStoredAsync(server, bootstrap, "project", "p1",
             """{"id":"p1","createdBy":"alice","createdAt":"T","teamId":"t1","name":"Project p1"}""", "team:t1");
-        await AssertStoredAsync(server, "issue", "i1",
+        await AssertStoredAsync(server, bootstrap, "issue", "i1",
             """{"id":"i1","createdBy":"alice","createdAt":"T","projectId":"p1","teamId":"t1","title":"Renamed","description":"About it","status":"doing"}""", "team:t1");
-        await AssertStoredAsync(server, "issue", "i2",
+        await AssertStoredAsync(server, bootstrap, "issue", "i2",
             """{"id":"i2","createdBy":"alice","createdAt":"T","projectId":"p1","teamId":"t1","title":"Second","description":"","status":"todo"}""", "team:t1");
-        await AssertStoredAsync(server, "comment", "c1",
+        await AssertStoredAsync(server, bootstrap, "comment", "c1",
             """{"id":"c1","createdBy":"alice","createdAt":"T","issueId":"i1","teamId":"t1","body":"A comment"}""", "team:t1");
     }
 }

@@ -57,7 +57,7 @@ internal sealed class ColumnFilter<T, TValue>(string prefix, LambdaExpression co
                 (values ??= []).Add(value);
             }
         }
-        return values is null ? null : Expression.Call(Contains, Expressions.Parameter(values.ToArray()), Expressions.Inline(column, row));
+        return values is null ? null : Expression.Call(Contains, Expressions.Collection(values.ToArray()), Expressions.Inline(column, row));
     }
 
     /// <summary>The column value whose group is <c>prefix + text</c>: only the value's canonical text names it, as

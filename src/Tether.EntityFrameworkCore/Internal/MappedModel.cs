@@ -43,12 +43,9 @@ internal abstract class MappedModel(string name, Type entityType) : ICapturedMod
     /// <summary>The record id of an entity object of this model.</summary>
     public abstract string IdOf(object entity);
 
-    /// <summary>An entity object of this model as its row serves it.</summary>
+    /// <summary>An entity object of this model as its row serves it, with the users whose groups it decides.</summary>
     public abstract RowImage RowOf(object entity);
 
     /// <summary>The record id of a key value of this model's entity.</summary>
     public abstract string IdOfKey(object key);
-
-    /// <summary>No mapped model decides a user's groups yet: group resolvers read memberships as records.</summary>
-    public string? GroupsOwnerOf(RowImage row) => null;
 }

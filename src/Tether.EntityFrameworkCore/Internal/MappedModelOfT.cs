@@ -25,7 +25,12 @@ namespace Tether.EntityFrameworkCore.Internal;
 /// </summary>
 internal sealed class MappedModel<T, TKey> : MappedModel where T : class where TKey : notnull
 {
+    /// <summary>The most keys one query by keys sends: EF Core makes a parameter of each (a database takes a few
+    /// thousand at most), and a batch may write more rows of a model than that.</summary>
+    private const int KeysPerQuery = 500;
+
     private static readonly MethodInfo KeyIsMarker = new Func<T, TKey, bool>(KeyIs).Method;
+    private static readonly MethodInfo KeyInMarker = new Func<T, TKey[], bool>(KeyIn).Method;
     private static readonly MethodInfo ContainsKey = new Func<IEnumerable<TKey>, TKey, bool>(Enumerable.Contains).Method;
 
     private readonly SyncModel<T> _model;
@@ -36,13 +41,17 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     private readonly IProperty[] _synced;
     private readonly JsonWriterOptions _writerOptions;
     private readonly Func<DbContext, TKey, CancellationToken, Task<T?>> _byKey;
+    private readonly Func<DbContext, TKey[], IAsyncEnumerable<T>> _byKeys;
+    private readonly Func<DbContext, TKey[], IAsyncEnumerable<T>> _trackedByKeys;
+    private readonly Func<T, string?>[] _groupOwners;
 
     /// <param name="model">The shared model: name, contract, rules.</param>
     /// <param name="json">The served contract (<see cref="Json"/>).</param>
     /// <param name="keys">How the key is an id.</param>
     /// <param name="key">The key's CLR member.</param>
     /// <param name="synced">The columns other than the key that the JSON carries: what a put sets.</param>
-    public MappedModel(SyncModel<T> model, JsonTypeInfo<T> json, KeyFormat<TKey> keys, MemberInfo key, IReadOnlyList<IProperty> synced)
+    /// <param name="groupOwners">The users whose groups a row decides (<see cref="SyncModelMapping{T}.DecidesSyncGroupsOf"/>).</param>
+    public MappedModel(SyncModel<T> model, JsonTypeInfo<T> json, KeyFormat<TKey> keys, MemberInfo key, IReadOnlyList<IProperty> synced, IReadOnlyList<Func<T, string?>> groupOwners)
         : base(model.Name, typeof(T))
     {
         _model = model;
@@ -53,6 +62,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         _key = _keyOf.Compile();
         _filters = [.. model.GroupRules.Select(GroupFilter<T>.For)];
         _synced = [.. synced];
+        _groupOwners = [.. groupOwners];
         JsonSerializerOptions options = json.Options;
         _writerOptions = new JsonWriterOptions
         {
@@ -64,7 +74,12 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
             MaxDepth = options.MaxDepth,
         };
         Expression<Func<DbContext, TKey, CancellationToken, T?>> byKey = (db, id, cancellationToken) => db.Set<T>().AsNoTracking().FirstOrDefault(r => KeyIs(r, id));
-        _byKey = EF.CompileAsyncQuery((Expression<Func<DbContext, TKey, CancellationToken, T?>>)new KeyIsRewriter(_keyOf).Visit(byKey));
+        var rewriter = new KeyRewriter(_keyOf);
+        _byKey = EF.CompileAsyncQuery((Expression<Func<DbContext, TKey, CancellationToken, T?>>)rewriter.Visit(byKey));
+        Expression<Func<DbContext, TKey[], IQueryable<T>>> byKeys = (db, ids) => db.Set<T>().AsNoTracking().Where(r => KeyIn(r, ids));
+        _byKeys = EF.CompileAsyncQuery((Expression<Func<DbContext, TKey[], IQueryable<T>>>)rewriter.Visit(byKeys));
+        Expression<Func<DbContext, TKey[], IQueryable<T>>> trackedByKeys = (db, ids) => db.Set<T>().AsTracking().Where(r => KeyIn(r, ids));
+        _trackedByKeys = EF.CompileAsyncQuery((Expression<Func<DbContext, TKey[], IQueryable<T>>>)rewriter.Visit(trackedByKeys));
     }
 
     /// <summary>The JSON of the model's records: its contract without the ignored members, which refuses a field
@@ -144,7 +159,14 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         {
             keys[i] = _keys.TryParse(records[i].Id, out TKey key) ? key : throw new ArgumentException($"'{records[i].Id}' is not an id of a {Name}.", nameof(records));
         }
-        Dictionary<TKey, T> existing = await WithKeys(db.Set<T>().AsTracking(), keys).ToDictionaryAsync(_key, cancellationToken).ConfigureAwait(false);
+        var existing = new Dictionary<TKey, T>(keys.Length);
+        foreach (TKey[] chunk in keys.Chunk(KeysPerQuery))
+        {
+            await foreach (T row in _trackedByKeys(db, chunk).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                existing[_key(row)] = row;
+            }
+        }
         for (int i = 0; i < records.Count; i++)
         {
             RecordWrite record = records[i];
@@ -191,9 +213,12 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         {
             return rows;
         }
-        await foreach (T row in WithKeys(context.Set<T>().AsNoTracking(), [.. keys]).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        foreach (TKey[] chunk in keys.Chunk(KeysPerQuery))
         {
-            rows[IdOf(row)] = RowOf(row);
+            await foreach (T row in _byKeys(context, chunk).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                rows[IdOf(row)] = RowOf(row);
+            }
         }
         return rows;
     }
@@ -203,7 +228,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     public override RowImage RowOf(object entity)
     {
         var row = (T)entity;
-        return new RowImage(JsonSerializer.Serialize(row, Json), GroupsOf(row));
+        return new RowImage(JsonSerializer.Serialize(row, Json), GroupsOf(row), GroupOwnersOf(row));
     }
 
     public override string IdOfKey(object key) => _keys.Format((TKey)key);
@@ -215,6 +240,15 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         string[] groups = [.. _model.GroupsOf(row)];
         Array.Sort(groups, Utf8Order.Compare);
         return groups;
+    }
+
+    private string[] GroupOwnersOf(T row)
+    {
+        if (_groupOwners.Length == 0)
+        {
+            return [];
+        }
+        return [.. _groupOwners.Select(owner => owner(row)).OfType<string>().Distinct(StringComparer.Ordinal)];
     }
 
     private Record ToRecord(T row) => new(Name, IdOf(row), JsonSerializer.SerializeToNode(row, Json)!.AsObject(), GroupsOf(row));
@@ -240,22 +274,27 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         return condition is null ? null : db.Set<T>().AsNoTracking().Where(Expression.Lambda<Func<T, bool>>(condition, row));
     }
 
-    private IQueryable<T> WithKeys(IQueryable<T> rows, TKey[] keys)
-    {
-        ParameterExpression row = _keyOf.Parameters[0];
-        return rows.Where(Expression.Lambda<Func<T, bool>>(Expression.Call(ContainsKey, Expressions.Parameter(keys), _keyOf.Body), row));
-    }
-
-    /// <summary>Stands for "the row's key equals the id" in the compiled query's template, where the key's member is
-    /// not known to C#; <see cref="KeyIsRewriter"/> replaces it.</summary>
+    /// <summary>Stands for "the row's key equals the id" in the compiled queries' templates, where the key's member
+    /// is not known to C#; <see cref="KeyRewriter"/> replaces it.</summary>
     private static bool KeyIs(T row, TKey key) => throw new UnreachableException();
 
-    private sealed class KeyIsRewriter(Expression<Func<T, TKey>> keyOf) : ExpressionVisitor
+    /// <summary>Stands for "the row's key is one of the ids", as <see cref="KeyIs"/> does.</summary>
+    private static bool KeyIn(T row, TKey[] keys) => throw new UnreachableException();
+
+    private sealed class KeyRewriter(Expression<Func<T, TKey>> keyOf) : ExpressionVisitor
     {
         protected override Expression VisitMethodCall(MethodCallExpression node)
-            => node.Method == KeyIsMarker
-                ? Expression.Equal(Expressions.Inline(keyOf, Visit(node.Arguments[0])), Visit(node.Arguments[1]))
-                : base.VisitMethodCall(node);
+        {
+            if (node.Method == KeyIsMarker)
+            {
+                return Expression.Equal(Expressions.Inline(keyOf, Visit(node.Arguments[0])), Visit(node.Arguments[1]));
+            }
+            if (node.Method == KeyInMarker)
+            {
+                return Expression.Call(ContainsKey, Visit(node.Arguments[1]), Expressions.Inline(keyOf, Visit(node.Arguments[0])));
+            }
+            return base.VisitMethodCall(node);
+        }
     }
 
     /// <summary>Streams the rows of a <see cref="ReadRecords"/>, each written into reused buffers: the id's UTF-8

@@ -21,7 +21,8 @@ internal abstract class ModelDefinition
     public abstract MappedModel? Build(IModel model, List<string> problems);
 }
 
-internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<string> ignored) : ModelDefinition where T : class
+internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<string> ignored, IReadOnlyList<Func<T, string?>> groupOwners) : ModelDefinition
+    where T : class
 {
     public override string Name => model.Name;
 
@@ -87,10 +88,10 @@ internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<strin
         MemberInfo keyMember = (MemberInfo?)key.PropertyInfo ?? key.FieldInfo!;
         return key.ClrType switch
         {
-            Type t when t == typeof(string) => new MappedModel<T, string>(model, json, StringKey.Instance, keyMember, synced),
-            Type t when t == typeof(Guid) => new MappedModel<T, Guid>(model, json, GuidKey.Instance, keyMember, synced),
-            Type t when t == typeof(int) => new MappedModel<T, int>(model, json, Int32Key.Instance, keyMember, synced),
-            _ => new MappedModel<T, long>(model, json, Int64Key.Instance, keyMember, synced),
+            Type t when t == typeof(string) => new MappedModel<T, string>(model, json, StringKey.Instance, keyMember, synced, groupOwners),
+            Type t when t == typeof(Guid) => new MappedModel<T, Guid>(model, json, GuidKey.Instance, keyMember, synced, groupOwners),
+            Type t when t == typeof(int) => new MappedModel<T, int>(model, json, Int32Key.Instance, keyMember, synced, groupOwners),
+            _ => new MappedModel<T, long>(model, json, Int64Key.Instance, keyMember, synced, groupOwners),
         };
     }
 

@@ -16,6 +16,7 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
 {
     private readonly IReadOnlyList<ModelDefinition> _definitions;
     private readonly FrozenSet<string> _names;
+    private readonly FrozenSet<Type> _entityTypes;
     private readonly TetherContexts<TDb> _contexts;
     private FrozenDictionary<string, MappedModel>? _models;
     private FrozenDictionary<Type, MappedModel>? _byEntity;
@@ -24,6 +25,7 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
     {
         _definitions = definitions;
         _names = definitions.Select(definition => definition.Name).ToFrozenSet(StringComparer.Ordinal);
+        _entityTypes = definitions.Select(definition => definition.EntityType).ToFrozenSet();
         _contexts = contexts;
     }
 
@@ -38,6 +40,8 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
         => (_byEntity ?? throw NotValidated()).GetValueOrDefault(entityType);
 
     public IReadOnlyDictionary<string, MappedModel> Models => _models ?? throw NotValidated();
+
+    public bool IsSynced(Type entityType) => _entityTypes.Contains(entityType);
 
     ICapturedModel? ICapturedModels.Find(Type entityType) => ForEntity(entityType);
 

@@ -11,13 +11,15 @@ public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
     long Horizon { get; }
 
     /// <summary>The records of <paramref name="modelNames"/> that belong to any of <paramref name="syncGroups"/>,
-    /// each once, ordered by model name then id (in the byte order of their UTF-8 text). Nothing is read until the
-    /// cursor's first <see cref="IStoredRecordCursor.ReadAsync"/>; the caller disposes the cursor before the snapshot.</summary>
+    /// each once, ordered by model name then id (in the byte order of their UTF-8 text; a model kept in an app's
+    /// table whose key is a number comes in the number's order). Nothing is read until the cursor's first
+    /// <see cref="IStoredRecordCursor.ReadAsync"/>; the caller disposes the cursor before the snapshot.</summary>
     IStoredRecordCursor ReadRecords(IReadOnlyCollection<string> modelNames, IReadOnlyCollection<string> syncGroups);
 
     /// <summary>The records of <paramref name="modelName"/> in <paramref name="syncGroup"/> whose id sorts after
-    /// <paramref name="afterId"/>, ascending by id (in the byte order of the ids' UTF-8 text): a keyset cursor over ids
-    /// that encode an order, read as far as the caller enumerates.</summary>
+    /// <paramref name="afterId"/>, ascending by id (in the byte order of the ids' UTF-8 text, or the number's order as
+    /// for <see cref="ReadRecords"/>): a keyset cursor over ids that encode an order, read as far as the caller
+    /// enumerates.</summary>
     IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(string modelName, string syncGroup, string afterId, CancellationToken cancellationToken);
 
     /// <summary>Sync actions with <paramref name="afterSyncId"/> &lt; syncId &lt;= <paramref name="upToSyncId"/>,

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Tether.Mutators;
 
 namespace Tether.EntityFrameworkCore.Tests.App;
@@ -39,6 +40,14 @@ public sealed class Tag
     public string Label { get; set; } = "";
 }
 
+/// <summary>A sticker on a team's wall, whose int key the database generates (an identity column).</summary>
+public sealed class Sticker
+{
+    public int Id { get; set; }
+    public string TeamId { get; set; } = "";
+    public string Text { get; set; } = "";
+}
+
 /// <summary>The test app's own context: what an existing EF Core app has before it adds Tether.</summary>
 public sealed class BoardDb(DbContextOptions<BoardDb> options) : DbContext(options)
 {
@@ -46,6 +55,7 @@ public sealed class BoardDb(DbContextOptions<BoardDb> options) : DbContext(optio
     public DbSet<Card> Cards => Set<Card>();
     public DbSet<Member> Members => Set<Member>();
     public DbSet<Tag> Tags => Set<Tag>();
+    public DbSet<Sticker> Stickers => Set<Sticker>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -72,6 +82,14 @@ public sealed class BoardDb(DbContextOptions<BoardDb> options) : DbContext(optio
             tag.ToTable("tags");
             tag.Property(t => t.Id).ValueGeneratedNever();
         });
+        modelBuilder.Entity<Sticker>(sticker =>
+        {
+            sticker.ToTable("stickers");
+            sticker.HasIndex(s => s.TeamId);
+            // SQLite's own rowid rather than AUTOINCREMENT, whose sqlite_sequence table would be part of the app's
+            // schema (the adoption test tells Tether's tables from the app's).
+            sticker.Property(s => s.Id).Metadata.SetValueGenerationStrategy(SqliteValueGenerationStrategy.None);
+        });
     }
 }
 
@@ -80,6 +98,7 @@ public sealed class BoardDb(DbContextOptions<BoardDb> options) : DbContext(optio
 [JsonSerializable(typeof(Card))]
 [JsonSerializable(typeof(Member))]
 [JsonSerializable(typeof(Tag))]
+[JsonSerializable(typeof(Sticker))]
 internal sealed partial class BoardJson : JsonSerializerContext;
 
 /// <summary>The synced models, as an app shares them between its client and its server.</summary>
@@ -93,6 +112,8 @@ public static class BoardModels
 
     public static readonly SyncModel<Member> Member = new("member", BoardJson.Default.Member, rules => rules.Column("team:", m => m.TeamId).Column("user:", m => m.UserId));
 
+    public static readonly SyncModel<Sticker> Sticker = new("sticker", BoardJson.Default.Sticker, rules => rules.Column("team:", s => s.TeamId));
+
     public static readonly SyncModel<Tag> Tag = new("tag", BoardJson.Default.Tag, rules => rules.Constant(PublicGroup));
 
     /// <summary>The mapping the test app registers.</summary>
@@ -100,7 +121,9 @@ public static class BoardModels
     {
         sync.Model(Board);
         sync.Model(Card, card => card.Ignore(c => c.InternalNotes));
-        sync.Model(Member);
+        // A membership decides its user's groups (MemberGroupResolver reads it).
+        sync.Model(Member, member => member.DecidesSyncGroupsOf(m => m.UserId));
         sync.Model(Tag);
+        sync.Model(Sticker);
     }
 }

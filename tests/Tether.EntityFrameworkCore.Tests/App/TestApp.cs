@@ -9,8 +9,8 @@ namespace Tether.Server.Tests.Harness;
 
 /// <summary>The app <see cref="TestServer"/> runs here: an EF Core app (<see cref="BoardDb"/>) that adds Tether on
 /// its own database, SQLite at the configuration's <c>database</c> (else <c>data</c>) or PostgreSQL at its
-/// <c>connection</c> when <c>storage</c> is <c>postgres</c>. Its tables are made with <c>EnsureCreated</c> before
-/// Tether starts, as an app's own migrations would.</summary>
+/// <c>connection</c> when <c>storage</c> is <c>postgres</c>; <c>writerWaitMs</c> shortens how long a writer waits.
+/// Its tables are made with <c>EnsureCreated</c> before Tether starts, as an app's own migrations would.</summary>
 internal static class TestApp
 {
     public static ITetherServerBuilder Add(WebApplicationBuilder builder, Action<TetherServerOptions> configure, Action<SqliteStoreOptions>? configureStore)
@@ -40,6 +40,14 @@ internal static class TestApp
                 {
                     sync.Sqlite(configureStore);
                 }
+                // How long a writer waits for its turn (SQLite) or the head lock (PostgreSQL), for tests of a writer
+                // that is kept waiting.
+                if (configuration["writerWaitMs"] is { } wait)
+                {
+                    TimeSpan timeout = TimeSpan.FromMilliseconds(int.Parse(wait, System.Globalization.CultureInfo.InvariantCulture));
+                    sync.CaptureSaveChanges(turnTimeout: timeout);
+                    sync.PostgreSql(options => options.LockTimeout = timeout);
+                }
             });
     }
 
@@ -48,6 +56,11 @@ internal static class TestApp
         using (IServiceScope scope = app.Services.CreateScope())
         {
             scope.ServiceProvider.GetRequiredService<BoardDb>().Database.EnsureCreated();
+        }
+        foreach (AppStartup startup in app.Services.GetServices<AppStartup>())
+        {
+            using IServiceScope scope = app.Services.CreateScope();
+            startup.RunAsync(scope.ServiceProvider).GetAwaiter().GetResult();
         }
         app.MapTether("/sync");
     }

@@ -3,8 +3,10 @@ using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Internal.Capture;
 
-/// <summary>A synced row as its readers see it: the JSON it serves and the groups its columns put it in.</summary>
-internal sealed record RowImage(string Json, IReadOnlyList<string> SyncGroups)
+/// <summary>A synced row as its readers see it: the JSON it serves and the groups its columns put it in, and the
+/// users whose sync groups the row decides (a membership's user, see
+/// <see cref="SyncModelMapping{T}.DecidesSyncGroupsOf"/>).</summary>
+internal sealed record RowImage(string Json, IReadOnlyList<string> SyncGroups, IReadOnlyList<string> GroupOwners)
 {
     public bool SameAs(RowImage other) =>
         Json == other.Json && SyncGroups.Count == other.SyncGroups.Count && !SyncGroups.Except(other.SyncGroups, StringComparer.Ordinal).Any();

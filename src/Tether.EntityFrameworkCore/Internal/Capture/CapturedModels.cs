@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Internal.Capture;
@@ -9,20 +10,30 @@ internal interface ICapturedModel
 {
     string Name { get; }
 
-    /// <summary>The record id of a tracked entity (its key, as text).</summary>
-    string IdOf(object entity);
+    /// <summary>The record id of a key value of the entity.</summary>
+    string IdOfKey(object key);
 
     /// <summary>The rows of <paramref name="ids"/> as they are in <paramref name="context"/>'s transaction, by id;
     /// an id with no row is absent.</summary>
     Task<Dictionary<string, RowImage>> ReadRowsAsync(DbContext context, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+}
 
-    /// <summary>The user whose sync groups this row decides (a membership row), or null.</summary>
-    string? GroupsOwnerOf(RowImage row);
+internal static class CapturedModelExtensions
+{
+    /// <summary>The record id of an entry, read through the entry: a key the database generated stays off the entity
+    /// object until its SaveChanges completes.</summary>
+    public static string IdOf(this ICapturedModel model, EntityEntry entry)
+        => model.IdOfKey(entry.Property(entry.Metadata.FindPrimaryKey()!.Properties[0]).CurrentValue!);
 }
 
 /// <summary>The synced entity types of one DbContext type, and the contexts Tether opens on its own.</summary>
 internal interface ICapturedModels
 {
+    /// <summary>True when the entity type is synced, as the app registered it (known before the mapping is checked
+    /// against the app's model, which happens as the store initializes).</summary>
+    bool IsSynced(Type entityType);
+
+    /// <summary>The synced model of an entity type, once the store is initialized.</summary>
     ICapturedModel? Find(Type entityType);
 
     /// <summary>True for a context Tether opened itself (its writes are already in the log, its reads are the capture's).</summary>
