@@ -58,7 +58,7 @@ internal sealed class PublishedSample : IAsyncDisposable
         Directory.CreateDirectory(directory);
         int port = FreePort();
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(serverDll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { serverDll, "--urls", $"http://127.0.0.1:{port}", "--data", Path.Combine(directory, "tether.db") })
+        foreach (string argument in new[] { serverDll, "--urls", $"http://127.0.0.1:{port}", "--data", Path.Combine(directory, "tether.db"), "--store", "json" })
         {
             info.ArgumentList.Add(argument);
         }
