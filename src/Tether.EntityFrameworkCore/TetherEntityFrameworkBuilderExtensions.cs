@@ -40,9 +40,9 @@ public static class TetherEntityFrameworkBuilderExtensions
         {
             services.AddKeyedSingleton(typeof(TDb), (sp, _) => new SaveChangesCapture(
                 sp.GetRequiredService<SyncMapping<TDb>>(),
-                sp.GetRequiredService<EfTetherStore<TDb>>,
+                sp.GetRequiredService<EfTetherStore<TDb>>(),
                 // A store made without a server (a tool, a test) has no tailer to wake.
-                () => sp.GetService<ITetherCommitSignal>(),
+                sp.GetService<ITetherCommitSignal>(),
                 sync.TurnTimeout,
                 sp.GetRequiredService<ILogger<SaveChangesCapture>>()));
             services.ConfigureDbContext<TDb>((sp, options) => options.AddInterceptors(sp.GetRequiredKeyedService<SaveChangesCapture>(typeof(TDb))));

@@ -36,10 +36,7 @@ internal sealed class PgLogAppender(TimeSpan lockTimeout)
     {
         ArgumentNullException.ThrowIfNull(batch);
         (NpgsqlConnection npgsql, NpgsqlTransaction npgsqlTransaction) = Check(connection, transaction);
-        if (batch.Records.Count > 0 || batch.Clients.Count > 0 || batch.Rejections.Count > 0 || batch.ForgottenRejections.Count > 0)
-        {
-            throw new ArgumentException("An app's transaction appends only sync actions and group changes: it writes its rows itself.", nameof(batch));
-        }
+        batch.CheckLogOnly();
         if (!_locked.TryGetValue(npgsqlTransaction, out StrongBox<long>? head))
         {
             throw new InvalidOperationException("Call LockHeadAsync in the transaction before appending to the log.");

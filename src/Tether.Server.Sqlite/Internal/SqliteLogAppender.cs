@@ -22,10 +22,7 @@ internal static class SqliteLogAppender
     {
         ArgumentNullException.ThrowIfNull(batch);
         var sqlite = Check(connection, transaction);
-        if (batch.Records.Count > 0 || batch.Clients.Count > 0 || batch.Rejections.Count > 0 || batch.ForgottenRejections.Count > 0)
-        {
-            throw new ArgumentException("An app's transaction appends only sync actions and group changes: it writes its rows itself.", nameof(batch));
-        }
+        batch.CheckLogOnly();
 
         using (var head = Command(sqlite, transaction, Sql.ReadHead))
         {

@@ -43,4 +43,14 @@ public sealed class WriteBatch
             }
         }
     }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless the batch has only sync actions and group changes: what
+    /// an app's own transaction appends (<see cref="ITetherLogAppender.AppendAsync"/>), having written its rows itself.</summary>
+    public void CheckLogOnly()
+    {
+        if (Records.Count > 0 || Clients.Count > 0 || Rejections.Count > 0 || ForgottenRejections.Count > 0)
+        {
+            throw new ArgumentException("An app's transaction appends only sync actions and group changes: it writes its rows itself.", "batch");
+        }
+    }
 }

@@ -16,6 +16,8 @@ namespace Tether.EntityFrameworkCore.Internal.Capture;
 internal sealed class Cascades(Func<Type, bool> isSynced)
 {
     private static readonly MethodInfo DependentsOfT = typeof(Cascades).GetMethod(nameof(DependentsAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo CollectionOfT = typeof(Expressions).GetMethod(nameof(Expressions.Collection))!;
+    private static readonly MethodInfo ParameterOfT = typeof(Expressions).GetMethod(nameof(Expressions.Parameter))!;
 
     private readonly ConcurrentDictionary<IEntityType, bool> _reachesSynced = new();
 
@@ -103,13 +105,13 @@ internal sealed class Cascades(Func<Type, bool> isSynced)
             {
                 values.SetValue(keys[i][0], i);
             }
-            match = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [property.ClrType], Expression.Constant(values), Column(row, property));
+            match = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [property.ClrType], Typed(CollectionOfT, property.ClrType, values), Column(row, property));
         }
         else
         {
             match = keys
                 .Select(key => foreignKey.Properties
-                    .Select((property, i) => (Expression)Expression.Equal(Column(row, property), Expression.Constant(key[i], property.ClrType)))
+                    .Select((property, i) => (Expression)Expression.Equal(Column(row, property), Typed(ParameterOfT, property.ClrType, key[i])))
                     .Aggregate(Expression.AndAlso))
                 .Aggregate(Expression.OrElse);
         }
@@ -118,6 +120,11 @@ internal sealed class Cascades(Func<Type, bool> isSynced)
 
     private static async Task<List<EntityEntry>> Track<T>(DbContext db, IQueryable<T> rows, CancellationToken cancellationToken) where T : class
         => [.. (await rows.ToListAsync(cancellationToken).ConfigureAwait(false)).Select(row => (EntityEntry)db.Entry(row))];
+
+    /// <summary>A value EF Core sends as a parameter (see <see cref="Expressions"/>), so that deletes of any number of
+    /// rows share one query instead of compiling and caching one per set of keys.</summary>
+    private static Expression Typed(MethodInfo helper, Type type, object? value)
+        => (Expression)helper.MakeGenericMethod(type).Invoke(null, [value])!;
 
     private static MethodCallExpression Column(ParameterExpression row, IProperty property)
         => Expression.Call(typeof(EF), nameof(EF.Property), [property.ClrType], row, Expression.Constant(property.Name));

@@ -33,8 +33,8 @@ namespace Tether.EntityFrameworkCore.Internal.Capture;
 internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor
 {
     private readonly ICapturedModels _models;
-    private readonly Func<ICaptureStore> _store;
-    private readonly Func<ITetherCommitSignal?> _commits;
+    private readonly ICaptureStore _store;
+    private readonly ITetherCommitSignal? _commits;
     private readonly TimeSpan _turnTimeout;
     private readonly ILogger<SaveChangesCapture> _logger;
     private readonly Cascades _cascades;
@@ -48,7 +48,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
     // The contexts in a SaveChanges of synced rows that runs in EF Core's own transaction, with the behavior to give back.
     private readonly ConditionalWeakTable<DbContext, StrongBox<AutoTransactionBehavior>> _saving = [];
 
-    public SaveChangesCapture(ICapturedModels models, Func<ICaptureStore> store, Func<ITetherCommitSignal?> commits, TimeSpan turnTimeout, ILogger<SaveChangesCapture> logger)
+    public SaveChangesCapture(ICapturedModels models, ICaptureStore store, ITetherCommitSignal? commits, TimeSpan turnTimeout, ILogger<SaveChangesCapture> logger)
     {
         _models = models;
         _store = store;
@@ -216,7 +216,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
                     "Tether cannot capture a SaveChanges of synced entities in a transaction EF Core did not begin (UseTransaction): " +
                     "its commit may never reach EF Core. Use DbContext.Database.BeginTransaction instead.");
             }
-            if (!_store().IsInitialized)
+            if (!_store.IsInitialized)
             {
                 // Tether's tables are made on a connection of their own, which this transaction would keep waiting
                 // (SQLite has one writer): they are made as a transaction begins, once the app has tables.
@@ -228,9 +228,9 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
             return;
         }
         // An app that seeds synced rows at startup gets there before Tether's initializer; its rows must reach the log.
-        if (!_store().IsInitialized)
+        if (!_store.IsInitialized)
         {
-            await _store().InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         }
         // EF skips its transaction for a single statement; the actions need one to commit with.
         _saving.AddOrUpdate(context, new StrongBox<AutoTransactionBehavior>(_saving.TryGetValue(context, out StrongBox<AutoTransactionBehavior>? kept)
@@ -294,19 +294,19 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
         }
         // A connection has one transaction at a time: whatever is left belongs to one that ended unseen.
         await EndAsync(connection, committed: false).ConfigureAwait(false);
-        if (!_store().IsInitialized && context?.GetService<IRelationalDatabaseCreator>() is { } creator
+        if (!_store.IsInitialized && context?.GetService<IRelationalDatabaseCreator>() is { } creator
             && await creator.HasTablesAsync(cancellationToken).ConfigureAwait(false))
         {
-            await _store().InitializeAsync(cancellationToken).ConfigureAwait(false);
+            await _store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         }
         var state = new CaptureState();
-        if (_store().IsInitialized)
+        if (_store.IsInitialized)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_turnTimeout);
             try
             {
-                state.Turn = await _store().Appender.EnterAsync(timeout.Token).ConfigureAwait(false);
+                state.Turn = await _store.Appender.EnterAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -352,7 +352,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
     /// refuse it (the key is taken) while the transaction goes on.</summary>
     private async Task PrepareAsync(CaptureState state, DbConnection connection, DbTransaction transaction, List<EntityEntry> entries, bool inAppTransaction, CancellationToken cancellationToken)
     {
-        state.Head ??= await _store().Appender.LockHeadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        state.Head ??= await _store.Appender.LockHeadAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         var reads = new Dictionary<ICapturedModel, HashSet<string>>();
         List<EntityEntry>? deleted = null;
         foreach (EntityEntry entry in entries)
@@ -440,7 +440,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
         }
         // A membership's users re-resolve their groups before any action of this transaction reaches them.
         GroupChange[] changes = [.. owners.Select(user => new GroupChange(head + 1, user))];
-        await _store().Appender.AppendAsync(connection, transaction, new WriteBatch { Actions = actions, GroupChanges = changes }, cancellationToken).ConfigureAwait(false);
+        await _store.Appender.AppendAsync(connection, transaction, new WriteBatch { Actions = actions, GroupChanges = changes }, cancellationToken).ConfigureAwait(false);
         state.Appended = true;
         LogAppended(actions.Count, head + 1);
     }
@@ -466,7 +466,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
         }
         if (committed && state.Appended)
         {
-            _commits()?.NotifyCommitted();
+            _commits?.NotifyCommitted();
         }
     }
 
