@@ -16,6 +16,11 @@ internal abstract class GroupFilter<T> where T : class
     /// rule, <c>true</c> when every row is, or null when no row is.</summary>
     public abstract Expression? Match(ParameterExpression row, IEnumerable<string> groups);
 
+    /// <summary>What <see cref="Match"/> decides, as values for SQL written by hand: null when no row is in one of
+    /// <paramref name="groups"/> by this rule, <see cref="GroupRows.All"/> when every row is, else the values the
+    /// rule's column is compared with.</summary>
+    public abstract GroupRows? Rows(IEnumerable<string> groups);
+
     /// <summary>The filter of <paramref name="rule"/>, whose column type <see cref="IsSupported"/> accepts.</summary>
     public static GroupFilter<T> For(SyncGroupRule<T> rule)
     {
@@ -39,7 +44,10 @@ internal abstract class GroupFilter<T> where T : class
 internal sealed class ConstantFilter<T>(string group) : GroupFilter<T> where T : class
 {
     public override Expression? Match(ParameterExpression row, IEnumerable<string> groups)
-        => groups.Contains(group, StringComparer.Ordinal) ? Expression.Constant(true) : null;
+        => Rows(groups) is null ? null : Expression.Constant(true);
+
+    public override GroupRows? Rows(IEnumerable<string> groups)
+        => groups.Contains(group, StringComparer.Ordinal) ? GroupRows.All : null;
 }
 
 internal sealed class ColumnFilter<T, TValue>(string prefix, LambdaExpression column) : GroupFilter<T> where T : class
@@ -48,6 +56,12 @@ internal sealed class ColumnFilter<T, TValue>(string prefix, LambdaExpression co
     private static readonly Type ValueType = Nullable.GetUnderlyingType(typeof(TValue)) ?? typeof(TValue);
 
     public override Expression? Match(ParameterExpression row, IEnumerable<string> groups)
+        => ValuesIn(groups) is { } values ? Expression.Call(Contains, Expressions.Collection(values.ToArray()), Expressions.Inline(column, row)) : null;
+
+    public override GroupRows? Rows(IEnumerable<string> groups)
+        => ValuesIn(groups) is { } values ? new GroupRows(false, [.. values.Select(value => (object)value!)]) : null;
+
+    private List<TValue>? ValuesIn(IEnumerable<string> groups)
     {
         List<TValue>? values = null;
         foreach (string group in groups)
@@ -57,7 +71,7 @@ internal sealed class ColumnFilter<T, TValue>(string prefix, LambdaExpression co
                 (values ??= []).Add(value);
             }
         }
-        return values is null ? null : Expression.Call(Contains, Expressions.Collection(values.ToArray()), Expressions.Inline(column, row));
+        return values;
     }
 
     /// <summary>The column value whose group is <c>prefix + text</c>: only the value's canonical text names it, as
@@ -81,4 +95,11 @@ internal sealed class ColumnFilter<T, TValue>(string prefix, LambdaExpression co
         value = (TValue)parsed;
         return true;
     }
+}
+
+/// <summary>The rows one group rule puts in the requested groups: every row, or those whose column is one of
+/// <see cref="Values"/> (each a non-null value of the column's type).</summary>
+internal sealed record GroupRows(bool IsAll, IReadOnlyList<object> Values)
+{
+    public static readonly GroupRows All = new(true, []);
 }

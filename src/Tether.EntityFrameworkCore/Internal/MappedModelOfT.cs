@@ -44,6 +44,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     private readonly Func<DbContext, TKey[], IAsyncEnumerable<T>> _byKeys;
     private readonly Func<DbContext, TKey[], IAsyncEnumerable<T>> _trackedByKeys;
     private readonly Func<T, string?>[] _groupOwners;
+    private SqliteJson? _sqliteJson;
 
     /// <param name="model">The shared model: name, contract, rules.</param>
     /// <param name="json">The served contract (<see cref="Json"/>).</param>
@@ -129,7 +130,10 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         return records;
     }
 
-    public override IStoredRecordCursor ReadRecords(DbContext db, IReadOnlyCollection<string> syncGroups) => new Cursor(this, db, syncGroups);
+    public override IStoredRecordCursor ReadRecords(DbContext db, IReadOnlyCollection<string> syncGroups)
+        => SqliteJsonOf(db) is { } query
+            ? query.ReadRecords(db, Name, Json, syncGroups, (id, cancellationToken) => FindAsync(db, id, cancellationToken))
+            : new Cursor(this, db, syncGroups);
 
     public override async IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(DbContext db, string syncGroup, string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -225,6 +229,15 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
 
     public override string IdOf(object entity) => IdOf((T)entity);
 
+    /// <summary>The query that reads this model's records with the JSON SQLite writes, or null when the database is
+    /// not SQLite or the JSON is not plain; decided once, from the first context's model and options (every context
+    /// Tether makes has the app's).</summary>
+    private SqliteJsonQuery<T>? SqliteJsonOf(DbContext db)
+        => (_sqliteJson ??= new SqliteJson(SqliteJsonQuery<T>.For(db, _model, Json, _filters))).Query;
+
+    private Task<T?> FindAsync(DbContext db, string id, CancellationToken cancellationToken)
+        => _keys.TryParse(id, out TKey key) ? _byKey(db, key, cancellationToken) : Task.FromResult<T?>(null);
+
     public override RowImage RowOf(object entity)
     {
         var row = (T)entity;
@@ -296,6 +309,9 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
             return base.VisitMethodCall(node);
         }
     }
+
+    /// <summary>Whether the model is read with <see cref="SqliteJsonQuery{T}"/>, once decided.</summary>
+    private sealed record SqliteJson(SqliteJsonQuery<T>? Query);
 
     /// <summary>Streams the rows of a <see cref="ReadRecords"/>, each written into reused buffers: the id's UTF-8
     /// and the row's JSON with the served contract.</summary>

@@ -179,7 +179,7 @@ internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<strin
     private static bool Serialized(JsonPropertyInfo property) => property.Get is not null || property.Set is not null;
 
     /// <summary>The CLR member a JSON property serializes, found as <see cref="JsonMembers.PropertyOf"/> does.</summary>
-    private static string? MemberOf(JsonPropertyInfo property)
+    internal static string? MemberOf(JsonPropertyInfo property)
     {
         if (property.AttributeProvider is MemberInfo member)
         {

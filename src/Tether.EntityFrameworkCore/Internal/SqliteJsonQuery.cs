@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Tether.Mutators;
+using Tether.Server.Storage;
+
+namespace Tether.EntityFrameworkCore.Internal;
+
+/// <summary>
+/// The records of a mapped model on SQLite as one query whose JSON SQLite writes itself (<c>json_object</c>), for a
+/// model whose served JSON is "plain": each property is one column read as stored, of a type whose stored text or
+/// number SQLite turns into the JSON value System.Text.Json writes for what EF Core reads. Strings may be escaped
+/// differently (SQLite escapes only what JSON requires, System.Text.Json's default encoder escapes more); the value is
+/// the same. A row the SQL cannot vouch for (a value stored in another form, by SQL other than EF Core's) comes back
+/// with no JSON, and the cursor serves it as EF Core and System.Text.Json do.
+/// </summary>
+internal sealed class SqliteJsonQuery<T> where T : class
+{
+    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+
+    /// <summary>Two arguments a property: the most that SQLite's default limit of function arguments (127) takes.</summary>
+    private const int MostProperties = 63;
+
+    /// <summary>A date and time as <c>datetime()</c> writes it: the first 19 characters of EF Core's text.</summary>
+    private const int DateTimeLength = 19;
+
+    private readonly string _select;
+    private readonly string _orderBy;
+    private readonly GroupFilter<T>[] _filters;
+    private readonly string[] _ruleColumns;
+
+    private SqliteJsonQuery(string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns)
+    {
+        _select = select;
+        _orderBy = orderBy;
+        _filters = filters;
+        _ruleColumns = ruleColumns;
+    }
+
+    /// <summary>The query of <paramref name="json"/>'s records from <paramref name="db"/>'s table, or null when the
+    /// provider is not SQLite or the JSON is not plain.</summary>
+    public static SqliteJsonQuery<T>? For(DbContext db, SyncModel<T> model, JsonTypeInfo<T> json, GroupFilter<T>[] filters)
+    {
+        if (db.Database.ProviderName != SqliteProvider || !IsPlain(json) || !ReadsRowsAsStored(db))
+        {
+            return null;
+        }
+        IEntityType? entity = db.Model.FindEntityType(typeof(T));
+        if (entity?.FindPrimaryKey() is not { Properties: [IProperty key] } || !IsTableOfItsOwn(db.Model, entity) || entity.GetTableName() is not { } table)
+        {
+            return null;
+        }
+        var store = StoreObjectIdentifier.Table(table, null);
+        var properties = new List<string>();
+        var checks = new List<string>();
+        string? id = null;
+        foreach (JsonPropertyInfo property in json.Properties)
+        {
+            if (property.Get is null)
+            {
+                continue;
+            }
+            if (properties.Count == MostProperties || Column(property, entity, store) is not { } column)
+            {
+                return null;
+            }
+            JsonNumberHandling handling = property.NumberHandling ?? json.NumberHandling ?? json.Options.NumberHandling;
+            bool isKey = column.Property == key;
+            if (Sql(column, asString: (handling & JsonNumberHandling.WriteAsString) != 0, isKey) is not { } sql)
+            {
+                return null;
+            }
+            properties.Add($"{Literal(property.Name)}, {sql.Value}");
+            checks.Add(sql.Check);
+            if (isKey)
+            {
+                id = column.Name;
+            }
+        }
+        if (id is null || !RuleColumns(model, entity, store, out string[] ruleColumns))
+        {
+            return null;
+        }
+        string select = $"SELECT {id}, CASE WHEN {string.Join(" OR ", checks)} THEN NULL ELSE json_object({string.Join(", ", properties)}) END FROM {Identifier(table)}";
+        return new SqliteJsonQuery<T>(select, $" ORDER BY {id}", filters, ruleColumns);
+    }
+
+    /// <summary>The rows in any of <paramref name="groups"/>, by key, as <paramref name="db"/>'s connection and
+    /// transaction see them; a row whose JSON the SQL does not write is read back with <paramref name="find"/>.</summary>
+    public IStoredRecordCursor ReadRecords(DbContext db, string modelName, JsonTypeInfo<T> json, IReadOnlyCollection<string> groups, Func<string, CancellationToken, Task<T?>> find)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<string>();
+        for (int i = 0; i < _filters.Length; i++)
+        {
+            switch (_filters[i].Rows(groups))
+            {
+                case null:
+                    continue;
+                case { IsAll: true }:
+                    return Cursor(_select + _orderBy, []);
+                case { Values: var values }:
+                    parameters.Add(JsonArray(values));
+                    conditions.Add($"{_ruleColumns[i]} IN (SELECT value FROM json_each(?{parameters.Count}))");
+                    break;
+            }
+        }
+        return conditions.Count == 0
+            ? EmptyRecordCursor.Instance
+            : Cursor($"{_select} WHERE {string.Join(" OR ", conditions)}{_orderBy}", [.. parameters]);
+
+        SqliteJsonCursor<T> Cursor(string sql, string[] texts)
+            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, modelName, json, find);
+    }
+
+    /// <summary>Whether the contract writes what its properties hold, each once, with nothing added, dropped or
+    /// converted by the app (a converter, a callback, polymorphism, reference metadata, an ignore condition).</summary>
+    private static bool IsPlain(JsonTypeInfo<T> json)
+    {
+        JsonSerializerOptions options = json.Options;
+        return json.Kind == JsonTypeInfoKind.Object
+            && json.PolymorphismOptions is null
+            && json.OnSerializing is null
+            && json.OnSerialized is null
+            && IsBuiltIn(json.Converter)
+            && (options.Encoder is null || ReferenceEquals(options.Encoder, JavaScriptEncoder.Default))
+            && !options.WriteIndented
+            && options.DefaultIgnoreCondition == JsonIgnoreCondition.Never
+            && !options.IgnoreReadOnlyProperties
+            && !options.IgnoreReadOnlyFields
+            && options.ReferenceHandler is null;
+    }
+
+    /// <summary>Whether EF Core gives the app's entity what the table holds, as SQL written here reads it: no
+    /// interceptor that rewrites queries or commands, or makes or changes materialized entities (those are the
+    /// singleton interceptors of the context's options).</summary>
+    private static bool ReadsRowsAsStored(DbContext db)
+    {
+        IInterceptors interceptors = db.GetService<IInterceptors>();
+        CoreOptionsExtension? options = db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>();
+        return interceptors.Aggregate<IQueryExpressionInterceptor>() is null
+            && interceptors.Aggregate<IDbCommandInterceptor>() is null
+            && options?.SingletonInterceptors?.Any() != true
+            && options?.Interceptors?.Any(interceptor => interceptor is ISingletonInterceptor) != true;
+    }
+
+    /// <summary>Whether every row of the entity's table is one of its entities, read with no condition and made with
+    /// no constructor arguments: no hierarchy, query filter, view, SQL query, shared table or schema.</summary>
+    private static bool IsTableOfItsOwn(IModel model, IEntityType entity)
+    {
+        string? table = entity.GetTableName();
+        return table is not null
+            && entity.GetSchema() is null
+            && entity.BaseType is null
+            && !entity.GetDirectlyDerivedTypes().Any()
+            && !entity.GetDeclaredQueryFilters().Any()
+            && entity.GetViewName() is null
+            && entity.GetSqlQuery() is null
+            && entity.GetFunctionName() is null
+            && entity.ConstructorBinding is not { ParameterBindings.Count: > 0 }
+            && model.GetEntityTypes().Count(other => other.GetTableName() == table) == 1;
+    }
+
+    /// <summary>The column of a plain JSON property: one EF Core scalar property with no converter on either side,
+    /// whose member's value is what EF Core set from the column (an auto-property or a field).</summary>
+    private static PlainColumn? Column(JsonPropertyInfo property, IEntityType entity, StoreObjectIdentifier store)
+    {
+        if (property.ShouldSerialize is not null || property.IsExtensionData || property.CustomConverter is not null)
+        {
+            return null;
+        }
+        Type type = property.PropertyType;
+        Type value = Nullable.GetUnderlyingType(type) ?? type;
+        JsonSerializerOptions options = property.Options;
+        if (options.Converters.Any(converter => converter.CanConvert(type) || converter.CanConvert(value)) || !HasBuiltInConverter(options, type))
+        {
+            return null;
+        }
+        if (ModelDefinition<T>.MemberOf(property) is not { } member || entity.FindProperty(member) is not { } column
+            || column.ClrType != type || column.GetValueConverter() is not null || column.GetTypeMapping().Converter is not null
+            || !HoldsWhatEfSets(column) || column.GetColumnName(store) is not { } name)
+        {
+            return null;
+        }
+        return new PlainColumn(column, Identifier(name), value, column.IsNullable);
+    }
+
+    /// <summary>Whether the member's value is the one EF Core set from the column: a field, or a property whose
+    /// accessors the compiler wrote and whose field, if EF Core uses one, is its own backing field.</summary>
+    private static bool HoldsWhatEfSets(IProperty column)
+    {
+        if (column.PropertyInfo is not { } property)
+        {
+            return column.FieldInfo is not null;
+        }
+        return IsGenerated(property.GetMethod)
+            && (property.SetMethod is null || IsGenerated(property.SetMethod))
+            && (column.FieldInfo is null || column.FieldInfo.Name == $"<{property.Name}>k__BackingField");
+
+        static bool IsGenerated(MethodInfo? accessor) => accessor is not null && accessor.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+    }
+
+    private static bool HasBuiltInConverter(JsonSerializerOptions options, Type type)
+    {
+        try
+        {
+            return IsBuiltIn(options.GetTypeInfo(type).Converter);
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsBuiltIn(JsonConverter converter) => converter.GetType().Assembly == typeof(JsonSerializer).Assembly;
+
+    /// <summary>The column's JSON value and the condition under which the stored value is not one the SQL turns
+    /// into what System.Text.Json writes for EF Core's value (the row is then served through them); null for a
+    /// type the SQL does not write. The key may be written as a string (a record id is one); nothing else may.</summary>
+    private static (string Value, string Check)? Sql(PlainColumn column, bool asString, bool isKey)
+    {
+        string c = column.Name;
+        if (asString && !(isKey && column.Type != typeof(string)))
+        {
+            return null;
+        }
+        Type type = column.Type;
+        if (type == typeof(string))
+        {
+            return (c, NotStoredAs(column, "text"));
+        }
+        if (type == typeof(bool))
+        {
+            // SQLite stores false and true as 0 and 1; EF Core reads any other integer as true.
+            return ($"CASE WHEN {c} IS NULL THEN NULL WHEN {c} <> 0 THEN json('true') ELSE json('false') END", NotStoredAs(column, "integer"));
+        }
+        if (IntegerRange(type) is { } range)
+        {
+            string check = NotStoredAs(column, "integer");
+            if (range.Min != long.MinValue || range.Max != long.MaxValue)
+            {
+                // EF Core reads a narrower integer with a checked conversion, which fails on a wider value.
+                check = $"{check} OR {c} NOT BETWEEN {range.Min.ToString(CultureInfo.InvariantCulture)} AND {range.Max.ToString(CultureInfo.InvariantCulture)}";
+            }
+            return (asString ? $"CAST({c} AS TEXT)" : c, check);
+        }
+        if (type == typeof(DateTime) || type == typeof(DateTimeOffset))
+        {
+            // EF Core stores "yyyy-MM-dd HH:mm:ss.FFFFFFF" (and "zzz" for an offset); System.Text.Json writes the same
+            // with a 'T'. Any other text (even one EF Core would parse) is served through EF Core.
+            string canonical = type == typeof(DateTime) ? CanonicalDateTime(c, c) : CanonicalDateTimeOffset(c);
+            string check = column.IsNullable ? $"{c} IS NOT NULL AND NOT ({canonical})" : $"{c} IS NULL OR NOT ({canonical})";
+            return ($"substr({c}, 1, 10) || 'T' || substr({c}, 12)", check);
+        }
+        return null;
+    }
+
+    /// <summary>Whether the stored value is not of <paramref name="storage"/> class (nor NULL in a nullable column):
+    /// a value EF Core would convert as it reads it, or fail to read.</summary>
+    private static string NotStoredAs(PlainColumn column, string storage)
+        => column.IsNullable ? $"typeof({column.Name}) NOT IN ('{storage}', 'null')" : $"typeof({column.Name}) <> '{storage}'";
+
+    /// <summary>Whether <paramref name="text"/> is EF Core's text of a DateTime: a valid date and time of a year from
+    /// 1 as <c>datetime()</c> writes it, then nothing or a '.' and one to seven digits, the last not 0 (the trailing
+    /// zeros of "FFFFFFF" are not written).</summary>
+    private static string CanonicalDateTime(string column, string text)
+        => $"typeof({column}) = 'text' AND datetime(substr({text}, 1, {DateTimeLength})) IS substr({text}, 1, {DateTimeLength})"
+            + $" AND substr({text}, 1, 4) <> '0000'"
+            + $" AND (length({text}) = {DateTimeLength} OR (length({text}) BETWEEN {DateTimeLength + 2} AND {DateTimeLength + 8}"
+            + $" AND substr({text}, {DateTimeLength + 1}, 1) = '.' AND substr({text}, {DateTimeLength + 2}) NOT GLOB '*[^0-9]*' AND {text} NOT GLOB '*0'))";
+
+    /// <summary>EF Core's text of a DateTimeOffset: a DateTime's text and "zzz", an offset of at most 14 hours, "+00:00"
+    /// for none. With an offset, the first and last years are left to EF Core, which refuses a time whose UTC is
+    /// outside them.</summary>
+    private static string CanonicalDateTimeOffset(string c)
+    {
+        string text = $"substr({c}, 1, length({c}) - 6)";
+        return $"typeof({c}) = 'text' AND substr({c}, -6) GLOB '[+-][01][0-9]:[0-5][0-9]' AND substr({c}, -5) <= '14:00'"
+            + $" AND (substr({c}, -6) = '+00:00' OR substr({c}, -6) <> '-00:00' AND substr({c}, 1, 4) BETWEEN '0002' AND '9998')"
+            + $" AND {CanonicalDateTime(c, text)}";
+    }
+
+    private static (long Min, long Max)? IntegerRange(Type type) => type switch
+    {
+        _ when type == typeof(long) => (long.MinValue, long.MaxValue),
+        _ when type == typeof(int) => (int.MinValue, int.MaxValue),
+        _ when type == typeof(uint) => (uint.MinValue, uint.MaxValue),
+        _ when type == typeof(short) => (short.MinValue, short.MaxValue),
+        _ when type == typeof(ushort) => (ushort.MinValue, ushort.MaxValue),
+        _ when type == typeof(sbyte) => (sbyte.MinValue, sbyte.MaxValue),
+        _ when type == typeof(byte) => (byte.MinValue, byte.MaxValue),
+        _ => null,
+    };
+
+    /// <summary>The columns of the model's group rules (empty for a constant rule), each one of the plain columns.</summary>
+    private static bool RuleColumns(SyncModel<T> model, IEntityType entity, StoreObjectIdentifier store, out string[] columns)
+    {
+        columns = new string[model.GroupRules.Count];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            if (model.GroupRules[i].Column is not { } rule)
+            {
+                columns[i] = "";
+                continue;
+            }
+            Type type = Nullable.GetUnderlyingType(rule.ReturnType) ?? rule.ReturnType;
+            if (IntegerRange(type) is null && type != typeof(string)
+                || entity.FindProperty(JsonMembers.MemberName(rule)) is not { } property
+                || property.GetValueConverter() is not null || property.GetTypeMapping().Converter is not null
+                || property.GetColumnName(store) is not { } name)
+            {
+                return false;
+            }
+            columns[i] = Identifier(name);
+        }
+        return true;
+    }
+
+    /// <summary>The values as a JSON array, for <c>json_each</c>: text as strings, integers as numbers.</summary>
+    private static string JsonArray(IReadOnlyList<object> values)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (object value in values)
+            {
+                if (value is string text)
+                {
+                    writer.WriteStringValue(text);
+                }
+                else
+                {
+                    writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                }
+            }
+            writer.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private sealed record PlainColumn(IProperty Property, string Name, Type Type, bool IsNullable);
+}
