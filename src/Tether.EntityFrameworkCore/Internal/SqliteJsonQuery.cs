@@ -34,6 +34,9 @@ internal sealed class SqliteJsonQuery<T> where T : class
     /// <summary>A date and time as <c>datetime()</c> writes it: the first 19 characters of EF Core's text.</summary>
     private const int DateTimeLength = 19;
 
+    /// <summary>An offset as "zzz" writes it: "+HH:mm".</summary>
+    private const int ZoneLength = 6;
+
     private readonly string _select;
     private readonly string _orderBy;
     private readonly GroupFilter<T>[] _filters;
@@ -258,7 +261,7 @@ internal sealed class SqliteJsonQuery<T> where T : class
         {
             // EF Core stores "yyyy-MM-dd HH:mm:ss.FFFFFFF" (and "zzz" for an offset); System.Text.Json writes the same
             // with a 'T'. Any other text (even one EF Core would parse) is served through EF Core.
-            string canonical = type == typeof(DateTime) ? CanonicalDateTime(c, c) : CanonicalDateTimeOffset(c);
+            string canonical = type == typeof(DateTime) ? CanonicalDateTime(c, zone: 0) : CanonicalDateTimeOffset(c);
             string check = column.IsNullable ? $"{c} IS NOT NULL AND NOT ({canonical})" : $"{c} IS NULL OR NOT ({canonical})";
             return ($"substr({c}, 1, 10) || 'T' || substr({c}, 12)", check);
         }
@@ -270,25 +273,21 @@ internal sealed class SqliteJsonQuery<T> where T : class
     private static string NotStoredAs(PlainColumn column, string storage)
         => column.IsNullable ? $"typeof({column.Name}) NOT IN ('{storage}', 'null')" : $"typeof({column.Name}) <> '{storage}'";
 
-    /// <summary>Whether <paramref name="text"/> is EF Core's text of a DateTime: a valid date and time of a year from
-    /// 1 as <c>datetime()</c> writes it, then nothing or a '.' and one to seven digits, the last not 0 (the trailing
-    /// zeros of "FFFFFFF" are not written).</summary>
-    private static string CanonicalDateTime(string column, string text)
-        => $"typeof({column}) = 'text' AND datetime(substr({text}, 1, {DateTimeLength})) IS substr({text}, 1, {DateTimeLength})"
-            + $" AND substr({text}, 1, 4) <> '0000'"
-            + $" AND (length({text}) = {DateTimeLength} OR (length({text}) BETWEEN {DateTimeLength + 2} AND {DateTimeLength + 8}"
-            + $" AND substr({text}, {DateTimeLength + 1}, 1) = '.' AND substr({text}, {DateTimeLength + 2}) NOT GLOB '*[^0-9]*' AND {text} NOT GLOB '*0'))";
+    /// <summary>Whether the column holds EF Core's text of a DateTime followed by <paramref name="zone"/> characters:
+    /// a valid date and time of a year from 1 as <c>datetime()</c> writes it, then nothing or a '.' and one to seven
+    /// digits, the last not 0 (the trailing zeros of "FFFFFFF" are not written).</summary>
+    private static string CanonicalDateTime(string c, int zone)
+        => $"typeof({c}) = 'text' AND datetime(substr({c}, 1, {DateTimeLength})) IS substr({c}, 1, {DateTimeLength}) AND {c} >= '0001'"
+            + $" AND (length({c}) = {DateTimeLength + zone} OR (length({c}) BETWEEN {DateTimeLength + zone + 2} AND {DateTimeLength + zone + 8}"
+            + $" AND substr({c}, {DateTimeLength + 1}, 1) = '.' AND substr({c}, {DateTimeLength + 2}, length({c}) - {DateTimeLength + zone + 1}) NOT GLOB '*[^0-9]*'"
+            + $" AND substr({c}, {-(zone + 1)}, 1) <> '0'))";
 
     /// <summary>EF Core's text of a DateTimeOffset: a DateTime's text and "zzz", an offset of at most 14 hours, "+00:00"
     /// for none. With an offset, the first and last years are left to EF Core, which refuses a time whose UTC is
     /// outside them.</summary>
     private static string CanonicalDateTimeOffset(string c)
-    {
-        string text = $"substr({c}, 1, length({c}) - 6)";
-        return $"typeof({c}) = 'text' AND substr({c}, -6) GLOB '[+-][01][0-9]:[0-5][0-9]' AND substr({c}, -5) <= '14:00'"
-            + $" AND (substr({c}, -6) = '+00:00' OR substr({c}, -6) <> '-00:00' AND substr({c}, 1, 4) BETWEEN '0002' AND '9998')"
-            + $" AND {CanonicalDateTime(c, text)}";
-    }
+        => $"{CanonicalDateTime(c, ZoneLength)} AND substr({c}, -{ZoneLength}) GLOB '[+-][01][0-9]:[0-5][0-9]' AND substr({c}, -5) <= '14:00'"
+            + $" AND (substr({c}, -{ZoneLength}) = '+00:00' OR substr({c}, -{ZoneLength}) <> '-00:00' AND {c} >= '0002' AND {c} < '9999')";
 
     private static (long Min, long Max)? IntegerRange(Type type) => type switch
     {
