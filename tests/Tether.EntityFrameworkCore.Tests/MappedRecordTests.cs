@@ -13,16 +13,16 @@ namespace Tether.EntityFrameworkCore.Tests;
 /// columns, read in the database's snapshot.</summary>
 public abstract class MappedRecordTests : IAsyncLifetime
 {
-    private static readonly Guid BoardId = Guid.Parse("6f1c2a9e-3b47-4d2a-9c1e-0a5b7d8e9f10");
+    protected static readonly Guid BoardId = Guid.Parse("6f1c2a9e-3b47-4d2a-9c1e-0a5b7d8e9f10");
     private readonly List<ITetherStore> _opened = [];
     private AppDatabase? _database;
     private EfStores<BoardDb>? _stores;
 
     protected abstract bool OnPostgres { get; }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private AppDatabase Database => _database!;
+    protected AppDatabase Database => _database!;
 
     public async ValueTask InitializeAsync()
     {
@@ -237,7 +237,7 @@ public abstract class MappedRecordTests : IAsyncLifetime
         return new BoardDb(options.Options);
     }
 
-    private async Task<ITetherStore> OpenAsync()
+    protected async Task<ITetherStore> OpenAsync()
     {
         ITetherStore store = Track(_stores!.Create());
         await store.InitializeAsync(Ct);
@@ -250,13 +250,13 @@ public abstract class MappedRecordTests : IAsyncLifetime
         return store;
     }
 
-    private static async Task CommitAsync(ITetherStore store, params RecordWrite[] records)
+    protected static async Task CommitAsync(ITetherStore store, params RecordWrite[] records)
     {
         await using ITetherWriteTransaction transaction = await store.BeginWriteAsync(Ct);
         await transaction.CommitAsync(new WriteBatch { Records = records }, Ct);
     }
 
-    private static RecordWrite Board(string team) => new("board", BoardId.ToString(), $$"""{"id":"{{BoardId}}","teamId":"{{team}}","name":"Board"}""", ["team:" + team]);
+    protected static RecordWrite Board(string team) => new("board", BoardId.ToString(), $$"""{"id":"{{BoardId}}","teamId":"{{team}}","name":"Board"}""", ["team:" + team]);
 
     internal static string CardJson(string id, string team, string? assignee, string title = "A card", int points = 0)
         => new JsonObject
@@ -269,7 +269,7 @@ public abstract class MappedRecordTests : IAsyncLifetime
             ["points"] = points,
         }.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = BoardModels.Card.Json.Options.Encoder });
 
-    private static RecordWrite Card(string id, string team, string? assignee, string title = "A card", int points = 0)
+    protected static RecordWrite Card(string id, string team, string? assignee, string title = "A card", int points = 0)
         => new("card", id, CardJson(id, team, assignee, title, points), assignee is null ? ["team:" + team] : ["team:" + team, "user:" + assignee]);
 
     private static RecordWrite Tag(int id, string label) => new("tag", id.ToString(System.Globalization.CultureInfo.InvariantCulture), $$"""{"id":"{{id}}","label":"{{label}}"}""", [BoardModels.PublicGroup]);
@@ -306,4 +306,21 @@ public sealed class SqliteMappedRecordTests : MappedRecordTests
 public sealed class PostgreSqlMappedRecordTests : MappedRecordTests
 {
     protected override bool OnPostgres => true;
+
+    // On SQLite no other writer can insert while the store's writer holds the file's write lock.
+    [Fact]
+    public async Task A_put_of_a_row_the_writer_read_as_absent_that_another_writer_inserted_since_is_refused_and_leaves_that_row()
+    {
+        ITetherStore store = await OpenAsync();
+        await CommitAsync(store, Board("t1"));
+        await using ITetherWriteTransaction writer = await store.BeginWriteAsync(Ct);
+        Assert.Null(await writer.GetRecordAsync("card", "c1", Ct));
+
+        await Database.ExecuteAsync($"""INSERT INTO cards ("Id", "BoardId", "TeamId", "Title", "Points", "InternalNotes") VALUES ('c1', '{BoardId}', 't1', 'By raw SQL', 1, '')""");
+        RecordRefusedException refused = await Assert.ThrowsAsync<RecordRefusedException>(
+            async () => await writer.CommitAsync(new WriteBatch { Records = [Card("c1", "t1", null, "By a mutator")] }, Ct));
+
+        Assert.Equal(("card", "c1"), (refused.ModelName, refused.Id));
+        Assert.Equal("By raw SQL", await Database.ScalarAsync("SELECT \"Title\" FROM cards WHERE \"Id\" = 'c1'"));
+    }
 }

@@ -91,7 +91,7 @@ internal sealed class EfReadSnapshot<TDb>(ITetherReadSnapshot inner, SyncMapping
     {
         if (_db is not null)
         {
-            await _db.DisposeAsync().ConfigureAwait(false);
+            contexts.Return(_db);
             _db = null;
         }
         await inner.DisposeAsync().ConfigureAwait(false);

@@ -18,6 +18,12 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
         ?? throw new InvalidOperationException("The built-in store's write transaction does not expose its connection.");
     private TDb? _db;
 
+    // The mapped records this transaction read as absent: the writer holds the log's order, so they are still absent
+    // at its commit, and staging their inserts needs no lookup.
+    private readonly Dictionary<MappedModel, HashSet<string>> _absent = [];
+
+    private static readonly HashSet<string> NoIds = [];
+
     public long Head => inner.Head;
 
     public DbConnection Connection => _connection.Connection;
@@ -28,9 +34,22 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
     private TDb Db => _db ??= contexts.Open(_connection.Connection, _connection.Transaction);
 
     public async ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
-        => mapping.Find(modelName) is { } model
-            ? await model.GetAsync(Db, id, cancellationToken).ConfigureAwait(false)
-            : await inner.GetRecordAsync(modelName, id, cancellationToken).ConfigureAwait(false);
+    {
+        if (mapping.Find(modelName) is not { } model)
+        {
+            return await inner.GetRecordAsync(modelName, id, cancellationToken).ConfigureAwait(false);
+        }
+        Record? record = await model.GetAsync(Db, id, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            if (!_absent.TryGetValue(model, out HashSet<string>? ids))
+            {
+                _absent[model] = ids = new HashSet<string>(StringComparer.Ordinal);
+            }
+            ids.Add(id);
+        }
+        return record;
+    }
 
     public async ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
         => mapping.Find(modelName) is { } model
@@ -69,7 +88,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
             TDb db = Db;
             foreach ((MappedModel model, List<RecordWrite> records) in mapped)
             {
-                await model.StageAsync(db, records, cancellationToken).ConfigureAwait(false);
+                await model.StageAsync(db, records, _absent.TryGetValue(model, out HashSet<string>? absent) ? absent : NoIds, cancellationToken).ConfigureAwait(false);
             }
             try
             {
@@ -97,7 +116,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
     {
         if (_db is not null)
         {
-            await _db.DisposeAsync().ConfigureAwait(false);
+            contexts.Return(_db);
             _db = null;
         }
         await inner.DisposeAsync().ConfigureAwait(false);

@@ -34,7 +34,8 @@ internal abstract class MappedModel(string name, Type entityType) : ICapturedMod
 
     /// <summary>Adds the records' new states to <paramref name="db"/>'s change tracker (a put inserts the row or sets
     /// its synced columns, a delete removes it), for the caller's one <c>SaveChanges</c>.</summary>
-    public abstract Task StageAsync(DbContext db, IReadOnlyList<RecordWrite> records, CancellationToken cancellationToken);
+    /// <paramref name="absent"/> names the ids this transaction already read as absent: no row to look up.
+    public abstract Task StageAsync(DbContext db, IReadOnlyList<RecordWrite> records, IReadOnlySet<string> absent, CancellationToken cancellationToken);
 
     /// <summary>The rows of <paramref name="ids"/> that exist, by id, as <paramref name="context"/>'s connection and
     /// transaction see them; an id that names no row is absent.</summary>

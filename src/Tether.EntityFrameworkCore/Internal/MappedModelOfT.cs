@@ -156,15 +156,20 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         }
     }
 
-    public override async Task StageAsync(DbContext db, IReadOnlyList<RecordWrite> records, CancellationToken cancellationToken)
+    public override async Task StageAsync(DbContext db, IReadOnlyList<RecordWrite> records, IReadOnlySet<string> absent, CancellationToken cancellationToken)
     {
         var keys = new TKey[records.Count];
+        var lookup = new List<TKey>(records.Count);
         for (int i = 0; i < records.Count; i++)
         {
             keys[i] = _keys.TryParse(records[i].Id, out TKey key) ? key : throw new ArgumentException($"'{records[i].Id}' is not an id of a {Name}.", nameof(records));
+            if (!absent.Contains(records[i].Id))
+            {
+                lookup.Add(key);
+            }
         }
-        var existing = new Dictionary<TKey, T>(keys.Length);
-        foreach (TKey[] chunk in keys.Chunk(KeysPerQuery))
+        var existing = new Dictionary<TKey, T>(lookup.Count);
+        foreach (TKey[] chunk in lookup.Chunk(KeysPerQuery))
         {
             await foreach (T row in _trackedByKeys(db, chunk).WithCancellation(cancellationToken).ConfigureAwait(false))
             {

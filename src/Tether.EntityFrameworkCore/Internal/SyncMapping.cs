@@ -49,6 +49,8 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
 
     public DbContext Open(DbConnection connection, DbTransaction transaction) => _contexts.Open(connection, transaction);
 
+    public void Return(DbContext context) => _contexts.Return((TDb)context);
+
     public AppRecordShape Shape(string modelName, string id, JsonObject data)
         => (Find(modelName) ?? throw new ArgumentException($"The model '{modelName}' is not in the app's tables.", nameof(modelName))).Shape(id, data);
 

@@ -41,6 +41,9 @@ internal interface ICapturedModels
 
     /// <summary>A Tether-owned context on the app's connection, inside its transaction.</summary>
     DbContext Open(DbConnection connection, DbTransaction transaction);
+
+    /// <summary>Gives back a context of <see cref="Open"/>.</summary>
+    void Return(DbContext context);
 }
 
 /// <summary>The store whose log the capture appends to.</summary>

@@ -376,24 +376,31 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
         {
             return;
         }
-        await using DbContext owned = _models.Open(connection, transaction);
-        if (deleted is not null)
+        DbContext owned = _models.Open(connection, transaction);
+        try
         {
-            foreach (EntityEntry affected in await _cascades.AffectedAsync(owned, deleted, cancellationToken).ConfigureAwait(false))
+            if (deleted is not null)
             {
-                if (_models.Find(affected.Metadata.ClrType) is { } model)
+                foreach (EntityEntry affected in await _cascades.AffectedAsync(owned, deleted, cancellationToken).ConfigureAwait(false))
                 {
-                    Read(state, reads, model, affected);
+                    if (_models.Find(affected.Metadata.ClrType) is { } model)
+                    {
+                        Read(state, reads, model, affected);
+                    }
+                }
+            }
+            foreach ((ICapturedModel model, HashSet<string> ids) in reads)
+            {
+                Dictionary<string, RowImage> before = await model.ReadRowsAsync(owned, ids, cancellationToken).ConfigureAwait(false);
+                foreach (string id in ids)
+                {
+                    state.Touch(model, id, before.GetValueOrDefault(id));
                 }
             }
         }
-        foreach ((ICapturedModel model, HashSet<string> ids) in reads)
+        finally
         {
-            Dictionary<string, RowImage> before = await model.ReadRowsAsync(owned, ids, cancellationToken).ConfigureAwait(false);
-            foreach (string id in ids)
-            {
-                state.Touch(model, id, before.GetValueOrDefault(id));
-            }
+            _models.Return(owned);
         }
     }
 
@@ -414,12 +421,17 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
             return;
         }
         var after = new Dictionary<ICapturedModel, Dictionary<string, RowImage>>();
-        await using (DbContext owned = _models.Open(connection, transaction))
+        DbContext owned = _models.Open(connection, transaction);
+        try
         {
             foreach (IGrouping<ICapturedModel, string> ids in state.Touched.GroupBy(t => t.Model, t => t.Id))
             {
                 after[ids.Key] = await ids.Key.ReadRowsAsync(owned, [.. ids], cancellationToken).ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            _models.Return(owned);
         }
         var actions = new List<LogEntry>();
         var owners = new List<string>();
