@@ -6,7 +6,7 @@ using Tether.Mutators;
 namespace Tether.EntityFrameworkCore.Tests.App;
 
 /// <summary>An entity of every column type whose JSON SQLite can write as System.Text.Json does, nullable or not,
-/// and a column that is never synced.</summary>
+/// a property written out of declaration order, and a column that is never synced.</summary>
 public sealed class Plain
 {
     public string Id { get; set; } = "";
@@ -24,7 +24,10 @@ public sealed class Plain
     public uint Unsigned { get; set; }
     public DateTime At { get; set; }
     public DateTime? MaybeAt { get; set; }
+
+    [JsonPropertyOrder(-1)]
     public DateTimeOffset When { get; set; }
+
     public DateTimeOffset? MaybeWhen { get; set; }
     public string Secret { get; set; } = "";
 }
@@ -72,6 +75,22 @@ public sealed class Shouty
     public string Word { get; set; } = "";
 }
 
+/// <summary>A column with a converter of EF Core's: stored upper case, read lower case.</summary>
+public sealed class Converted
+{
+    public string Id { get; set; } = "";
+    public string Team { get; set; } = "";
+    public string Word { get; set; } = "";
+}
+
+/// <summary>An entity behind a query filter of the app's: hidden rows are not read.</summary>
+public sealed class Filtered
+{
+    public string Id { get; set; } = "";
+    public string Team { get; set; } = "";
+    public bool Hidden { get; set; }
+}
+
 public sealed class UpperCase : JsonConverter<string>
 {
     public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString()!.ToLowerInvariant();
@@ -92,6 +111,16 @@ public sealed class ShapesDb(DbContextOptions<ShapesDb> options) : DbContext(opt
         modelBuilder.Entity<Mixed>().ToTable("mixed");
         modelBuilder.Entity<Sparse>().ToTable("sparse");
         modelBuilder.Entity<Shouty>().ToTable("shouty");
+        modelBuilder.Entity<Converted>(converted =>
+        {
+            converted.ToTable("converted");
+            converted.Property(c => c.Word).HasConversion(word => word.ToUpperInvariant(), stored => stored.ToLowerInvariant());
+        });
+        modelBuilder.Entity<Filtered>(filtered =>
+        {
+            filtered.ToTable("filtered");
+            filtered.HasQueryFilter(f => !f.Hidden);
+        });
     }
 }
 
@@ -101,6 +130,8 @@ public sealed class ShapesDb(DbContextOptions<ShapesDb> options) : DbContext(opt
 [JsonSerializable(typeof(Mixed))]
 [JsonSerializable(typeof(Sparse))]
 [JsonSerializable(typeof(Shouty))]
+[JsonSerializable(typeof(Converted))]
+[JsonSerializable(typeof(Filtered))]
 internal sealed partial class ShapesJson : JsonSerializerContext;
 
 public static class ShapesModels
@@ -117,6 +148,10 @@ public static class ShapesModels
 
     public static readonly SyncModel<Shouty> Shouty = new("shouty", ShapesJson.Default.Shouty, rules => rules.Column("team:", s => s.Team));
 
+    public static readonly SyncModel<Converted> Converted = new("converted", ShapesJson.Default.Converted, rules => rules.Column("team:", c => c.Team));
+
+    public static readonly SyncModel<Filtered> Filtered = new("filtered", ShapesJson.Default.Filtered, rules => rules.Column("team:", f => f.Team));
+
     public static void Map(EntityFrameworkSyncBuilder<ShapesDb> sync)
     {
         sync.Model(Plain, plain => plain.Ignore(p => p.Secret));
@@ -124,5 +159,7 @@ public static class ShapesModels
         sync.Model(Mixed);
         sync.Model(Sparse);
         sync.Model(Shouty);
+        sync.Model(Converted);
+        sync.Model(Filtered);
     }
 }
