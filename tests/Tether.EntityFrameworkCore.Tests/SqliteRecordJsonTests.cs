@@ -7,9 +7,6 @@ using Tether.EntityFrameworkCore.Tests.App;
 using Tether.Mutators;
 using Tether.Server.Storage;
 
-// EF Core's analyzer takes any namespace named like Tether.EntityFrameworkCore.Internal for EF Core's own internals.
-#pragma warning disable EF1001
-
 namespace Tether.EntityFrameworkCore.Tests;
 
 /// <summary>

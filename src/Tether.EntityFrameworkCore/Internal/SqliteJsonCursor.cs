@@ -9,13 +9,14 @@ using Tether.Server.Storage;
 namespace Tether.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// Steps a <see cref="SqliteJsonQuery{T}"/> (columns: the id, the record's JSON or NULL) through SQLite's own API on
-/// the snapshot's connection, handing out SQLite's UTF-8 buffers of the row as the built-in store's cursor does. A
-/// row without JSON, or whose text is not valid UTF-8 (EF Core would read it with replacement characters), is read
-/// by its id through EF Core and serialized with the served contract.
+/// Steps a <see cref="SqliteJsonQuery{T}"/> (columns: the id, the record's JSON or NULL, then its dates as stored)
+/// through SQLite's own API on the snapshot's connection, handing out SQLite's UTF-8 buffers of the row as the
+/// built-in store's cursor does. A row without JSON, whose text is not valid UTF-8 (EF Core would read it with
+/// replacement characters), or with a date not in EF Core's own text, is read by its id through EF Core and
+/// serialized with the served contract.
 /// </summary>
 internal sealed class SqliteJsonCursor<T>(
-    SqliteConnection connection, string sql, string[] parameters, string modelName, JsonTypeInfo<T> json, Func<string, CancellationToken, Task<T?>> find)
+    SqliteConnection connection, string sql, string[] parameters, StoredDate[] dates, string modelName, JsonTypeInfo<T> json, Func<string, CancellationToken, Task<T?>> find)
     : IStoredRecordCursor where T : class
 {
     private sqlite3_stmt? _statement;
@@ -54,7 +55,7 @@ internal sealed class SqliteJsonCursor<T>(
         {
             SqliteException.ThrowExceptionForRC(status, connection.Handle);
         }
-        if (raw.sqlite3_column_type(_statement, 1) != raw.SQLITE_NULL && Utf8.IsValid(raw.sqlite3_column_blob(_statement, 1)))
+        if (raw.sqlite3_column_type(_statement, 1) != raw.SQLITE_NULL && Utf8.IsValid(raw.sqlite3_column_blob(_statement, 1)) && DatesAreCanonical(_statement))
         {
             _onRow = true;
             return ValueTask.FromResult(true);
@@ -77,6 +78,25 @@ internal sealed class SqliteJsonCursor<T>(
         _reread = JsonSerializer.SerializeToUtf8Bytes(row, json);
         Rereads++;
         _onRow = true;
+        return true;
+    }
+
+    private bool DatesAreCanonical(sqlite3_stmt statement)
+    {
+        for (int i = 0; i < dates.Length; i++)
+        {
+            int column = 2 + i;
+            bool canonical = raw.sqlite3_column_type(statement, column) switch
+            {
+                raw.SQLITE_TEXT => SqliteDateText.IsCanonical(raw.sqlite3_column_blob(statement, column), dates[i].WithOffset),
+                raw.SQLITE_NULL => dates[i].IsNullable,
+                _ => false,
+            };
+            if (!canonical)
+            {
+                return false;
+            }
+        }
         return true;
     }
 

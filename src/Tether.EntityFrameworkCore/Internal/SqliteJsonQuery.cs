@@ -31,23 +31,19 @@ internal sealed class SqliteJsonQuery<T> where T : class
     /// <summary>Two arguments a property: the most that SQLite's default limit of function arguments (127) takes.</summary>
     private const int MostProperties = 63;
 
-    /// <summary>A date and time as <c>datetime()</c> writes it: the first 19 characters of EF Core's text.</summary>
-    private const int DateTimeLength = 19;
-
-    /// <summary>An offset as "zzz" writes it: "+HH:mm".</summary>
-    private const int ZoneLength = 6;
-
     private readonly string _select;
     private readonly string _orderBy;
     private readonly GroupFilter<T>[] _filters;
     private readonly string[] _ruleColumns;
+    private readonly StoredDate[] _dates;
 
-    private SqliteJsonQuery(string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns)
+    private SqliteJsonQuery(string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns, StoredDate[] dates)
     {
         _select = select;
         _orderBy = orderBy;
         _filters = filters;
         _ruleColumns = ruleColumns;
+        _dates = dates;
     }
 
     /// <summary>The query of <paramref name="json"/>'s records from <paramref name="db"/>'s table, or null when the
@@ -66,6 +62,7 @@ internal sealed class SqliteJsonQuery<T> where T : class
         var store = StoreObjectIdentifier.Table(table, null);
         var properties = new List<string>();
         var checks = new List<string>();
+        var dates = new List<(string Column, StoredDate Date)>();
         string? id = null;
         foreach (JsonPropertyInfo property in json.Properties)
         {
@@ -84,7 +81,14 @@ internal sealed class SqliteJsonQuery<T> where T : class
                 return null;
             }
             properties.Add($"{Literal(property.Name)}, {sql.Value}");
-            checks.Add(sql.Check);
+            if (sql.Check is { } check)
+            {
+                checks.Add(check);
+            }
+            if (StoredDate.Of(column.Type, column.IsNullable) is { } date)
+            {
+                dates.Add((column.Name, date));
+            }
             if (isKey)
             {
                 id = column.Name;
@@ -94,8 +98,11 @@ internal sealed class SqliteJsonQuery<T> where T : class
         {
             return null;
         }
-        string select = $"SELECT {id}, CASE WHEN {string.Join(" OR ", checks)} THEN NULL ELSE json_object({string.Join(", ", properties)}) END FROM {Identifier(table)}";
-        return new SqliteJsonQuery<T>(select, $" ORDER BY {id}", filters, ruleColumns);
+        string record = $"json_object({string.Join(", ", properties)})";
+        // The dates come last, as stored, for the cursor to check (SqliteDateText).
+        string select = $"SELECT {id}, {(checks.Count == 0 ? record : $"CASE WHEN {string.Join(" OR ", checks)} THEN NULL ELSE {record} END")}"
+            + $"{string.Concat(dates.Select(date => ", " + date.Column))} FROM {Identifier(table)}";
+        return new SqliteJsonQuery<T>(select, $" ORDER BY {id}", filters, ruleColumns, [.. dates.Select(date => date.Date)]);
     }
 
     /// <summary>The rows in any of <paramref name="groups"/>, by key, as <paramref name="db"/>'s connection and
@@ -123,7 +130,7 @@ internal sealed class SqliteJsonQuery<T> where T : class
             : Cursor($"{_select} WHERE {string.Join(" OR ", conditions)}{_orderBy}", [.. parameters]);
 
         SqliteJsonCursor<T> Cursor(string sql, string[] texts)
-            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, modelName, json, find);
+            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, _dates, modelName, json, find);
     }
 
     /// <summary>Whether the contract writes what its properties hold, each once, with nothing added, dropped or
@@ -229,8 +236,9 @@ internal sealed class SqliteJsonQuery<T> where T : class
 
     /// <summary>The column's JSON value and the condition under which the stored value is not one the SQL turns
     /// into what System.Text.Json writes for EF Core's value (the row is then served through them); null for a
-    /// type the SQL does not write. The key may be written as a string (a record id is one); nothing else may.</summary>
-    private static (string Value, string Check)? Sql(PlainColumn column, bool asString, bool isKey)
+    /// type the SQL does not write. A date has no condition here: the cursor checks it. The key may be written as a
+    /// string (a record id is one); nothing else may.</summary>
+    private static (string Value, string? Check)? Sql(PlainColumn column, bool asString, bool isKey)
     {
         string c = column.Name;
         if (asString && !(isKey && column.Type != typeof(string)))
@@ -261,9 +269,7 @@ internal sealed class SqliteJsonQuery<T> where T : class
         {
             // EF Core stores "yyyy-MM-dd HH:mm:ss.FFFFFFF" (and "zzz" for an offset); System.Text.Json writes the same
             // with a 'T'. Any other text (even one EF Core would parse) is served through EF Core.
-            string canonical = type == typeof(DateTime) ? CanonicalDateTime(c, zone: 0) : CanonicalDateTimeOffset(c);
-            string check = column.IsNullable ? $"{c} IS NOT NULL AND NOT ({canonical})" : $"{c} IS NULL OR NOT ({canonical})";
-            return ($"substr({c}, 1, 10) || 'T' || substr({c}, 12)", check);
+            return ($"substr({c}, 1, 10) || 'T' || substr({c}, 12)", null);
         }
         return null;
     }
@@ -272,22 +278,6 @@ internal sealed class SqliteJsonQuery<T> where T : class
     /// a value EF Core would convert as it reads it, or fail to read.</summary>
     private static string NotStoredAs(PlainColumn column, string storage)
         => column.IsNullable ? $"typeof({column.Name}) NOT IN ('{storage}', 'null')" : $"typeof({column.Name}) <> '{storage}'";
-
-    /// <summary>Whether the column holds EF Core's text of a DateTime followed by <paramref name="zone"/> characters:
-    /// a valid date and time of a year from 1 as <c>datetime()</c> writes it, then nothing or a '.' and one to seven
-    /// digits, the last not 0 (the trailing zeros of "FFFFFFF" are not written).</summary>
-    private static string CanonicalDateTime(string c, int zone)
-        => $"typeof({c}) = 'text' AND datetime(substr({c}, 1, {DateTimeLength})) IS substr({c}, 1, {DateTimeLength}) AND {c} >= '0001'"
-            + $" AND (length({c}) = {DateTimeLength + zone} OR (length({c}) BETWEEN {DateTimeLength + zone + 2} AND {DateTimeLength + zone + 8}"
-            + $" AND substr({c}, {DateTimeLength + 1}, 1) = '.' AND substr({c}, {DateTimeLength + 2}, length({c}) - {DateTimeLength + zone + 1}) NOT GLOB '*[^0-9]*'"
-            + $" AND substr({c}, {-(zone + 1)}, 1) <> '0'))";
-
-    /// <summary>EF Core's text of a DateTimeOffset: a DateTime's text and "zzz", an offset of at most 14 hours, "+00:00"
-    /// for none. With an offset, the first and last years are left to EF Core, which refuses a time whose UTC is
-    /// outside them.</summary>
-    private static string CanonicalDateTimeOffset(string c)
-        => $"{CanonicalDateTime(c, ZoneLength)} AND substr({c}, -{ZoneLength}) GLOB '[+-][01][0-9]:[0-5][0-9]' AND substr({c}, -5) <= '14:00'"
-            + $" AND (substr({c}, -{ZoneLength}) = '+00:00' OR substr({c}, -{ZoneLength}) <> '-00:00' AND {c} >= '0002' AND {c} < '9999')";
 
     private static (long Min, long Max)? IntegerRange(Type type) => type switch
     {
@@ -353,4 +343,13 @@ internal sealed class SqliteJsonQuery<T> where T : class
     private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private sealed record PlainColumn(IProperty Property, string Name, Type Type, bool IsNullable);
+}
+
+/// <summary>A date column of a <see cref="SqliteJsonQuery{T}"/>, which the cursor checks is in EF Core's own text.</summary>
+internal sealed record StoredDate(bool WithOffset, bool IsNullable)
+{
+    public static StoredDate? Of(Type type, bool isNullable)
+        => type == typeof(DateTimeOffset) ? new StoredDate(true, isNullable)
+            : type == typeof(DateTime) ? new StoredDate(false, isNullable)
+            : null;
 }
