@@ -17,33 +17,29 @@ using Tether.Server.Storage;
 namespace Tether.EntityFrameworkCore.Internal;
 
 /// <summary>
-/// The records of a mapped model on SQLite as one query whose JSON SQLite writes itself (<c>json_object</c>), for a
-/// model whose served JSON is "plain": each property is one column read as stored, of a type whose stored text or
-/// number SQLite turns into the JSON value System.Text.Json writes for what EF Core reads. Strings may be escaped
-/// differently (SQLite escapes only what JSON requires, System.Text.Json's default encoder escapes more); the value is
-/// the same. A row the SQL cannot vouch for (a value stored in another form, by SQL other than EF Core's) comes back
-/// with no JSON, and the cursor serves it as EF Core and System.Text.Json do.
+/// The records of a mapped model on SQLite as one query of its columns as stored, whose JSON
+/// <see cref="SqliteJsonCursor{T}"/> writes straight from SQLite's values, for a model whose served JSON is "plain":
+/// each property is one column read as stored, of a type whose stored text or number is the JSON value
+/// System.Text.Json writes for what EF Core reads. A row whose values are stored in another form (by SQL other than
+/// EF Core's) is served as EF Core and System.Text.Json serve it.
 /// </summary>
 internal sealed class SqliteJsonQuery<T> where T : class
 {
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
-    /// <summary>Two arguments a property: the most that SQLite's default limit of function arguments (127) takes.</summary>
-    private const int MostProperties = 63;
-
     private readonly string _select;
     private readonly string _orderBy;
     private readonly GroupFilter<T>[] _filters;
     private readonly string[] _ruleColumns;
-    private readonly StoredDate[] _dates;
+    private readonly SqliteJsonProperty[] _properties;
 
-    private SqliteJsonQuery(string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns, StoredDate[] dates)
+    private SqliteJsonQuery(string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns, SqliteJsonProperty[] properties)
     {
         _select = select;
         _orderBy = orderBy;
         _filters = filters;
         _ruleColumns = ruleColumns;
-        _dates = dates;
+        _properties = properties;
     }
 
     /// <summary>The query of <paramref name="json"/>'s records from <paramref name="db"/>'s table, or null when the
@@ -60,9 +56,8 @@ internal sealed class SqliteJsonQuery<T> where T : class
             return null;
         }
         var store = StoreObjectIdentifier.Table(table, null);
-        var properties = new List<string>();
-        var checks = new List<string>();
-        var dates = new List<(string Column, StoredDate Date)>();
+        var columns = new List<string>();
+        var properties = new List<SqliteJsonProperty>();
         string? id = null;
         foreach (JsonPropertyInfo property in json.Properties)
         {
@@ -70,25 +65,18 @@ internal sealed class SqliteJsonQuery<T> where T : class
             {
                 continue;
             }
-            if (properties.Count == MostProperties || Column(property, entity, store) is not { } column)
+            if (Column(property, entity, store) is not { } column)
             {
                 return null;
             }
             JsonNumberHandling handling = property.NumberHandling ?? json.NumberHandling ?? json.Options.NumberHandling;
             bool isKey = column.Property == key;
-            if (Sql(column, asString: (handling & JsonNumberHandling.WriteAsString) != 0, isKey) is not { } sql)
+            if (Value(column, asString: (handling & JsonNumberHandling.WriteAsString) != 0, isKey) is not { } value)
             {
                 return null;
             }
-            properties.Add($"{Literal(property.Name)}, {sql.Value}");
-            if (sql.Check is { } check)
-            {
-                checks.Add(check);
-            }
-            if (StoredDate.Of(column.Type, column.IsNullable) is { } date)
-            {
-                dates.Add((column.Name, date));
-            }
+            columns.Add(column.Name);
+            properties.Add(value with { Name = JsonEncodedText.Encode(property.Name, json.Options.Encoder) });
             if (isKey)
             {
                 id = column.Name;
@@ -98,11 +86,8 @@ internal sealed class SqliteJsonQuery<T> where T : class
         {
             return null;
         }
-        string record = $"json_object({string.Join(", ", properties)})";
-        // The dates come last, as stored, for the cursor to check (SqliteDateText).
-        string select = $"SELECT {id}, {(checks.Count == 0 ? record : $"CASE WHEN {string.Join(" OR ", checks)} THEN NULL ELSE {record} END")}"
-            + $"{string.Concat(dates.Select(date => ", " + date.Column))} FROM {Identifier(table)}";
-        return new SqliteJsonQuery<T>(select, $" ORDER BY {id}", filters, ruleColumns, [.. dates.Select(date => date.Date)]);
+        string select = $"SELECT {id}, {string.Join(", ", columns)} FROM {Identifier(table)}";
+        return new SqliteJsonQuery<T>(select, $" ORDER BY {id}", filters, ruleColumns, [.. properties]);
     }
 
     /// <summary>The rows in any of <paramref name="groups"/>, by key, as <paramref name="db"/>'s connection and
@@ -130,7 +115,7 @@ internal sealed class SqliteJsonQuery<T> where T : class
             : Cursor($"{_select} WHERE {string.Join(" OR ", conditions)}{_orderBy}", [.. parameters]);
 
         SqliteJsonCursor<T> Cursor(string sql, string[] texts)
-            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, _dates, modelName, json, find);
+            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, _properties, modelName, json, find);
     }
 
     /// <summary>Whether the contract writes what its properties hold, each once, with nothing added, dropped or
@@ -234,50 +219,29 @@ internal sealed class SqliteJsonQuery<T> where T : class
 
     private static bool IsBuiltIn(JsonConverter converter) => converter.GetType().Assembly == typeof(JsonSerializer).Assembly;
 
-    /// <summary>The column's JSON value and the condition under which the stored value is not one the SQL turns
-    /// into what System.Text.Json writes for EF Core's value (the row is then served through them); null for a
-    /// type the SQL does not write. A date has no condition here: the cursor checks it. The key may be written as a
-    /// string (a record id is one); nothing else may.</summary>
-    private static (string Value, string? Check)? Sql(PlainColumn column, bool asString, bool isKey)
+    /// <summary>How the column's stored value becomes the JSON value System.Text.Json writes for what EF Core reads
+    /// from it; null for a type this does not write. The key may be written as a string (a record id is one);
+    /// nothing else may.</summary>
+    private static SqliteJsonProperty? Value(PlainColumn column, bool asString, bool isKey)
     {
-        string c = column.Name;
         if (asString && !(isKey && column.Type != typeof(string)))
         {
             return null;
         }
         Type type = column.Type;
-        if (type == typeof(string))
+        StoredValue? kind = type == typeof(string) ? StoredValue.Text
+            : type == typeof(bool) ? StoredValue.Boolean
+            : type == typeof(DateTime) ? StoredValue.DateTime
+            : type == typeof(DateTimeOffset) ? StoredValue.DateTimeOffset
+            : IntegerRange(type) is not null ? (asString ? StoredValue.IntegerAsText : StoredValue.Integer)
+            : null;
+        if (kind is not { } value)
         {
-            return (c, NotStoredAs(column, "text"));
+            return null;
         }
-        if (type == typeof(bool))
-        {
-            // SQLite stores false and true as 0 and 1; EF Core reads any other integer as true.
-            return ($"CASE WHEN {c} IS NULL THEN NULL WHEN {c} <> 0 THEN json('true') ELSE json('false') END", NotStoredAs(column, "integer"));
-        }
-        if (IntegerRange(type) is { } range)
-        {
-            string check = NotStoredAs(column, "integer");
-            if (range.Min != long.MinValue || range.Max != long.MaxValue)
-            {
-                // EF Core reads a narrower integer with a checked conversion, which fails on a wider value.
-                check = $"{check} OR {c} NOT BETWEEN {range.Min.ToString(CultureInfo.InvariantCulture)} AND {range.Max.ToString(CultureInfo.InvariantCulture)}";
-            }
-            return (asString ? $"CAST({c} AS TEXT)" : c, check);
-        }
-        if (type == typeof(DateTime) || type == typeof(DateTimeOffset))
-        {
-            // EF Core stores "yyyy-MM-dd HH:mm:ss.FFFFFFF" (and "zzz" for an offset); System.Text.Json writes the same
-            // with a 'T'. Any other text (even one EF Core would parse) is served through EF Core.
-            return ($"substr({c}, 1, 10) || 'T' || substr({c}, 12)", null);
-        }
-        return null;
+        (long min, long max) = IntegerRange(type) ?? (0, 0);
+        return new SqliteJsonProperty(default, value, column.IsNullable, min, max);
     }
-
-    /// <summary>Whether the stored value is not of <paramref name="storage"/> class (nor NULL in a nullable column):
-    /// a value EF Core would convert as it reads it, or fail to read.</summary>
-    private static string NotStoredAs(PlainColumn column, string storage)
-        => column.IsNullable ? $"typeof({column.Name}) NOT IN ('{storage}', 'null')" : $"typeof({column.Name}) <> '{storage}'";
 
     private static (long Min, long Max)? IntegerRange(Type type) => type switch
     {
@@ -340,16 +304,32 @@ internal sealed class SqliteJsonQuery<T> where T : class
 
     private static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
-
     private sealed record PlainColumn(IProperty Property, string Name, Type Type, bool IsNullable);
 }
 
-/// <summary>A date column of a <see cref="SqliteJsonQuery{T}"/>, which the cursor checks is in EF Core's own text.</summary>
-internal sealed record StoredDate(bool WithOffset, bool IsNullable)
+/// <summary>A served property of a <see cref="SqliteJsonQuery{T}"/>: its JSON name, and how its column's stored
+/// value becomes its JSON value. <see cref="Min"/> and <see cref="Max"/> bound an integer (EF Core reads a narrower
+/// integer with a checked conversion, which fails on a wider value).</summary>
+internal sealed record SqliteJsonProperty(JsonEncodedText Name, StoredValue Kind, bool IsNullable, long Min, long Max);
+
+/// <summary>What a column of a <see cref="SqliteJsonQuery{T}"/> holds, as EF Core stores it in SQLite.</summary>
+internal enum StoredValue
 {
-    public static StoredDate? Of(Type type, bool isNullable)
-        => type == typeof(DateTimeOffset) ? new StoredDate(true, isNullable)
-            : type == typeof(DateTime) ? new StoredDate(false, isNullable)
-            : null;
+    /// <summary>Text, served as a JSON string.</summary>
+    Text,
+
+    /// <summary>0 or 1 (EF Core reads any other integer as true), served as false or true.</summary>
+    Boolean,
+
+    /// <summary>An integer, served as a JSON number.</summary>
+    Integer,
+
+    /// <summary>An integer key, served as its decimal text in a JSON string (a record id).</summary>
+    IntegerAsText,
+
+    /// <summary>EF Core's "yyyy-MM-dd HH:mm:ss.FFFFFFF", served with a 'T' for the space.</summary>
+    DateTime,
+
+    /// <summary>EF Core's "yyyy-MM-dd HH:mm:ss.FFFFFFFzzz", served with a 'T' for the space.</summary>
+    DateTimeOffset,
 }
