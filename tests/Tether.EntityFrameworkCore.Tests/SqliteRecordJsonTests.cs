@@ -138,6 +138,20 @@ public sealed class SqliteRecordJsonTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_contract_with_an_encoder_of_the_apps_is_written_with_that_encoder()
+    {
+        await SaveAsync(Texts.Select((text, i) => new Relaxed { Id = $"r{i}", Team = "t1", Text = text }));
+
+        await using ITetherReadSnapshot snapshot = await _store!.BeginReadAsync(Ct);
+        await using IStoredRecordCursor cursor = snapshot.ReadRecords(["relaxed"], ["team:t1"]);
+        List<StoredRecord> read = await ReadAllAsync(cursor);
+
+        Assert.IsType<SqliteJsonCursor<Relaxed>>(cursor);
+        AssertSame(ShapesModels.Relaxed, await QueryAsync<Relaxed>(rows => rows.OrderBy(r => r.Id)), r => r.Id, read);
+        Assert.Contains(read, r => r.Data.Contains("<script>&'+`", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_model_whose_json_sqlite_cannot_write_or_whose_rows_ef_core_reads_otherwise_is_served_through_ef_core()
     {
         await SaveAsync([new Mixed { Id = "m1", Team = "t1", Score = 0.1 + 0.2, Shade = Shade.Dark }, new Mixed { Id = "m2", Team = "t2", Score = 1e300 }]);

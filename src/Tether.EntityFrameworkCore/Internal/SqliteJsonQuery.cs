@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -128,7 +127,6 @@ internal sealed class SqliteJsonQuery<T> where T : class
             && json.OnSerializing is null
             && json.OnSerialized is null
             && IsBuiltIn(json.Converter)
-            && (options.Encoder is null || ReferenceEquals(options.Encoder, JavaScriptEncoder.Default))
             && !options.WriteIndented
             && options.DefaultIgnoreCondition == JsonIgnoreCondition.Never
             && !options.IgnoreReadOnlyProperties

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
@@ -65,6 +66,14 @@ public sealed class Sparse
     public string? Note { get; set; }
 }
 
+/// <summary>Text served with an encoder of the app's (JavaScriptEncoder.UnsafeRelaxedJsonEscaping).</summary>
+public sealed class Relaxed
+{
+    public string Id { get; set; } = "";
+    public string Team { get; set; } = "";
+    public string Text { get; set; } = "";
+}
+
 /// <summary>A property with a converter of the app's (upper case in JSON).</summary>
 public sealed class Shouty
 {
@@ -109,6 +118,7 @@ public sealed class ShapesDb(DbContextOptions<ShapesDb> options) : DbContext(opt
             numbered.Property(n => n.Id).ValueGeneratedNever();
         });
         modelBuilder.Entity<Mixed>().ToTable("mixed");
+        modelBuilder.Entity<Relaxed>().ToTable("relaxed");
         modelBuilder.Entity<Sparse>().ToTable("sparse");
         modelBuilder.Entity<Shouty>().ToTable("shouty");
         modelBuilder.Entity<Converted>(converted =>
@@ -132,6 +142,7 @@ public sealed class ShapesDb(DbContextOptions<ShapesDb> options) : DbContext(opt
 [JsonSerializable(typeof(Shouty))]
 [JsonSerializable(typeof(Converted))]
 [JsonSerializable(typeof(Filtered))]
+[JsonSerializable(typeof(Relaxed))]
 internal sealed partial class ShapesJson : JsonSerializerContext;
 
 public static class ShapesModels
@@ -152,6 +163,11 @@ public static class ShapesModels
 
     public static readonly SyncModel<Filtered> Filtered = new("filtered", ShapesJson.Default.Filtered, rules => rules.Column("team:", f => f.Team));
 
+    public static readonly SyncModel<Relaxed> Relaxed = new(
+        "relaxed",
+        new ShapesJson(new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).Relaxed,
+        rules => rules.Column("team:", r => r.Team));
+
     public static void Map(EntityFrameworkSyncBuilder<ShapesDb> sync)
     {
         sync.Model(Plain, plain => plain.Ignore(p => p.Secret));
@@ -161,5 +177,6 @@ public static class ShapesModels
         sync.Model(Shouty);
         sync.Model(Converted);
         sync.Model(Filtered);
+        sync.Model(Relaxed);
     }
 }
