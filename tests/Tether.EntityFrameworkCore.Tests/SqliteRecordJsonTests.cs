@@ -12,8 +12,9 @@ namespace Tether.EntityFrameworkCore.Tests;
 
 /// <summary>
 /// A bootstrap from an app's SQLite table whose JSON is written from SQLite's values: each record is the JSON
-/// System.Text.Json writes for the entity EF Core reads, byte for byte, with the same ids, key order and group filter; a model whose JSON SQLite cannot write, or a row stored in a form EF Core does not write,
-/// is served through EF Core and System.Text.Json.
+/// System.Text.Json writes for the entity EF Core reads, byte for byte, with the same ids, key order and group
+/// filter; a model whose values are not served as stored, or a row stored in a form EF Core does not write, is
+/// served through EF Core and System.Text.Json.
 /// </summary>
 public sealed class SqliteRecordJsonTests : IAsyncLifetime
 {
@@ -62,7 +63,7 @@ public sealed class SqliteRecordJsonTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_plain_model_of_every_column_type_is_read_with_the_json_sqlite_writes_equal_to_what_system_text_json_writes()
+    public async Task A_plain_model_of_every_column_type_is_served_from_sqlites_values_with_the_bytes_system_text_json_writes()
     {
         await SaveAsync(PlainRows());
 
@@ -152,7 +153,7 @@ public sealed class SqliteRecordJsonTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_model_whose_json_sqlite_cannot_write_or_whose_rows_ef_core_reads_otherwise_is_served_through_ef_core()
+    public async Task A_model_whose_values_are_not_served_as_stored_or_whose_rows_ef_core_reads_otherwise_is_served_through_ef_core()
     {
         await SaveAsync([new Mixed { Id = "m1", Team = "t1", Score = 0.1 + 0.2, Shade = Shade.Dark }, new Mixed { Id = "m2", Team = "t2", Score = 1e300 }]);
         await SaveAsync([new Sparse { Id = "s1", Team = "t1" }, new Sparse { Id = "s2", Team = "t1", Note = "n" }]);

@@ -234,7 +234,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
 
     public override string IdOf(object entity) => IdOf((T)entity);
 
-    /// <summary>The query that reads this model's records with the JSON SQLite writes, or null when the database is
+    /// <summary>The query that serves this model's records from SQLite's values, or null when the database is
     /// not SQLite or the JSON is not plain; decided once, from the first context's model and options (every context
     /// Tether makes has the app's).</summary>
     private SqliteJsonQuery<T>? SqliteJsonOf(DbContext db)

@@ -6,7 +6,7 @@ using Tether.Mutators;
 
 namespace Tether.EntityFrameworkCore.Tests.App;
 
-/// <summary>An entity of every column type whose JSON SQLite can write as System.Text.Json does, nullable or not,
+/// <summary>An entity of every column type served from SQLite's values as System.Text.Json writes it, nullable or not,
 /// a property written out of declaration order, and a column that is never synced.</summary>
 public sealed class Plain
 {
@@ -47,7 +47,7 @@ public enum Shade
     Dark,
 }
 
-/// <summary>Columns SQLite would write differently: a double (SQLite prints 15 digits) and an enum (a name in JSON).</summary>
+/// <summary>Columns not served as stored: a double and an enum.</summary>
 public sealed class Mixed
 {
     public string Id { get; set; } = "";
