@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -16,13 +17,10 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
 {
     private readonly IStoreConnection _connection = inner as IStoreConnection
         ?? throw new InvalidOperationException("The built-in store's write transaction does not expose its connection.");
-    private TDb? _db;
-
-    // The mapped records this transaction read as absent: the writer holds the log's order, so they are still absent
-    // at its commit, and staging their inserts needs no lookup.
+    /// <summary>The ids of mapped records this transaction read as absent: the writer holds the log's order, so they
+    /// are still absent at its commit, and staging their inserts needs no lookup.</summary>
     private readonly Dictionary<MappedModel, HashSet<string>> _absent = [];
-
-    private static readonly HashSet<string> NoIds = [];
+    private TDb? _db;
 
     public long Head => inner.Head;
 
@@ -88,7 +86,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
             TDb db = Db;
             foreach ((MappedModel model, List<RecordWrite> records) in mapped)
             {
-                await model.StageAsync(db, records, _absent.TryGetValue(model, out HashSet<string>? absent) ? absent : NoIds, cancellationToken).ConfigureAwait(false);
+                await model.StageAsync(db, records, (IReadOnlySet<string>?)_absent.GetValueOrDefault(model) ?? FrozenSet<string>.Empty, cancellationToken).ConfigureAwait(false);
             }
             try
             {

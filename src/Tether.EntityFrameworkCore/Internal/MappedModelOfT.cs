@@ -132,7 +132,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
 
     public override IStoredRecordCursor ReadRecords(DbContext db, IReadOnlyCollection<string> syncGroups)
         => SqliteJsonOf(db) is { } query
-            ? query.ReadRecords(db, Name, Json, syncGroups, (id, cancellationToken) => FindAsync(db, id, cancellationToken))
+            ? query.ReadRecords(db, syncGroups, (id, cancellationToken) => FindAsync(db, id, cancellationToken))
             : new Cursor(this, db, syncGroups);
 
     public override async IAsyncEnumerable<StoredRecord> ReadRecordsAfterAsync(DbContext db, string syncGroup, string afterId, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -26,14 +26,18 @@ internal sealed class SqliteJsonQuery<T> where T : class
 {
     private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    private readonly string _modelName;
+    private readonly JsonTypeInfo<T> _json;
     private readonly string _select;
     private readonly string _orderBy;
     private readonly GroupFilter<T>[] _filters;
     private readonly string[] _ruleColumns;
     private readonly SqliteJsonProperty[] _properties;
 
-    private SqliteJsonQuery(string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns, SqliteJsonProperty[] properties)
+    private SqliteJsonQuery(string modelName, JsonTypeInfo<T> json, string select, string orderBy, GroupFilter<T>[] filters, string[] ruleColumns, SqliteJsonProperty[] properties)
     {
+        _modelName = modelName;
+        _json = json;
         _select = select;
         _orderBy = orderBy;
         _filters = filters;
@@ -86,12 +90,13 @@ internal sealed class SqliteJsonQuery<T> where T : class
             return null;
         }
         string select = $"SELECT {id}, {string.Join(", ", columns)} FROM {Identifier(table)}";
-        return new SqliteJsonQuery<T>(select, $" ORDER BY {id}", filters, ruleColumns, [.. properties]);
+        return new SqliteJsonQuery<T>(model.Name, json, select, $" ORDER BY {id}", filters, ruleColumns, [.. properties]);
     }
 
     /// <summary>The rows in any of <paramref name="groups"/>, by key, as <paramref name="db"/>'s connection and
-    /// transaction see them; a row whose JSON the SQL does not write is read back with <paramref name="find"/>.</summary>
-    public IStoredRecordCursor ReadRecords(DbContext db, string modelName, JsonTypeInfo<T> json, IReadOnlyCollection<string> groups, Func<string, CancellationToken, Task<T?>> find)
+    /// transaction see them; a row whose values the cursor cannot serve as stored is read back with
+    /// <paramref name="find"/>.</summary>
+    public IStoredRecordCursor ReadRecords(DbContext db, IReadOnlyCollection<string> groups, Func<string, CancellationToken, Task<T?>> find)
     {
         var conditions = new List<string>();
         var parameters = new List<string>();
@@ -110,11 +115,11 @@ internal sealed class SqliteJsonQuery<T> where T : class
             }
         }
         return conditions.Count == 0
-            ? EmptyRecordCursor.Instance
+            ? new SequenceCursor([])
             : Cursor($"{_select} WHERE {string.Join(" OR ", conditions)}{_orderBy}", [.. parameters]);
 
         SqliteJsonCursor<T> Cursor(string sql, string[] texts)
-            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, _properties, modelName, json, find);
+            => new((SqliteConnection)db.Database.GetDbConnection(), sql, texts, _properties, _modelName, _json, find);
     }
 
     /// <summary>Whether the contract writes what its properties hold, each once, with nothing added, dropped or

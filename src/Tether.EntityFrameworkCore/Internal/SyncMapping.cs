@@ -18,6 +18,7 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
     private readonly FrozenSet<string> _names;
     private readonly FrozenSet<Type> _entityTypes;
     private readonly TetherContexts<TDb> _contexts;
+    private readonly Action<DbContext> _giveBack;
     private FrozenDictionary<string, MappedModel>? _models;
     private FrozenDictionary<Type, MappedModel>? _byEntity;
 
@@ -27,6 +28,7 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
         _names = definitions.Select(definition => definition.Name).ToFrozenSet(StringComparer.Ordinal);
         _entityTypes = definitions.Select(definition => definition.EntityType).ToFrozenSet();
         _contexts = contexts;
+        _giveBack = context => contexts.Return((TDb)context);
     }
 
     public bool Owns(string modelName) => _names.Contains(modelName);
@@ -47,9 +49,8 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
 
     public bool IsTetherOwned(DbContext context) => TetherOwnedContexts.Contains(context);
 
-    public DbContext Open(DbConnection connection, DbTransaction transaction) => _contexts.Open(connection, transaction);
-
-    public void Return(DbContext context) => _contexts.Return((TDb)context);
+    public OwnedContext Open(DbConnection connection, DbTransaction transaction)
+        => new(_contexts.Open(connection, transaction), _giveBack);
 
     public AppRecordShape Shape(string modelName, string id, JsonObject data)
         => (Find(modelName) ?? throw new ArgumentException($"The model '{modelName}' is not in the app's tables.", nameof(modelName))).Shape(id, data);

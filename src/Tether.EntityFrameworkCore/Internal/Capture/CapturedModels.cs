@@ -39,11 +39,8 @@ internal interface ICapturedModels
     /// <summary>True for a context Tether opened itself (its writes are already in the log, its reads are the capture's).</summary>
     bool IsTetherOwned(DbContext context);
 
-    /// <summary>A Tether-owned context on the app's connection, inside its transaction.</summary>
-    DbContext Open(DbConnection connection, DbTransaction transaction);
-
-    /// <summary>Gives back a context of <see cref="Open"/>.</summary>
-    void Return(DbContext context);
+    /// <summary>A Tether-owned context on the app's connection, inside its transaction, given back when disposed.</summary>
+    OwnedContext Open(DbConnection connection, DbTransaction transaction);
 }
 
 /// <summary>The store whose log the capture appends to.</summary>
@@ -56,4 +53,12 @@ internal interface ICaptureStore
     Task InitializeAsync(CancellationToken cancellationToken);
 
     ITetherLogAppender Appender { get; }
+}
+
+/// <summary>A Tether-owned context of <see cref="ICapturedModels.Open"/>; disposing it gives the context back.</summary>
+internal readonly struct OwnedContext(DbContext db, Action<DbContext> giveBack) : IDisposable
+{
+    public DbContext Db => db;
+
+    public void Dispose() => giveBack(db);
 }

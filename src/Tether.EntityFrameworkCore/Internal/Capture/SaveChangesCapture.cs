@@ -376,31 +376,24 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
         {
             return;
         }
-        DbContext owned = _models.Open(connection, transaction);
-        try
+        using OwnedContext owned = _models.Open(connection, transaction);
+        if (deleted is not null)
         {
-            if (deleted is not null)
+            foreach (EntityEntry affected in await _cascades.AffectedAsync(owned.Db, deleted, cancellationToken).ConfigureAwait(false))
             {
-                foreach (EntityEntry affected in await _cascades.AffectedAsync(owned, deleted, cancellationToken).ConfigureAwait(false))
+                if (_models.Find(affected.Metadata.ClrType) is { } model)
                 {
-                    if (_models.Find(affected.Metadata.ClrType) is { } model)
-                    {
-                        Read(state, reads, model, affected);
-                    }
-                }
-            }
-            foreach ((ICapturedModel model, HashSet<string> ids) in reads)
-            {
-                Dictionary<string, RowImage> before = await model.ReadRowsAsync(owned, ids, cancellationToken).ConfigureAwait(false);
-                foreach (string id in ids)
-                {
-                    state.Touch(model, id, before.GetValueOrDefault(id));
+                    Read(state, reads, model, affected);
                 }
             }
         }
-        finally
+        foreach ((ICapturedModel model, HashSet<string> ids) in reads)
         {
-            _models.Return(owned);
+            Dictionary<string, RowImage> before = await model.ReadRowsAsync(owned.Db, ids, cancellationToken).ConfigureAwait(false);
+            foreach (string id in ids)
+            {
+                state.Touch(model, id, before.GetValueOrDefault(id));
+            }
         }
     }
 
@@ -421,17 +414,12 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
             return;
         }
         var after = new Dictionary<ICapturedModel, Dictionary<string, RowImage>>();
-        DbContext owned = _models.Open(connection, transaction);
-        try
+        using (OwnedContext owned = _models.Open(connection, transaction))
         {
             foreach (IGrouping<ICapturedModel, string> ids in state.Touched.GroupBy(t => t.Model, t => t.Id))
             {
-                after[ids.Key] = await ids.Key.ReadRowsAsync(owned, [.. ids], cancellationToken).ConfigureAwait(false);
+                after[ids.Key] = await ids.Key.ReadRowsAsync(owned.Db, [.. ids], cancellationToken).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            _models.Return(owned);
         }
         var actions = new List<LogEntry>();
         var owners = new List<string>();
