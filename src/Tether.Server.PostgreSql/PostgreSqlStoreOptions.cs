@@ -15,6 +15,10 @@ public sealed class PostgreSqlStoreOptions
     /// to <see cref="MaxReconnectDelay"/>); the log tailer's poll keeps delivering meanwhile.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The app's tables whose rows are synced records, read from the write-ahead log
+    /// (<c>Tether.EntityFrameworkCore</c> adds one per mapped model). Tether's own record table is always read.</summary>
+    public IList<PgSyncedTable> SyncedTables { get; } = [];
+
     /// <summary>The longest wait between the commit listener's reconnection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

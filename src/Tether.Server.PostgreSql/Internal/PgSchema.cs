@@ -70,5 +70,45 @@ internal static class PgSchema
 
         INSERT INTO tether_meta(key, value) VALUES ('horizon', 0);
         """,
+        // The sequencer's step: the log is written from the write-ahead log by one elected node. tether_head keeps
+        // the WAL position the log reaches (stored with the log, so each change becomes an action exactly once) and
+        // the leader's epoch, which fences a leader that lost its lock. A record's groups are a column of its row,
+        // so the sequencer reads them from the WAL with the row. tether_wal_transactions maps each sequenced
+        // transaction to its syncIds: what a push waits for, and what places a snapshot exactly in the log.
+        """
+        ALTER TABLE tether_head
+            ADD COLUMN epoch bigint NOT NULL DEFAULT 0,
+            ADD COLUMN lsn pg_lsn,
+            ADD COLUMN last_commit_lsn pg_lsn;
+
+        ALTER TABLE tether_records ADD COLUMN groups text[] COLLATE "C" NOT NULL DEFAULT '{}';
+        UPDATE tether_records r SET groups = ARRAY(
+            SELECT g.name FROM tether_record_groups rg JOIN tether_groups g ON g.id = rg.group_id
+            WHERE rg.model = r.model AND rg.id = r.id ORDER BY g.name);
+
+        CREATE TABLE tether_wal_transactions(
+            commit_lsn pg_lsn PRIMARY KEY,
+            xid bigint NOT NULL,
+            first_sync_id bigint NOT NULL,
+            last_sync_id bigint NOT NULL,
+            batch_key text,
+            committed_at timestamptz NOT NULL);
+        CREATE INDEX tether_wal_transactions_by_xid ON tether_wal_transactions(xid);
+        CREATE INDEX tether_wal_transactions_by_first ON tether_wal_transactions(first_sync_id);
+        CREATE INDEX tether_wal_transactions_by_key ON tether_wal_transactions(batch_key) WHERE batch_key IS NOT NULL;
+
+        -- Every round of the sequencer moves the head through this: a leader whose epoch is no longer the current
+        -- one, or whose idea of the head is stale, writes nothing.
+        CREATE FUNCTION tether_advance_head(p_epoch bigint, p_from bigint, p_to bigint, p_lsn pg_lsn, p_commit pg_lsn)
+        RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE tether_head SET sync_id = p_to, lsn = p_lsn, last_commit_lsn = p_commit
+             WHERE epoch = p_epoch AND sync_id = p_from;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'tether: the sequencer of epoch % is no longer the leader, or the head moved', p_epoch
+                    USING ERRCODE = 'TH001';
+            END IF;
+        END $$;
+        """,
     ];
 }

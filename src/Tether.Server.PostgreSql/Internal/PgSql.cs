@@ -13,15 +13,11 @@ internal static class PgSql
 
     public const string ReadHorizon = "SELECT value FROM tether_meta WHERE key = 'horizon'";
 
-    // Groups come back sorted by name so a record's or an action's list is stable between reads.
-    private const string RecordGroupsOf =
-        "ARRAY(SELECT g.name FROM tether_record_groups rg JOIN tether_groups g ON g.id = rg.group_id " +
-        "WHERE rg.model = r.model AND rg.id = r.id ORDER BY g.name)";
-
-    public const string GetRecord = "SELECT r.data, " + RecordGroupsOf + " FROM tether_records r WHERE r.model = @model AND r.id = @id";
+    // A record's groups are stored sorted by name (ordinal), so its list is stable between reads.
+    public const string GetRecord = "SELECT r.data, r.groups FROM tether_records r WHERE r.model = @model AND r.id = @id";
 
     public const string ListRecords =
-        "SELECT r.id, r.data, " + RecordGroupsOf + " FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
+        "SELECT r.id, r.data, r.groups FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
         "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model ORDER BY m.id";
 
     public const string ReadRecordsAfter =
@@ -64,7 +60,9 @@ internal static class PgSql
     private const string EnsureGroups = "INSERT INTO tether_groups(name) SELECT unnest(@groups::text[]) ON CONFLICT (name) DO NOTHING";
 
     public const string PutRecord =
-        "INSERT INTO tether_records(model, id, data) VALUES (@model, @id, @data) ON CONFLICT (model, id) DO UPDATE SET data = excluded.data; " +
+        "INSERT INTO tether_records(model, id, data, groups) " +
+        "VALUES (@model, @id, @data, ARRAY(SELECT DISTINCT g COLLATE \"C\" FROM unnest(@groups::text[]) g ORDER BY 1)) " +
+        "ON CONFLICT (model, id) DO UPDATE SET data = excluded.data, groups = excluded.groups; " +
         "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; " +
         EnsureGroups + "; " +
         "INSERT INTO tether_record_groups(model, id, group_id) SELECT @model, @id, id FROM tether_groups WHERE name = ANY(@groups)";
