@@ -115,13 +115,41 @@ public sealed class PostgresDatabase : IAsyncDisposable
         {
             await using var connection = new NpgsqlConnection(AdminConnectionString);
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
+            await DropAsync(connection);
         }
         catch (NpgsqlException)
         {
             // A test that stopped or broke the server must report its own failure, not this one; a database left
             // behind costs only disk space (and in CI the whole cluster is deleted).
+        }
+    }
+
+    // FORCE ends client backends but not a walsender streaming a slot of this database (55006, "used by an active
+    // logical replication slot"), so the walsenders are ended first; the drop then removes the database's slots. A
+    // sequencer still running in the test's process reconnects on its own and may take the slot again between the two
+    // statements: that race belongs to cleanup only, so it is retried a few times rather than prevented.
+    private async Task DropAsync(NpgsqlConnection connection)
+    {
+        const int Attempts = 5;
+        for (int attempt = 1; ; attempt++)
+        {
+            await using (var terminate = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots WHERE database = @database AND active_pid IS NOT NULL",
+                connection))
+            {
+                terminate.Parameters.AddWithValue("database", Name);
+                await terminate.ExecuteNonQueryAsync();
+            }
+
+            try
+            {
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < Attempts)
+            {
+            }
         }
     }
 
