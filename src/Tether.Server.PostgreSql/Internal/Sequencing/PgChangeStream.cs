@@ -32,7 +32,7 @@ internal sealed class PgChangeStream
     public PgChangeStream(IEnumerable<PgSyncedTable> syncedTables, int maxActionsPerTransaction = DefaultMaxActionsPerTransaction)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActionsPerTransaction);
-        var tables = new List<TableReader> { new RecordsTableReader() };
+        var tables = new List<TableReader>();
         var names = new HashSet<(string, string)>();
         foreach (PgSyncedTable table in syncedTables)
         {
@@ -46,6 +46,8 @@ internal sealed class PgChangeStream
             }
             tables.Add(new SyncedTableReader(table));
         }
+        // Last: it is known by its name alone, and an app's table of that name in a schema of its own is the app's.
+        tables.Add(new RecordsTableReader());
         _tables = [.. tables];
         _maxActionsPerTransaction = maxActionsPerTransaction;
     }

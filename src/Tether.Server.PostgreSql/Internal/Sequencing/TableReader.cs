@@ -28,15 +28,15 @@ internal sealed class RecordsTableReader() : TableReader("tether_records",
     new ColumnReader<string[]>("groups"),
 ])
 {
-    // The migrator creates tether_records in the connection's default schema, and publishes that one table; the
-    // publication cannot hold another table of this name but in a schema Tether does not know.
+    // The migrator creates tether_records in the connection's default schema, whichever that is, and publishes it:
+    // its name is what tells it.
     public override bool Describes(string schema, string name) => name == Table;
 
     public override ChangedRow Read(object?[] values)
     {
-        if (values[0] is not string model || values[1] is not string id || values[2] is not string data || values[3] is not string[] groups)
+        if (values[0] is not string model || values[1] is not string id || values[2] is not string data || values[3] is not string[] groups || Array.IndexOf(groups, null) >= 0)
         {
-            throw new SequencerStoppedException("A row of tether_records has a NULL model, id, data or groups, which its schema forbids.");
+            throw new SequencerStoppedException("A row of tether_records has a NULL model, id, data or group, which Tether never writes.");
         }
         // Built-in records decide no user's groups: mutators tell those with SyncGroupsChanged, carried by the marker.
         return new ChangedRow(model, new PgSyncedRow(id, data, groups, []));
