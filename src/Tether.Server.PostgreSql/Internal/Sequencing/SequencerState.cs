@@ -109,19 +109,6 @@ internal sealed class SequencerState
     public IReadOnlyList<string> WaitingLongerThan(TimeSpan age)
         => [.. _batches.Where(b => Stopwatch.GetElapsedTime(b.Value.Since) >= age).Select(b => b.Key)];
 
-    /// <summary>Fails the batches that waited longer than <paramref name="timeout"/>: the push is answered 503 and
-    /// its retry finds the mutations as duplicates once they are sequenced.</summary>
-    public void Expire(TimeSpan timeout)
-    {
-        foreach ((string key, Waiter waiter) in _batches)
-        {
-            if (Stopwatch.GetElapsedTime(waiter.Since) >= timeout && _batches.TryRemove(key, out _))
-            {
-                waiter.Sequenced.TrySetException(new TimeoutException($"The sequencer did not give the batch its syncIds within {timeout}."));
-            }
-        }
-    }
-
     private sealed class Waiter(long since)
     {
         public long Since { get; } = since;
