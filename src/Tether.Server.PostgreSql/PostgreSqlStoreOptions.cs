@@ -27,6 +27,9 @@ public sealed class PostgreSqlStoreOptions
     /// answered 503 (its retry is then answered as a duplicate).</summary>
     public TimeSpan SequencingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many bytes of WAL the sequencer's slot may hold back before the health check says Degraded.</summary>
+    public long DegradedSlotLag { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Writers take no global lock: the sequencer writes the log from the write-ahead log.</summary>
     internal bool UseWal { get; set; }
 

@@ -47,6 +47,9 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 
     internal string SlotName { get; }
 
+    /// <summary>The slot as this node read it last.</summary>
+    internal SlotState Slot { get; } = new();
+
     /// <summary>Every table the sequencer reads: the app's (<see cref="PostgreSqlStoreOptions.SyncedTables"/>).</summary>
     internal IReadOnlyList<PgSyncedTable> SyncedTables => [.. Options.SyncedTables];
 
