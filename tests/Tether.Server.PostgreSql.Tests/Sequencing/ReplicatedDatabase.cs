@@ -50,7 +50,7 @@ internal sealed class ReplicatedDatabase : IAsyncDisposable
             await replicated.ExecuteAsync($"""
                 {appTablesSql}
                 ALTER TABLE tether_records REPLICA IDENTITY FULL;
-                CREATE PUBLICATION {PgChangeStream.Publication} FOR TABLE tether_records{tables};
+                CREATE PUBLICATION {PgReplication.Publication} FOR TABLE tether_records{tables};
                 """);
             await replicated.ExecuteAsync($"SELECT pg_create_logical_replication_slot('{replicated.Slot}', 'pgoutput')");
             return replicated;

@@ -25,7 +25,7 @@ public sealed class TestDatabaseCleanupTests
             await using (var connection = new NpgsqlConnection(database.ConnectionString))
             {
                 await connection.OpenAsync(Ct);
-                await using var publish = new NpgsqlCommand($"CREATE PUBLICATION {PgChangeStream.Publication} FOR ALL TABLES", connection);
+                await using var publish = new NpgsqlCommand($"CREATE PUBLICATION {PgReplication.Publication} FOR ALL TABLES", connection);
                 await publish.ExecuteNonQueryAsync(Ct);
                 await using var create = new NpgsqlCommand($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')", connection);
                 await create.ExecuteNonQueryAsync(Ct);

@@ -7,21 +7,18 @@ using NpgsqlTypes;
 namespace Tether.Server.PostgreSql.Internal.Sequencing;
 
 /// <summary>
-/// Reads Tether's replication slot (pgoutput, publication <see cref="Publication"/>) and tells each committed
+/// Reads Tether's replication slot (pgoutput, publication <see cref="PgReplication.Publication"/>) and tells each committed
 /// transaction as a <see cref="DecodedTransaction"/>, in commit order. Changes of <c>tether_records</c> and of the
 /// synced tables become actions by <see cref="RowChanges"/>; Tether's marker message names the write batch.
 /// </summary>
 internal sealed class PgChangeStream
 {
-    /// <summary>The publication Tether's migrator creates over its record table and the synced tables.</summary>
-    public const string Publication = "tether_sync";
-
     /// <summary>How many row changes of synced tables one transaction may hold before it is told as a reset.</summary>
     public const int DefaultMaxActionsPerTransaction = 100_000;
 
     // V1 without streaming: a transaction arrives whole, after its commit. Binary: every value as its natural CLR type
     // (text mode gives strings that would need parsers of our own). Messages: the marker.
-    private static readonly PgOutputReplicationOptions Options = new(Publication, PgOutputProtocolVersion.V1, binary: true, streamingMode: null, messages: true);
+    private static readonly PgOutputReplicationOptions Options = new(PgReplication.Publication, PgOutputProtocolVersion.V1, binary: true, streamingMode: null, messages: true);
 
     // Stands in a row's values for an unchanged TOAST value until it is taken from the same message's old row.
     private static readonly object UnchangedToast = new();
