@@ -44,6 +44,9 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
     public Task InitializeAsync(CancellationToken cancellationToken) => PgMigrator.MigrateAsync(_dataSource, cancellationToken);
 
     /// <inheritdoc />
+    public int Writers => Math.Max(1, Options.Writers);
+
+    /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
         => await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
 
