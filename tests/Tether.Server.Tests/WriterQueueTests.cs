@@ -124,7 +124,7 @@ public sealed class WriterQueueTests : IDisposable
     }
 
     [Fact]
-    public async Task A_second_waiting_writer_is_woken_for_what_the_first_had_no_room_for()
+    public async Task Two_waiting_writers_both_get_work_when_two_users_queue()
     {
         WriterQueue queue = Queue();
         using var stop = new CancellationTokenSource(HangGuard);

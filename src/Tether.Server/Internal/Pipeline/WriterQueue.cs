@@ -171,11 +171,6 @@ internal sealed class WriterQueue
                     Settle(owner);
                 }
             }
-            if (_turns.Count > 0)
-            {
-                // What this batch had no room for may go to another writer that waits.
-                _wake.Writer.TryWrite(true);
-            }
         }
         foreach (WriterWork work in gone ?? [])
         {
