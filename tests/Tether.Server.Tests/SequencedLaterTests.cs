@@ -12,12 +12,12 @@ namespace Tether.Server.Tests;
 /// <see cref="InterposedStore"/> is sequenced when the test says.</summary>
 public sealed class SequencedLaterTests
 {
-    private static async Task<(TestServer Server, InterposedStore Store)> StartAsync()
+    private static async Task<(TestServer Server, InterposedStore Store)> StartAsync(int writers = 2)
     {
         TestServer server = await TestServer.StartAsync(new TestServerSettings
         {
             Tether = options => options.Limits.RequestsPerSecond = 0,
-            Builder = tether => InterposedStore.Install(tether, writers: 2),
+            Builder = tether => InterposedStore.Install(tether, writers),
         });
         return (server, (InterposedStore)server.Store);
     }
@@ -27,7 +27,8 @@ public sealed class SequencedLaterTests
     [Fact]
     public async Task A_push_is_answered_only_once_its_commit_is_sequenced_and_carries_the_head_the_store_gave()
     {
-        (TestServer server, InterposedStore store) = await StartAsync();
+        // One writer loop: bob's push below can only be committed if the loop does not wait for alice's sequencing.
+        (TestServer server, InterposedStore store) = await StartAsync(writers: 1);
         await using TestServer _ = server;
         using var meters = new ServerMeters(server);
         using SyncApi alice = server.Api("alice");
@@ -46,7 +47,7 @@ public sealed class SequencedLaterTests
 
         Task<JsonElement> alicePush = alice.PushAsync("alice-1", M(1, "createTeam", new { id = "t-alice", name = "A" }));
         long aliceCommitted = await committed.Task;
-        // The writer does not wait for alice's sequencing: bob's push is committed and answered meanwhile.
+        // The writer goes on: bob's push is committed and answered while alice's waits.
         long bobSyncId = await bob.ApplyAsync("bob-1", 1, "createTeam", new { id = "t-bob", name = "B" });
         Assert.True(bobSyncId > aliceCommitted, $"bob's commit ({bobSyncId}) came after alice's ({aliceCommitted})");
         Assert.False(alicePush.IsCompleted, "alice's push was answered before its commit was sequenced");
