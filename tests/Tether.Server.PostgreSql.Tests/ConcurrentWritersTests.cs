@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tether.Protocol;
+using Tether.Server.Extensibility;
 using Tether.Server.Storage;
 using Tether.Server.Tests.Harness;
 using static Tether.Server.Tests.Harness.SyncApi;
@@ -66,5 +69,41 @@ public sealed class ConcurrentWritersTests
         Dictionary<string, long> teamSyncIds = teams.ToDictionary(entry => entry.ModelId, entry => entry.SyncId);
         Assert.Equal(mutations, answers.Count);
         Assert.All(answers, answer => Assert.True(answer.LastSyncId >= teamSyncIds[answer.Team], $"{answer.ClientId} #{answer.MutationId} answered {answer.LastSyncId}, below its action {teamSyncIds[answer.Team]}"));
+    }
+
+    [Fact]
+    public async Task Pushes_a_client_queues_back_to_back_run_in_their_order_while_four_writers_take_batches()
+    {
+        const int clients = 16, pushesPerClient = 6, mutationsPerPush = 3;
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            OnPostgres = true,
+            Configuration = new Dictionary<string, string?> { ["writers"] = "4" },
+            // The first slice of a push leaves its last mutation queued behind it, before the client's next push.
+            Tether = options => options.Limits.MaxMutationsPerUserPerCommit = 2,
+        });
+        ITetherWriter writer = server.Services.GetRequiredService<ITetherWriter>();
+
+        // All queued at once, in each client's order: nothing waits for an answer before the next push is queued.
+        List<Task<WriteOutcome<PushResult>>> pushes = [];
+        for (int p = 0; p < pushesPerClient; p++)
+        {
+            for (int c = 0; c < clients; c++)
+            {
+                long first = p * mutationsPerPush + 1;
+                pushes.Add(writer.PushAsync($"user{c}", new PushRequest($"client{c}", [.. Enumerable.Range(0, mutationsPerPush).Select(i =>
+                    new Mutation(first + i, "createTeam", JsonSerializer.SerializeToElement(new { id = $"t-{c}-{first + i}", name = "Team" })))])));
+            }
+        }
+        WriteOutcome<PushResult>[] outcomes = await Task.WhenAll(pushes);
+
+        Assert.All(outcomes, outcome => Assert.All(outcome.Value!.Results, result => Assert.Equal(MutationStatus.Applied, result.Status)));
+        await using ITetherReadSnapshot snapshot = await server.Store.BeginReadAsync(CancellationToken.None);
+        IReadOnlyList<LogEntry> log = await snapshot.ReadLogAsync(0, snapshot.Head, 100_000, CancellationToken.None);
+        foreach (IGrouping<string?, LogEntry> client in log.Where(entry => entry.ModelName == "team").GroupBy(entry => entry.ClientId))
+        {
+            Assert.Equal(Enumerable.Range(1, pushesPerClient * mutationsPerPush).Select(i => (long?)i), client.Select(entry => entry.MutationId));
+        }
+        Assert.Equal(clients * pushesPerClient * mutationsPerPush, log.Count(entry => entry.ModelName == "team"));
     }
 }
