@@ -7,13 +7,21 @@ namespace Tether.Server.Tests;
 /// the log tailer saw) cannot put back the groups from before it.</summary>
 public sealed class WriterGroupCacheUnitTests
 {
+    /// <summary>A cache that has seen a commit sequenced later, as a store with concurrent writers reports them.</summary>
+    private static WriterGroupCache SequencedLater()
+    {
+        var cache = new WriterGroupCache();
+        cache.Committed(cache.Version, head: 1, sequencedLater: true, Known("carol", "team:t9"), changed: []);
+        return cache;
+    }
+
     private static Dictionary<string, HashSet<string>> Known(string user, params string[] groups)
         => new() { [user] = new HashSet<string>(groups, StringComparer.Ordinal) };
 
     [Fact]
     public void A_batch_that_began_before_a_user_was_forgotten_does_not_put_the_users_groups_back()
     {
-        var cache = new WriterGroupCache();
+        WriterGroupCache cache = SequencedLater();
         long began = cache.Version;
         cache.Begin(head: 10);
 
@@ -26,7 +34,7 @@ public sealed class WriterGroupCacheUnitTests
     [Fact]
     public void A_batch_that_began_after_the_user_was_forgotten_keeps_what_it_resolved()
     {
-        var cache = new WriterGroupCache();
+        WriterGroupCache cache = SequencedLater();
         cache.Forget(["bob"]);
         long began = cache.Version;
         cache.Begin(head: 10);
@@ -54,7 +62,7 @@ public sealed class WriterGroupCacheUnitTests
     [Fact]
     public void On_a_store_that_sequences_later_a_new_head_does_not_empty_the_cache()
     {
-        var cache = new WriterGroupCache();
+        WriterGroupCache cache = SequencedLater();
         cache.Committed(cache.Version, head: 5, sequencedLater: true, Known("bob", "team:t1"), changed: []);
 
         cache.Begin(head: 40);
@@ -73,6 +81,18 @@ public sealed class WriterGroupCacheUnitTests
         Assert.True(cache.TryGet("bob", out _));
         cache.Begin(head: 9);
         Assert.False(cache.TryGet("bob", out _));
+    }
+
+    [Fact]
+    public void On_a_store_that_gives_syncIds_at_commit_what_the_log_tailer_publishes_forgets_nobody()
+    {
+        var cache = new WriterGroupCache();
+        cache.Begin(head: 5);
+        cache.Committed(cache.Version, head: 6, sequencedLater: false, Known("bob", "team:t1"), changed: ["bob"]);
+
+        cache.Forget(["bob"]);
+
+        Assert.True(cache.TryGet("bob", out _));
     }
 
     [Fact]

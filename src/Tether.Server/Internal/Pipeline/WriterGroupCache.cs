@@ -8,7 +8,7 @@ namespace Tether.Server.Internal.Pipeline;
 /// database was restored) forgets it all. On a store that sequences commits later the head says nothing of the
 /// sort; there the log tailer forgets every user whose groups changed in what it publishes (<see cref="Forget"/>),
 /// so an entry may lag a commit of another node by the fan-out's latency (mutators that authorise read through their
-/// context anyway). In both, a batch hands back only users nobody forgot since it began (<see cref="Version"/>),
+/// context anyway), and a user whose groups change is resolved again once per commit rather than once. In both, a batch hands back only users nobody forgot since it began (<see cref="Version"/>),
 /// so a batch that overlapped a change cannot put back groups from before it.</para>
 /// </summary>
 internal sealed class WriterGroupCache
@@ -60,13 +60,18 @@ internal sealed class WriterGroupCache
         }
     }
 
-    /// <summary>Drops what is known of <paramref name="userIds"/>: their groups changed in a commit this cache did
-    /// not follow.</summary>
+    /// <summary>Drops what is known of <paramref name="userIds"/>, whose groups changed in a commit the log tailer
+    /// published, on a store that sequences commits later. Elsewhere the head already told of other writers' commits,
+    /// and this writer's own were followed as they committed: forgetting them would resolve a user who changes their
+    /// groups all the time once per commit again.</summary>
     public void Forget(IEnumerable<string> userIds)
     {
         lock (_gate)
         {
-            ForgetLocked(userIds);
+            if (_sequencedLater)
+            {
+                ForgetLocked(userIds);
+            }
         }
     }
 
