@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Tether.Mutators;
 using Tether.Server.Storage;
 using Tether.Server.Tests.Harness;
 using static Tether.Server.Tests.Harness.SyncApi;
@@ -12,15 +13,19 @@ namespace Tether.Server.Tests;
 /// 503. The real SQLite store behind <see cref="InterposedStore"/> loses the conflicts the test picks.</summary>
 public sealed class WriteConflictTests
 {
-    private static async Task<(TestServer Server, InterposedStore Store)> StartAsync(Action<ITetherServerBuilder>? more = null)
+    private static async Task<(TestServer Server, InterposedStore Store)> StartAsync(Action<ITetherServerBuilder>? more = null, int writers = 2, int maxMutationsPerCommit = 2_000)
     {
         TestServer server = await TestServer.StartAsync(new TestServerSettings
         {
-            Tether = options => options.Limits.RequestsPerSecond = 0,
+            Tether = options =>
+            {
+                options.Limits.RequestsPerSecond = 0;
+                options.MaxMutationsPerCommit = maxMutationsPerCommit;
+            },
             Builder = tether =>
             {
                 more?.Invoke(tether);
-                InterposedStore.Install(tether, writers: 2);
+                InterposedStore.Install(tether, writers);
             },
         });
         return (server, (InterposedStore)server.Store);
@@ -90,6 +95,51 @@ public sealed class WriteConflictTests
     }
 
     [Fact]
+    public async Task After_a_conflict_the_writer_takes_half_as_many_mutations_into_its_next_batch()
+    {
+        var turnstile = new Turnstile();
+        (TestServer server, InterposedStore store) = await StartAsync(tether => tether.AddMutators([turnstile]), writers: 1, maxMutationsPerCommit: 8);
+        await using TestServer _ = server;
+        using SyncApi carol = server.Api("carol");
+        var committedSizes = new List<int>();
+        bool conflictOnce = true;
+        store.Conflicts = batch =>
+        {
+            if (batch.Clients.Count == 8 && conflictOnce)
+            {
+                conflictOnce = false;
+                return true;
+            }
+            committedSizes.Add(batch.Clients.Count);
+            return false;
+        };
+
+        // Twice: eight pushes of eight users wait together behind carol's push, which holds the writer.
+        for (int round = 1; round <= 2; round++)
+        {
+            Task<JsonElement> held = carol.PushAsync("carol-1", M(round, Turnstile.MutatorName, new { }));
+            await turnstile.EnteredAsync();
+            using SyncApi u1 = server.Api("u1"), u2 = server.Api("u2"), u3 = server.Api("u3"), u4 = server.Api("u4"),
+                u5 = server.Api("u5"), u6 = server.Api("u6"), u7 = server.Api("u7"), u8 = server.Api("u8");
+            SyncApi[] users = [u1, u2, u3, u4, u5, u6, u7, u8];
+            Task<long>[] pushes = [.. users.Select(api => api.ApplyAsync(api.UserId + "-1", round, "createTeam", new { id = $"t-{api.UserId}-{round}", name = "T" }))];
+            await Health.WaitUntilAsync(server, health => health.QueuedPushes() == 8, "the eight pushes wait together");
+            committedSizes.Clear();
+            turnstile.Pass();
+            await held;
+            await Task.WhenAll(pushes);
+            if (round == 1)
+            {
+                // The eight lost once as a batch, then went alone.
+                Assert.Equal([1, 1, 1, 1, 1, 1, 1, 1], committedSizes.Skip(1));
+            }
+        }
+
+        // The conflict halved the batch size to 4; carol's clean commit grew it to 5, the next to 6.
+        Assert.Equal([1, 5, 3], committedSizes);
+    }
+
+    [Fact]
     public async Task A_push_whose_second_mutation_always_conflicts_keeps_its_first_and_its_retry_applies_the_rest()
     {
         (TestServer server, InterposedStore store) = await StartAsync();
@@ -118,5 +168,26 @@ public sealed class WriteConflictTests
         JsonElement retried = await alice.PushAsync("alice-1", [.. push.Select(m => (System.Text.Json.Nodes.JsonObject)m.DeepClone())]);
         Assert.Equal(["duplicate", "applied", "applied"], retried.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()));
         Assert.Equal(["t1", "t2", "t3"], await TeamIdsInTheLogAsync(server));
+    }
+
+    /// <summary>Holds the writer inside its commit each time it runs, until the test lets it pass.</summary>
+    private sealed class Turnstile : IMutator
+    {
+        public const string MutatorName = "turnstile";
+
+        private readonly SemaphoreSlim _entered = new(0);
+        private readonly SemaphoreSlim _pass = new(0);
+
+        public string Name => MutatorName;
+
+        public async Task EnteredAsync() => Assert.True(await _entered.WaitAsync(TimeSpan.FromMinutes(1)), "the writer never reached the turnstile");
+
+        public void Pass() => _pass.Release();
+
+        public async ValueTask ExecuteAsync(IMutationContext context, JsonElement args, CancellationToken cancellationToken)
+        {
+            _entered.Release();
+            await _pass.WaitAsync(cancellationToken);
+        }
     }
 }
