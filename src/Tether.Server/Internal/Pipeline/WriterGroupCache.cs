@@ -8,8 +8,9 @@ namespace Tether.Server.Internal.Pipeline;
 /// database was restored) forgets it all. On a store that sequences commits later the head says nothing of the
 /// sort; there the log tailer forgets every user whose groups changed in what it publishes (<see cref="Forget"/>),
 /// so an entry may lag a commit of another node by the fan-out's latency (mutators that authorise read through their
-/// context anyway), and a user whose groups change is resolved again once per commit rather than once. In both, a batch hands back only users nobody forgot since it began (<see cref="Version"/>),
-/// so a batch that overlapped a change cannot put back groups from before it.</para>
+/// context anyway), and a user whose groups change is resolved again once per commit rather than once.</para>
+/// <para>In both, a batch hands back only users nobody forgot since it began (<see cref="Version"/>), so a batch
+/// that overlapped a change cannot put back groups from before it.</para>
 /// </summary>
 internal sealed class WriterGroupCache
 {
