@@ -11,6 +11,10 @@ public sealed class PostgreSqlStoreOptions
     /// answered 503 and retried by its client): a node stuck inside a transaction must not stall every node for ever.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many write transactions each node's pipeline holds open at once (at least 1). Each takes the head
+    /// lock first, so the others wait for it on the database.</summary>
+    public int Writers { get; set; } = 1;
+
     /// <summary>How long the commit listener waits before reconnecting after its connection dropped (it doubles up
     /// to <see cref="MaxReconnectDelay"/>); the log tailer's poll keeps delivering meanwhile.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);

@@ -61,6 +61,9 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
         => PgReplication.EnsureAsync(connection, SlotName, [("public", "tether_records"), .. SyncedTables.Select(t => (t.Schema, t.Table))], cancellationToken);
 
     /// <inheritdoc />
+    public int Writers => Math.Max(1, Options.Writers);
+
+    /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
         => await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
 

@@ -45,6 +45,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<ITetherRequestGuard, TetherRequestGuard>();
         services.TryAddSingleton<LogTailer>();
         services.TryAddSingleton<WriterQueue>();
+        services.TryAddSingleton<WriterGroupCache>();
         services.TryAddSingleton<MutationPipeline>();
         services.TryAddSingleton<ITetherWriter>(sp => sp.GetRequiredService<MutationPipeline>());
         // Order matters: the store is migrated, then the tailer takes its start position, then pushes are taken.

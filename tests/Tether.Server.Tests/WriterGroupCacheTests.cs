@@ -64,6 +64,35 @@ public sealed class WriterGroupCacheTests
     }
 
     [Fact]
+    public async Task On_a_store_that_sequences_commits_later_a_membership_taken_away_by_another_writer_counts_once_the_log_tailer_published_it()
+    {
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Builder = tether => InterposedStore.Install(tether, writers: 2),
+        });
+        // Every commit reports its syncIds as given later: the head no longer tells the writers who else committed.
+        ((InterposedStore)server.Store).Sequencing = (_, head) => Task.FromResult(head);
+        using SyncApi alice = server.Api("alice");
+        using SyncApi bob = server.Api("bob");
+        await BobWritesInTeamT1Async(alice, bob);
+
+        long removed;
+        await using (ITetherWriteTransaction other = await server.Store.BeginWriteAsync(CancellationToken.None))
+        {
+            removed = other.Head + 1;
+            await other.CommitAsync(new WriteBatch
+            {
+                Records = [new RecordWrite("member", "t1:bob", null, [])],
+                Actions = [new LogEntry(removed, "delete", "member", "t1:bob", null, ["team:t1", "user:bob"], "elsewhere", 1)],
+                GroupChanges = [new GroupChange(removed, "bob")],
+            }, CancellationToken.None);
+        }
+        await FanoutProbe.WaitForAsync(server, removed);
+
+        Assert.Equal("forbidden", await CreateProjectAsync(bob, 2, "p2"));
+    }
+
+    [Fact]
     public async Task A_grant_said_by_a_mutation_that_wrote_nothing_gives_no_group()
     {
         await using TestServer server = await TestServer.StartAsync(new TestServerSettings

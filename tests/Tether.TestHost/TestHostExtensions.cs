@@ -13,7 +13,7 @@ public static class TestHostExtensions
 
     /// <summary>Adds Tether with the test model, LiveStore and Replicache, reading <see cref="TetherServerOptions"/>
     /// from the <c>Tether</c> configuration section. The store is SQLite at <c>--data</c>, or PostgreSQL at
-    /// <c>--connection</c> when <c>--storage postgres</c>.</summary>
+    /// <c>--connection</c> when <c>--storage postgres</c> (with <c>--writers</c> write transactions at once).</summary>
     public static ITetherServerBuilder AddTestModel(this WebApplicationBuilder builder, Action<TetherServerOptions>? configure = null, Action<SqliteStoreOptions>? configureStore = null)
     {
         IConfiguration configuration = builder.Configuration;
@@ -30,7 +30,8 @@ public static class TestHostExtensions
             .AddLiveStore(options => options.Authorize = AuthorizeStore)
             .AddReplicache();
         return configuration["storage"] == "postgres"
-            ? tether.UsePostgreSql(configuration["connection"] ?? throw new InvalidOperationException("--storage postgres needs --connection."))
+            ? tether.UsePostgreSql(configuration["connection"] ?? throw new InvalidOperationException("--storage postgres needs --connection."),
+                store => store.Writers = configuration.GetValue("writers", store.Writers))
             : tether.UseSqlite(configuration["data"] ?? throw new InvalidOperationException("The test host needs --data <file>."), configureStore);
     }
 

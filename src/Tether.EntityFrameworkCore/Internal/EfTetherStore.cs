@@ -74,11 +74,16 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
+    public int Writers => Inner.Writers;
+
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
         => new EfWriteTransaction<TDb>(await Inner.BeginWriteAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
 
     public async ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken)
         => new EfReadSnapshot<TDb>(await Inner.BeginReadAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
+
+    public async ValueTask<ITetherReadSnapshot> BeginLogReadAsync(CancellationToken cancellationToken)
+        => new EfReadSnapshot<TDb>(await Inner.BeginLogReadAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
 
     public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) => Inner.CompactAsync(upToSyncId, cancellationToken);
 

@@ -59,7 +59,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
     public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
         => inner.GetRejectionAsync(clientId, mutationId, cancellationToken);
 
-    public async ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<CommittedBatch> CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         batch.CheckContinues(Head);
@@ -107,7 +107,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
                 Rejections = batch.Rejections,
             };
         }
-        await inner.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+        return await inner.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -31,7 +31,7 @@ internal sealed class ReplicachePoke(ITetherRequestGuard guard, ITetherStore sto
             return;
         }
         CancellationToken aborted = http.RequestAborted;
-        await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(aborted).ConfigureAwait(false))
+        await using (ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(aborted).ConfigureAwait(false))
         {
             if (await ReplicacheRecords.OwnerProblemAsync(snapshot, clientGroupId, userId, aborted).ConfigureAwait(false) is { } forbidden)
             {
@@ -91,7 +91,7 @@ internal sealed class ReplicachePoke(ITetherRequestGuard guard, ITetherStore sto
 
     private async Task<HashSet<string>> ReadableAsync(string userId, string clientGroupId, CancellationToken cancellationToken)
     {
-        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken).ConfigureAwait(false);
+        await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken).ConfigureAwait(false);
         var readable = new HashSet<string>(await groups.ResolveAsync(userId, snapshot, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal)
         {
             ReplicacheRecords.SyncGroup(clientGroupId),

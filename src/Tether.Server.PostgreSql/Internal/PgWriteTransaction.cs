@@ -125,7 +125,7 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction, IStoreConnec
         return PgReads.GetRejectionAsync(_connection, clientId, mutationId, cancellationToken);
     }
 
-    public async ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<CommittedBatch> CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         EnsureOpen();
@@ -158,6 +158,7 @@ internal sealed class PgWriteTransaction : ITetherWriteTransaction, IStoreConnec
         await statements.ExecuteAsync(_connection, cancellationToken).ConfigureAwait(false);
         await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         _committed = true;
+        return CommittedBatch.At(batch.HeadAfter(Head));
     }
 
     /// <summary>Deletes the log up to <paramref name="upToSyncId"/>, raises the horizon (records stay) and commits.</summary>

@@ -76,7 +76,7 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction, IStoreCo
         return new ValueTask<StoredRejection?>(reader.Read() ? new StoredRejection(clientId, mutationId, reader.GetString(0), reader.GetString(1)) : null);
     }
 
-    public ValueTask CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
+    public ValueTask<CommittedBatch> CommitAsync(WriteBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         EnsureOpen();
@@ -124,7 +124,7 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction, IStoreCo
 
         _writer.Commit();
         _committed = true;
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(CommittedBatch.At(batch.HeadAfter(Head)));
     }
 
     public ValueTask DisposeAsync()

@@ -3,7 +3,7 @@ using Tether.Protocol;
 namespace Tether.Server.Extensibility;
 
 /// <summary>
-/// The server's single writer, for front ends: every write of every front end runs in one of its group commits, so
+/// The server's writer, for front ends: every write of every front end runs in one of its group commits, so
 /// all writes share one total order (<c>syncId</c>) and one fair share per user. Resolve it from the host's services
 /// after <c>AddTether()</c>.
 /// </summary>

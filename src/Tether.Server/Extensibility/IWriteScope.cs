@@ -13,7 +13,8 @@ public interface IWriteScope
     /// <summary>The transaction's clock: the same instant for every write of the commit.</summary>
     DateTimeOffset Now { get; }
 
-    /// <summary>The last syncId written so far, by this commit included.</summary>
+    /// <summary>The last syncId written so far, by this commit included. On a store that gives syncIds after the
+    /// commit (<see cref="Storage.CommittedBatch.SequencedLater"/>) it is provisional: the actions may end elsewhere.</summary>
     long Head { get; }
 
     /// <summary>Runs a client's mutations under its mutation-id sequence, as <see cref="ITetherWriter.PushAsync"/> does

@@ -12,7 +12,9 @@ public enum WriteStatus
     Rejected,
 
     /// <summary>Not run, or not committed: the store failed, the server is stopping or overloaded, the user has too
-    /// much queued, or the caller left. Nothing was written; a retry later may succeed.</summary>
+    /// much queued, the write kept conflicting with concurrent ones, or the caller left. Nothing was written; a retry
+    /// later may succeed. Also a write a store with concurrent writers committed but could not place in its log in
+    /// time: that one was written, and a client's retry of it is answered as a duplicate.</summary>
     Unavailable,
 }
 

@@ -7,7 +7,7 @@ internal sealed class GroupResolution(ITetherStore store, ISyncGroupResolver res
 {
     public async Task<IReadOnlySet<string>> ResolveAsync(string userId, CancellationToken cancellationToken)
     {
-        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken);
         return await resolver.ResolveAsync(userId, snapshot, cancellationToken);
     }
 

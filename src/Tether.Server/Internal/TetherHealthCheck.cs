@@ -17,7 +17,7 @@ internal sealed class TetherHealthCheck(ITetherStore store, FanoutHub hub, Write
     {
         try
         {
-            await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+            await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken);
             TimeSpan wait = queue.OldestWait;
             var data = new Dictionary<string, object>
             {

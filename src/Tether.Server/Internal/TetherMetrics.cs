@@ -17,6 +17,8 @@ internal sealed class TetherMetrics : IDisposable
         PushesRefused = _meter.CreateCounter<long>("tether.server.pushes.refused", description: "Pushes (or what was left of them) the writer did not run, by reason: rate_limited (the user's queue was full), unavailable (the server was overloaded or stopping) or caller_gone (nobody waited for the answer any more).");
         QueueWait = _meter.CreateHistogram<double>("tether.server.queue.wait", unit: "ms", description: "Time a push (or a slice of a long one) waited for the writer.");
         Commits = _meter.CreateCounter<long>("tether.server.commits", description: "Group-commit transactions, by outcome.");
+        CommitConflicts = _meter.CreateCounter<long>("tether.server.commit.conflicts", description: "Write transactions that lost a conflict with a concurrent writer (counted as failed commits too; nothing of them was written, and they are run again).");
+        SequencingWait = _meter.CreateHistogram<double>("tether.server.sequencing.wait", unit: "ms", description: "Time from a commit to its actions having their syncIds, on a store that sequences commits after they commit.");
         CommitDuration = _meter.CreateHistogram<double>("tether.server.commit.duration", unit: "ms", description: "Time to run and commit one group-commit batch.");
         FanoutLatency = _meter.CreateHistogram<double>("tether.server.fanout.latency", unit: "ms", description: "Time from a commit to its actions being handed to connections.");
         Connections = _meter.CreateUpDownCounter<long>("tether.server.connections", description: "Open live connections, by transport.");
@@ -29,6 +31,8 @@ internal sealed class TetherMetrics : IDisposable
     public Counter<long> PushesRefused { get; }
     public Histogram<double> QueueWait { get; }
     public Counter<long> Commits { get; }
+    public Counter<long> CommitConflicts { get; }
+    public Histogram<double> SequencingWait { get; }
     public Histogram<double> CommitDuration { get; }
     public Histogram<double> FanoutLatency { get; }
     public UpDownCounter<long> Connections { get; }

@@ -4,7 +4,9 @@ namespace Tether.Server.Storage;
 /// <summary>A read-only view of one committed state of the store.</summary>
 public interface ITetherReadSnapshot : IRecordReader, IAsyncDisposable
 {
-    /// <summary>The greatest committed syncId in this snapshot (0 when the log is empty).</summary>
+    /// <summary>The greatest committed syncId in this snapshot (0 when the log is empty). The log is read up to it;
+    /// the records read through a snapshot of <see cref="ITetherStore.BeginReadAsync"/> are exactly the log up to it,
+    /// those of <see cref="ITetherStore.BeginLogReadAsync"/> may be newer.</summary>
     long Head { get; }
 
     /// <summary>Actions with syncId &lt;= Horizon are no longer kept (0: the whole log is kept).</summary>

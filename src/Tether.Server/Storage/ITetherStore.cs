@@ -13,14 +13,25 @@ public interface ITetherStore : IAsyncDisposable
     /// knows is refused.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Opens the write transaction. The server's mutation pipeline is the only caller and holds at most
-    /// one at a time per process. From here to its commit or disposal no other writer may commit (on a store shared
-    /// by several processes, the transaction takes the lock that orders them all), so <see cref="ITetherWriteTransaction.Head"/>
-    /// stays the head the batch continues.</summary>
+    /// <summary>How many write transactions the server's mutation pipeline may hold open at once in one process
+    /// (1 unless the store says otherwise). A store that takes more than one orders their commits itself, and may
+    /// give their actions syncIds only after they commit (<see cref="CommittedBatch.SequencedLater"/>).</summary>
+    int Writers => 1;
+
+    /// <summary>Opens a write transaction. The server's mutation pipeline is the only caller and holds at most
+    /// <see cref="Writers"/> at a time per process. When <see cref="Writers"/> is 1, from here to its commit or
+    /// disposal no other writer may commit (on a store shared by several processes, the transaction takes the lock
+    /// that orders them all), so <see cref="ITetherWriteTransaction.Head"/> stays the head the batch continues.</summary>
     ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken);
 
-    /// <summary>Opens a read-only snapshot: everything read through it reflects one committed state.</summary>
+    /// <summary>Opens a read-only snapshot: everything read through it reflects one committed state, and its records
+    /// are exactly the log up to its <see cref="ITetherReadSnapshot.Head"/> (what a bootstrap needs).</summary>
     ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Opens a read-only snapshot for readers of the log: its log is consistent up to its
+    /// <see cref="ITetherReadSnapshot.Head"/>, but its records may be newer than that head. Cheaper than
+    /// <see cref="BeginReadAsync"/> on a store whose log follows its commits; the same by default.</summary>
+    ValueTask<ITetherReadSnapshot> BeginLogReadAsync(CancellationToken cancellationToken) => BeginReadAsync(cancellationToken);
 
     /// <summary>Deletes the sync actions and group changes with syncId &lt;= <paramref name="upToSyncId"/> (records
     /// stay) and raises the retained horizon to it (never lowers it); clients below it must bootstrap again

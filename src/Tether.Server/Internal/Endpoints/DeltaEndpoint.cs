@@ -28,7 +28,7 @@ internal sealed class DeltaEndpoint(RequestGuard guard, UserConnections connecti
             await ErrorResults.WriteAsync(http, BadQuery(limits));
             return;
         }
-        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(http.RequestAborted);
+        await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(http.RequestAborted);
         if (DeltaQuery.NeedsResync(snapshot, from))
         {
             await ErrorResults.WriteAsync(http, Resync(snapshot));
@@ -67,7 +67,7 @@ internal sealed class DeltaEndpoint(RequestGuard guard, UserConnections connecti
             // Taken before reading the store, so a publish between the read and the wait still wakes us.
             Task advanced = hub.Advanced;
             DeltaPage page;
-            await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(http.RequestAborted))
+            await using (ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(http.RequestAborted))
             {
                 if (DeltaQuery.NeedsResync(snapshot, covered))
                 {

@@ -97,7 +97,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
 
     private async Task<ErrorBody?> CheckResyncAsync(long from, CancellationToken cancellationToken)
     {
-        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken);
         return DeltaQuery.NeedsResync(snapshot, from) ? DeltaEndpoint.Resync(snapshot) : null;
     }
 
@@ -110,7 +110,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
         while (position < upTo)
         {
             DeltaPage page;
-            await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(http.RequestAborted))
+            await using (ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(http.RequestAborted))
             {
                 if (position < snapshot.Horizon)
                 {

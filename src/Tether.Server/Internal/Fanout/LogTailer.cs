@@ -8,12 +8,15 @@ namespace Tether.Server.Internal.Fanout;
 
 /// <summary>
 /// The one reader of the log per process: woken by commits (and by a slow poll as a safety net), it reads the new
-/// actions in syncId order, serialises each once, and publishes them to the hub.
+/// actions in syncId order, serialises each once, and publishes them to the hub. It also tells the writers' group
+/// cache whose groups changed, which is how the writers learn of other writers' commits on a store that sequences
+/// commits later.
 /// </summary>
 internal sealed partial class LogTailer(
     ITetherStore store,
     FanoutHub hub,
     CommitSignal commits,
+    Pipeline.WriterGroupCache writerGroups,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
     IHostApplicationLifetime lifetime,
@@ -24,7 +27,7 @@ internal sealed partial class LogTailer(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the server accepts connections, so every connection finds the hub started.
-        await using (ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken))
+        await using (ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken))
         {
             hub.Start(snapshot.Head);
         }
@@ -65,7 +68,7 @@ internal sealed partial class LogTailer(
     private async Task PublishNewAsync(CancellationToken cancellationToken)
     {
         long position = hub.Position;
-        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken);
         long head = snapshot.Head;
         if (head < position)
         {
@@ -102,6 +105,10 @@ internal sealed partial class LogTailer(
             {
                 LogEntry entry = entries[i];
                 serialised[i] = new LogBatchEntry(entry.SyncId, SyncActionJson.ToUtf8(entry), entry.SyncGroups, entry.ClientId, entry.MutationId);
+            }
+            if (changes.Count > 0)
+            {
+                writerGroups.Forget(changes.Select(change => change.UserId));
             }
             hub.Publish(new LogBatch(position, last, serialised, changes));
             position = last;

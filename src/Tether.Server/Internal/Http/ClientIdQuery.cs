@@ -22,7 +22,7 @@ internal static class ClientIdQuery
         {
             return (null, new ErrorBody(ErrorCodes.BadRequest, ClientIds.Rule));
         }
-        await using ITetherReadSnapshot snapshot = await store.BeginReadAsync(cancellationToken);
+        await using ITetherReadSnapshot snapshot = await store.BeginLogReadAsync(cancellationToken);
         ClientState? client = await snapshot.GetClientAsync(clientId, cancellationToken);
         return client is not null && client.UserId != userId
             ? (null, new ErrorBody(ErrorCodes.Forbidden, "This clientId belongs to another user."))

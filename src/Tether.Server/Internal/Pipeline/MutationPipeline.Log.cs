@@ -15,4 +15,10 @@ internal sealed partial class MutationPipeline
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The database refused the {ModelName} '{Id}' for good; the mutation that wrote it was rejected as invalid_args and the others of its batch were committed.")]
     private partial void LogRecordRefused(Exception exception, string modelName, string id);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "A write of user {UserId} lost to concurrent writers in {Attempts} attempts; it was answered 503 (what committed before it stays).")]
+    private partial void LogConflictsExhausted(Exception exception, string userId, int attempts);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "A committed batch was not given its syncIds; its pushes were answered 503 and their retries are answered as duplicates.")]
+    private partial void LogNotSequenced(Exception exception);
 }

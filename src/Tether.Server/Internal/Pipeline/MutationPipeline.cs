@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 using Tether.Mutators;
 using Tether.Protocol;
 using Tether.Server.Extensibility;
@@ -12,16 +13,21 @@ using Tether.Server.Storage;
 namespace Tether.Server.Internal.Pipeline;
 
 /// <summary>
-/// The single writer: takes every push waiting in its queue, runs all their mutations in ONE transaction, their
-/// writes held in <see cref="PendingWrites"/> (a refused mutation's dropped there), and commits them as one batch, so
-/// concurrent pushes share one durable commit (group commit). Being the only writer of the process is also what makes
-/// syncId order equal commit order on SQLite.
+/// The writer: each of its loops (<see cref="ITetherStore.Writers"/>, one unless the store orders concurrent writers
+/// itself) takes the pushes waiting in the queue, runs all their mutations in ONE transaction, their writes held in
+/// <see cref="PendingWrites"/> (a refused mutation's dropped there), and commits them as one batch, so concurrent
+/// pushes share one durable commit (group commit). With one loop, being the only writer of the process is also what
+/// makes syncId order equal commit order on SQLite. With several, a batch that loses to a concurrent one
+/// (<see cref="WriteConflictException"/>) is run again, smaller, and a store that gives syncIds after the commit
+/// (<see cref="CommittedBatch.SequencedLater"/>) has its pushes answered once they are in the log, while the loop
+/// goes on with the next batch.
 /// </summary>
 internal sealed partial class MutationPipeline(
     ITetherStore store,
     MutatorRegistry mutators,
     GroupResolution groups,
     WriterQueue queue,
+    WriterGroupCache groupCache,
     CommitSignal commits,
     TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
@@ -32,7 +38,7 @@ internal sealed partial class MutationPipeline(
     /// <summary>What a committed unit of work answers the queue with: its own value travels in the unit's closure.</summary>
     private static readonly PushResult UnitCommitted = new([], 0);
 
-    private readonly WriterGroupCache _groupCache = new();
+    private readonly ResiliencePipeline<CommitAttempt> _conflictRetry = ConflictRetries.Pipeline<CommitAttempt>(attempt => attempt.Failure);
 
     public Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
         => EnqueueAsync(new WriterWork(userId, request, userId, callerGone));
@@ -59,27 +65,43 @@ internal sealed partial class MutationPipeline(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, store.Writers)).Select(_ => RunWriterAsync(stoppingToken)));
+        // Shutting down: pushes still queued are answered so that no caller waits forever.
+        foreach (WriterWork left in queue.Complete())
+        {
+            left.Complete(WriterRefusals.NotCommitted);
+        }
+    }
+
+    /// <summary>One writer loop, with a batch size of its own.</summary>
+    private async Task RunWriterAsync(CancellationToken stoppingToken)
+    {
         var batch = new List<WriterSlice>();
+        var size = new AdaptiveBatchSize(_maxMutationsPerCommit);
         try
         {
             while (await queue.WaitAsync(stoppingToken))
             {
                 batch.Clear();
-                queue.TakeBatch(batch, _maxMutationsPerCommit);
-                if (batch.Count > 0)
+                queue.TakeBatch(batch, size.Current);
+                if (batch.Count == 0)
                 {
-                    RecordQueueWaits(batch);
-                    await CommitAsync(batch, stoppingToken);
+                    continue;
+                }
+                RecordQueueWaits(batch);
+                try
+                {
+                    await CommitAsync(batch, size, stoppingToken);
+                }
+                finally
+                {
+                    queue.Release(batch);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: pushes still queued are answered below so that no caller waits forever.
-        }
-        foreach (WriterWork left in queue.Complete())
-        {
-            left.Complete(WriterRefusals.NotCommitted);
+            // Shutting down; the caller answers what is still queued.
         }
     }
 
@@ -94,30 +116,42 @@ internal sealed partial class MutationPipeline(
     /// <summary>Commits a batch and answers its pushes (or puts back the rest of a sliced one). When the batch fails,
     /// its slices are tried again one by one, so a push that fails every time (a poisoned one) costs only itself a
     /// 503, and a push with a mutation the database refuses for good costs only that mutation (see
-    /// <see cref="CommitEachAsync"/>).</summary>
-    private async Task CommitAsync(List<WriterSlice> batch, CancellationToken cancellationToken)
+    /// <see cref="CommitEachAsync"/>). A batch that lost to a concurrent writer halves the loop's next batches.</summary>
+    private async Task CommitAsync(List<WriterSlice> batch, AdaptiveBatchSize size, CancellationToken cancellationToken)
     {
         CommitAttempt attempt = await TryCommitAsync(batch, refusal: null, cancellationToken);
-        WriteOutcome<PushResult>[]? outcomes = attempt.Outcomes;
-        if (outcomes is null && !cancellationToken.IsCancellationRequested && (batch.Count > 1 || attempt.Failure is RecordRefusedException))
+        bool conflicted = ConflictRetries.IsConflict(attempt.Failure);
+        if (conflicted)
         {
-            outcomes = new WriteOutcome<PushResult>[batch.Count];
+            size.Conflicted();
+        }
+        else if (attempt.Outcomes is not null)
+        {
+            size.Committed();
+        }
+        var answers = new SliceAnswer[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            answers[i] = attempt.Outcomes is { } outcomes ? new SliceAnswer(outcomes[i], attempt.Sequenced) : new SliceAnswer(WriterRefusals.NotCommitted, null);
+        }
+        if (attempt.Outcomes is null && !cancellationToken.IsCancellationRequested && (batch.Count > 1 || conflicted || attempt.Failure is RecordRefusedException))
+        {
             for (int i = 0; i < batch.Count; i++)
             {
-                outcomes[i] = await CommitAloneAsync(batch[i], batch.Count == 1 ? attempt : null, cancellationToken);
+                answers[i] = await CommitAloneAsync(batch[i], batch.Count == 1 ? attempt : null, cancellationToken);
             }
         }
         for (int i = 0; i < batch.Count; i++)
         {
             WriterWork work = batch[i].Work;
-            WriteOutcome<PushResult> outcome = outcomes?[i] ?? WriterRefusals.NotCommitted;
+            (WriteOutcome<PushResult> outcome, Task<long>? sequenced) = answers[i];
             if (outcome.Value is not { } result)
             {
                 // Earlier slices stay committed; the client's retry finds them as duplicates.
                 work.Complete(outcome);
                 continue;
             }
-            work.Accept(result);
+            work.Accept(result, sequenced);
             if (work.Remaining > 0)
             {
                 if (work.CallerGone.IsCancellationRequested)
@@ -132,53 +166,99 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    /// <summary>Commits one slice in a transaction of its own (<paramref name="attempt"/>: the one already made).</summary>
-    private async Task<WriteOutcome<PushResult>> CommitAloneAsync(WriterSlice slice, CommitAttempt? attempt, CancellationToken cancellationToken)
+    /// <summary>Commits one slice in a transaction of its own (<paramref name="attempt"/>: the one already made),
+    /// again while it loses to concurrent writers (<see cref="ConflictRetries"/>). A slice of several mutations that
+    /// still loses, or that the database refused, goes on a mutation at a time.</summary>
+    private async Task<SliceAnswer> CommitAloneAsync(WriterSlice slice, CommitAttempt? attempt, CancellationToken cancellationToken)
     {
-        attempt ??= await TryCommitAsync([slice], refusal: null, cancellationToken);
+        attempt = await CommitRetryingAsync([slice], refusal: null, attempt, cancellationToken);
         if (attempt.Outcomes is { } outcomes)
         {
-            return outcomes[0];
+            return new SliceAnswer(outcomes[0], attempt.Sequenced);
         }
-        return attempt.Failure is RecordRefusedException refused && !cancellationToken.IsCancellationRequested
-            ? await CommitEachAsync(slice, refused, cancellationToken)
-            : WriterRefusals.NotCommitted;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new SliceAnswer(WriterRefusals.NotCommitted, null);
+        }
+        return attempt.Failure switch
+        {
+            RecordRefusedException refused => await CommitEachAsync(slice, refused, cancellationToken),
+            _ when ConflictRetries.IsConflict(attempt.Failure) && slice.Request is { Mutations.Count: > 1 } => await CommitEachAsync(slice, refused: null, cancellationToken),
+            _ => new SliceAnswer(NotCommitted(attempt, slice), null),
+        };
     }
 
-    /// <summary>A slice the database refused for good (a row of the app's tables broke a constraint): the same
-    /// commit would be refused on every retry, and the client's queue would be stuck behind it. Its mutations are
-    /// committed one per transaction; the one the database refuses is then committed as rejected
-    /// (<c>invalid_args</c>, without the database's text), and the others apply. A unit of work was alone in the
-    /// refused transaction, so it is the one rejected.</summary>
-    private async Task<WriteOutcome<PushResult>> CommitEachAsync(WriterSlice slice, RecordRefusedException refused, CancellationToken cancellationToken)
+    /// <summary>A slice that cannot be committed whole: the database refused it for good (<paramref name="refused"/>:
+    /// a row of the app's tables broke a constraint, so the same commit would be refused on every retry and the
+    /// client's queue would be stuck behind it), or it kept losing to concurrent writers. Its mutations are committed
+    /// one per transaction, each retried while it conflicts; the one the database refuses is then committed as
+    /// rejected (<c>invalid_args</c>, without the database's text), and the others apply. A unit of work was alone in
+    /// the refused transaction, so it is the one rejected.</summary>
+    private async Task<SliceAnswer> CommitEachAsync(WriterSlice slice, RecordRefusedException? refused, CancellationToken cancellationToken)
     {
         if (slice.Request is not { } request)
         {
-            LogRecordRefused(refused, refused.ModelName, refused.Id);
-            return WriteOutcome<PushResult>.Rejected(RefusalError(refused));
+            LogRecordRefused(refused!, refused!.ModelName, refused.Id);
+            return new SliceAnswer(WriteOutcome<PushResult>.Rejected(RefusalError(refused)), null);
         }
         var results = new List<MutationResult>(request.Mutations.Count);
         long lastMutationId = 0;
+        // The last of these commits is sequenced last: its head bounds the actions of them all.
+        Task<long>? sequenced = null;
         for (int i = 0; i < request.Mutations.Count; i++)
         {
             Mutation mutation = request.Mutations[i];
             WriterSlice one = slice with { Request = new PushRequest(request.ClientId, [mutation]), IsFirst = slice.IsFirst && i == 0, Cost = 1 };
-            CommitAttempt attempt = await TryCommitAsync([one], refusal: null, cancellationToken);
+            CommitAttempt attempt = await CommitRetryingAsync([one], refusal: null, made: null, cancellationToken);
             if (attempt.Failure is RecordRefusedException again && !cancellationToken.IsCancellationRequested)
             {
                 LogRecordRefused(again, again.ModelName, again.Id);
-                attempt = await TryCommitAsync([one], new Refusal(request.ClientId, mutation.Id, RefusalError(again)), cancellationToken);
+                attempt = await CommitRetryingAsync([one], new Refusal(request.ClientId, mutation.Id, RefusalError(again)), made: null, cancellationToken);
             }
-            WriteOutcome<PushResult> outcome = attempt.Outcomes?[0] ?? WriterRefusals.NotCommitted;
-            if (outcome.Value is not { } result)
+            if (attempt.Outcomes?[0] is not { Value: { } result })
             {
                 // The mutations committed before stay committed; the client's retry finds them as duplicates.
-                return outcome;
+                return new SliceAnswer(attempt.Outcomes?[0] ?? NotCommitted(attempt, one), null);
             }
             results.AddRange(result.Results);
             lastMutationId = result.LastMutationId;
+            sequenced = attempt.Sequenced ?? sequenced;
         }
-        return WriteOutcome<PushResult>.Applied(new PushResult(results, lastMutationId));
+        return new SliceAnswer(WriteOutcome<PushResult>.Applied(new PushResult(results, lastMutationId)), sequenced);
+    }
+
+    /// <summary>Commits the slices, and again after a backoff while they lose to concurrent writers;
+    /// <paramref name="made"/> is the first attempt when it was already made.</summary>
+    private async Task<CommitAttempt> CommitRetryingAsync(List<WriterSlice> slices, Refusal? refusal, CommitAttempt? made, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _conflictRetry.ExecuteAsync(async token =>
+            {
+                if (made is { } first)
+                {
+                    made = null;
+                    return first;
+                }
+                return await TryCommitAsync(slices, refusal, token);
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping during a backoff: nothing more was committed.
+            return new CommitAttempt(null, e, null);
+        }
+    }
+
+    /// <summary>The answer to a slice that was not committed; a conflict that outlasted its retries is logged.</summary>
+    private WriteOutcome<PushResult> NotCommitted(CommitAttempt attempt, WriterSlice slice)
+    {
+        if (!ConflictRetries.IsConflict(attempt.Failure))
+        {
+            return WriterRefusals.NotCommitted;
+        }
+        LogConflictsExhausted(attempt.Failure!, slice.Work.UserId, ConflictRetries.Attempts);
+        return WriterRefusals.Conflicted;
     }
 
     private static ErrorBody RefusalError(RecordRefusedException refused)
@@ -193,37 +273,65 @@ internal sealed partial class MutationPipeline(
         try
         {
             var outcomes = new WriteOutcome<PushResult>[batch.Count];
+            Task<long>? sequenced = null;
+            // Taken before the transaction's snapshot: a group change forgotten after it may be one the batch missed.
+            long cacheVersion = groupCache.Version;
             await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(cancellationToken))
             {
-                _groupCache.Begin(transaction.Head);
+                groupCache.Begin(transaction.Head);
                 var writes = new PendingWrites(transaction);
-                var batchRun = new BatchRun(writes, groups, _groupCache, DateTimeOffset.UtcNow, options.Value.Limits, appRecords, refusal);
+                var batchRun = new BatchRun(writes, groups, groupCache, DateTimeOffset.UtcNow, options.Value.Limits, appRecords, refusal);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     outcomes[i] = await RunPushAsync(batchRun, batch[i], cancellationToken);
                 }
-                await writes.CommitAsync(cancellationToken);
-                batchRun.Committed();
+                CommittedBatch committed = await writes.CommitAsync(cancellationToken);
+                batchRun.Committed(cacheVersion, committed.SequencedLater);
+                if (committed.SequencedLater)
+                {
+                    sequenced = committed.Sequenced;
+                    _ = ObserveSequencingAsync(sequenced, Stopwatch.GetTimestamp());
+                }
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
             commits.NotifyCommitted();
-            return new CommitAttempt(outcomes, null);
+            return new CommitAttempt(outcomes, null, sequenced);
         }
         catch (Exception e)
         {
             // Nothing of the batch was committed, so every slice in it may be retried as it is (also when the server
             // is stopping: every caller gets an answer).
-            // A refusal is logged once the mutation that caused it is found.
-            if (e is not RecordRefusedException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+            // A refusal is logged once the mutation that caused it is found; a conflict is expected among concurrent
+            // writers, and logged only when it outlasts its retries.
+            if (ConflictRetries.IsConflict(e))
+            {
+                metrics.CommitConflicts.Add(1);
+            }
+            else if (e is not RecordRefusedException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
             {
                 LogBatchFailed(e, batch.Count);
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-            return new CommitAttempt(null, e);
+            return new CommitAttempt(null, e, null);
         }
         finally
         {
             metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Records how long the store took to give a commit's actions their syncIds, or why it did not.</summary>
+    private async Task ObserveSequencingAsync(Task<long> sequenced, long committedAt)
+    {
+        try
+        {
+            await sequenced.ConfigureAwait(false);
+            metrics.SequencingWait.Record(Stopwatch.GetElapsedTime(committedAt).TotalMilliseconds);
+        }
+        catch (Exception e)
+        {
+            // Its pushes are answered 503 (see WriterWork); their retries find them committed.
+            LogNotSequenced(e);
         }
     }
 
@@ -411,6 +519,7 @@ internal sealed partial class MutationPipeline(
         private readonly Dictionary<string, HashSet<string>> _userGroups = new(StringComparer.Ordinal);
         private readonly HashSet<string> _copied = new(StringComparer.Ordinal);
         private readonly HashSet<string> _forgotten = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
 
         public PendingWrites Writes => writes;
         public DateTimeOffset Now => now;
@@ -438,6 +547,7 @@ internal sealed partial class MutationPipeline(
         {
             foreach (GroupChange change in changes ?? [])
             {
+                _changed.Add(change.UserId);
                 // A revocation is resolved again rather than trusted: a group named slightly otherwise than the resolver
                 // names it would leave the user a group the records no longer grant, and revocations are rare.
                 if (change.Granted is null || change.Revoked is null || change.Revoked.Count > 0)
@@ -462,8 +572,10 @@ internal sealed partial class MutationPipeline(
             _userGroups.Clear();
         }
 
-        /// <summary>Hands what this batch knows to the cache once it is committed.</summary>
-        public void Committed() => cache.Committed(writes.Head, _userGroups, _forgotten);
+        /// <summary>Hands what this batch knows to the cache once it is committed; <paramref name="cacheVersion"/> is
+        /// the cache's version from before the transaction began.</summary>
+        public void Committed(long cacheVersion, bool sequencedLater)
+            => cache.Committed(cacheVersion, writes.Head, sequencedLater, _userGroups, _forgotten.Union(_changed));
 
         private HashSet<string>? Known(string userId)
         {
@@ -480,8 +592,12 @@ internal sealed partial class MutationPipeline(
         }
     }
 
-    /// <summary>What a commit of slices gave: their outcomes, or null and the reason nothing was committed.</summary>
-    private sealed record CommitAttempt(WriteOutcome<PushResult>[]? Outcomes, Exception? Failure);
+    /// <summary>What a commit of slices gave: their outcomes, or null and the reason nothing was committed; and, on a
+    /// store that sequences commits later, when its actions have their syncIds.</summary>
+    private sealed record CommitAttempt(WriteOutcome<PushResult>[]? Outcomes, Exception? Failure, Task<long>? Sequenced);
+
+    /// <summary>A slice's outcome, and when its actions have their syncIds on a store that sequences commits later.</summary>
+    private readonly record struct SliceAnswer(WriteOutcome<PushResult> Outcome, Task<long>? Sequenced);
 
     /// <summary>The mutation <paramref name="MutationId"/> of <paramref name="ClientId"/> is answered with
     /// <paramref name="Error"/> without being run: the database refused what it wrote.</summary>

@@ -135,7 +135,7 @@ internal sealed class PendingWrites(ITetherWriteTransaction transaction) : IReco
     }
 
     /// <summary>Commits everything written here in one batch.</summary>
-    public ValueTask CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(ToBatch(), cancellationToken);
+    public ValueTask<CommittedBatch> CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(ToBatch(), cancellationToken);
 
     public WriteBatch ToBatch() => new()
     {

@@ -13,6 +13,9 @@ namespace Tether.Server.Internal.Pipeline;
 /// user can queue only so much work (<see cref="TetherLimits.MaxQueuedMutationsPerUser"/>) before being told to slow
 /// down (429). The whole queue is bounded too (503): by count, and by how long the user whose turn is next has waited
 /// for it, which measures how slowly the writer goes round rather than how far behind one flooding user is.
+/// <para>Several writer loops may take batches at once. A user with a slice in a transaction that has not ended yet
+/// (in flight) is out of the turns until <see cref="Release"/>: a client's mutation ids must reach the store in
+/// order, and a later slice must begin only after the one before it committed.</para>
 /// </summary>
 internal sealed class WriterQueue
 {
@@ -23,7 +26,7 @@ internal sealed class WriterQueue
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
-        SingleReader = true,
+        SingleReader = false,
     });
     private readonly TetherMetrics _metrics;
     private int _queuedPushes;
@@ -84,7 +87,8 @@ internal sealed class WriterQueue
     }
 
     /// <summary>Puts back a push whose first slices were committed; it keeps its place before the user's later
-    /// pushes (a client's mutation ids must arrive in order), and the user waits for its next turn.</summary>
+    /// pushes (a client's mutation ids must arrive in order), and the user waits for its next turn, which
+    /// <see cref="Release"/> gives it.</summary>
     public void Requeue(WriterWork work)
     {
         bool queued;
@@ -126,8 +130,9 @@ internal sealed class WriterQueue
         }
     }
 
-    /// <summary>Takes the next commit's slices into <paramref name="batch"/>: one turn of each user with queued work,
-    /// at most <paramref name="maxMutations"/> in all. Pushes whose callers have gone are answered and dropped.</summary>
+    /// <summary>Takes the next commit's slices into <paramref name="batch"/>: one turn of each user with queued work
+    /// and nothing in flight, at most <paramref name="maxMutations"/> in all. The users taken are in flight until
+    /// <see cref="Release"/>. Pushes whose callers have gone are answered and dropped.</summary>
     public void TakeBatch(List<WriterSlice> batch, int maxMutations)
     {
         int perOwner = Math.Max(1, _limits.MaxMutationsPerUserPerCommit);
@@ -154,18 +159,45 @@ internal sealed class WriterQueue
                     share -= cost;
                     budget -= cost;
                     batch.Add(slice);
+                    owner.InFlight = true;
                     if (work.Remaining > 0)
                     {
                         // The rest comes back with Requeue after this commit; nothing of this user may run before it.
                         break;
                     }
                 }
-                Settle(owner);
+                if (!owner.InFlight)
+                {
+                    Settle(owner);
+                }
             }
         }
         foreach (WriterWork work in gone ?? [])
         {
             AnswerGone(work);
+        }
+    }
+
+    /// <summary>Ends the flight of the users <paramref name="batch"/> took, once its transaction ended (committed or
+    /// not) and what is left of their pushes was put back: each goes to the back of the turns when it has queued work.</summary>
+    public void Release(IReadOnlyList<WriterSlice> batch)
+    {
+        bool turned = false;
+        lock (_gate)
+        {
+            foreach (WriterSlice slice in batch)
+            {
+                if (_owners.TryGetValue(slice.Work.Owner, out OwnerQueue? owner) && owner.InFlight)
+                {
+                    owner.InFlight = false;
+                    Settle(owner);
+                    turned |= owner.InTurns;
+                }
+            }
+        }
+        if (turned)
+        {
+            _wake.Writer.TryWrite(true);
         }
     }
 
@@ -207,7 +239,7 @@ internal sealed class WriterQueue
         work.InOwnerQueue = atFront ? owner.Works.AddFirst(work) : owner.Works.AddLast(work);
         owner.Mutations += work.Cost;
         _queuedPushes++;
-        if (!owner.InTurns)
+        if (!owner.InTurns && !owner.InFlight)
         {
             EnqueueTurn(owner);
         }
@@ -302,6 +334,9 @@ internal sealed class WriterQueue
         /// <summary>What the user's queued pushes cost (<see cref="WriterWork.Cost"/>).</summary>
         public int Mutations { get; set; }
         public bool InTurns { get; set; }
+
+        /// <summary>A slice of the user is in a transaction that has not ended: the user waits outside the turns.</summary>
+        public bool InFlight { get; set; }
 
         /// <summary>When the user last began to wait for a turn (a stopwatch timestamp).</summary>
         public long WaitingSince { get; set; }

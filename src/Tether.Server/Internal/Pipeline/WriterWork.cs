@@ -15,6 +15,8 @@ internal sealed class WriterWork
     private readonly List<MutationResult> _results = [];
     private readonly int _unitCost;
     private long _lastMutationId;
+    /// <summary>When the last committed slice's actions have their syncIds, on a store that sequences commits later.</summary>
+    private Task<long>? _sequenced;
 
     public WriterWork(string userId, PushRequest request, string owner, CancellationToken callerGone)
     {
@@ -83,23 +85,56 @@ internal sealed class WriterWork
         return new WriterSlice(this, new PushRequest(Request.ClientId, mutations), IsFirst: start == 0, Math.Max(1, mutations.Count));
     }
 
-    /// <summary>Adds a committed slice's results; answers the push when it was the last slice.</summary>
-    public void Accept(PushResult slice)
+    /// <summary>Adds a committed slice's results; answers the push when it was the last slice. <paramref name="sequenced"/>
+    /// is <see cref="Storage.CommittedBatch.Sequenced"/> of the slice's commit on a store that sequences commits later
+    /// (null otherwise): the answer then waits for the last slice's, and each result's lastSyncId becomes the head it
+    /// gives. Slices commit one after the other, so the last one is sequenced last and its head bounds them all.</summary>
+    public void Accept(PushResult slice, Task<long>? sequenced)
     {
-        if (Unit is not null)
+        _sequenced = sequenced ?? _sequenced;
+        if (Unit is null)
+        {
+            _results.AddRange(slice.Results);
+            _lastMutationId = slice.LastMutationId;
+            if (Remaining > 0)
+            {
+                return;
+            }
+            slice = new PushResult(_results, _lastMutationId);
+        }
+        if (_sequenced is null)
         {
             Complete(WriteOutcome<PushResult>.Applied(slice));
-            return;
         }
-        _results.AddRange(slice.Results);
-        _lastMutationId = slice.LastMutationId;
-        if (Remaining == 0)
+        else
         {
-            Complete(WriteOutcome<PushResult>.Applied(new PushResult(_results, _lastMutationId)));
+            _ = CompleteWhenSequencedAsync(slice, _sequenced);
         }
     }
 
     public void Complete(WriteOutcome<PushResult> outcome) => _outcome.TrySetResult(outcome);
+
+    private async Task CompleteWhenSequencedAsync(PushResult result, Task<long> sequenced)
+    {
+        long head;
+        try
+        {
+            head = await sequenced.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Committed, but not known to be in the log: the client must not take it as applied yet. Its retry is
+            // answered as a duplicate. The pipeline logs why, once per commit.
+            Complete(WriterRefusals.NotSequenced);
+            return;
+        }
+        Complete(WriteOutcome<PushResult>.Applied(result with { Results = [.. result.Results.Select(r => AtHead(r, head))] }));
+    }
+
+    /// <summary>An applied or duplicate result carries the head after its transaction: at or after every action it
+    /// made, which is all the client's release rule needs.</summary>
+    private static MutationResult AtHead(MutationResult result, long head)
+        => result.Status is MutationStatus.Applied or MutationStatus.Duplicate ? result with { LastSyncId = head } : result;
 }
 
 /// <summary>The part of a piece of work that one commit runs (a unit's whole, with a null request), and what it costs
@@ -115,4 +150,12 @@ internal static class WriterRefusals
 
     /// <summary>The answer to work that was not committed.</summary>
     public static readonly WriteOutcome<PushResult> NotCommitted = WriteOutcome<PushResult>.Unavailable(Unavailable);
+
+    /// <summary>The answer to work that lost to concurrent writers every time it was tried.</summary>
+    public static readonly WriteOutcome<PushResult> Conflicted = WriteOutcome<PushResult>.Unavailable(
+        new ErrorBody(ErrorCodes.Unavailable, "The write kept conflicting with concurrent writes; retry later."));
+
+    /// <summary>The answer to work that was committed but whose place in the log the store could not confirm in time.</summary>
+    public static readonly WriteOutcome<PushResult> NotSequenced = WriteOutcome<PushResult>.Unavailable(
+        new ErrorBody(ErrorCodes.Unavailable, "The write was committed, but its place in the log was not confirmed in time; retry: the retry is answered as a duplicate."));
 }
