@@ -27,6 +27,7 @@ public sealed class SyncedTableRefusalTests
                 "- The model 'listed' (Listed): its column Labels is a text[], which Tether does not read from the write-ahead log.",
                 "- The model 'ruling' (Ruling): its rule DecidesSyncGroupsOf(r => r.Owner) reads Owner, which is not a column of the entity; Tether computes it from the columns the write-ahead log gives.",
                 "- The model 'ruling' (Ruling): its rule DecidesSyncGroupsOf(r => OwnerOf(r)) reads the entity other than through its members; Tether computes it from the columns the write-ahead log gives.",
+                "- The model 'frozen' (Frozen): its column Name is set through a read-only field; Tether builds a synced row from the write-ahead log by setting each column.",
             ],
             error.Message.Split(Environment.NewLine)[1..]);
     }

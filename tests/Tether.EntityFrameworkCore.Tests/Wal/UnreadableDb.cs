@@ -89,6 +89,16 @@ public sealed class Ruling
     public string Owner => "user-" + First;
 }
 
+/// <summary>Its name is a read-only field EF Core sets.</summary>
+public sealed class Frozen
+{
+    private readonly string _name = "";
+
+    public string Id { get; set; } = "";
+
+    public string Name => _name;
+}
+
 /// <summary>A context whose entities each cannot be built from one row of PostgreSQL's write-ahead log, while they fit
 /// a synced model otherwise (they are served on SQLite).</summary>
 public sealed class UnreadableDb(DbContextOptions<UnreadableDb> options) : DbContext(options)
@@ -110,6 +120,7 @@ public sealed class UnreadableDb(DbContextOptions<UnreadableDb> options) : DbCon
         modelBuilder.Entity<Built>();
         modelBuilder.Entity<Listed>();
         modelBuilder.Entity<Ruling>();
+        modelBuilder.Entity<Frozen>().Property(f => f.Name).HasField("_name");
     }
 }
 
@@ -122,6 +133,7 @@ public sealed class UnreadableDb(DbContextOptions<UnreadableDb> options) : DbCon
 [JsonSerializable(typeof(Built))]
 [JsonSerializable(typeof(Listed))]
 [JsonSerializable(typeof(Ruling))]
+[JsonSerializable(typeof(Frozen))]
 internal sealed partial class UnreadableJson : JsonSerializerContext;
 
 public static class UnreadableModels
@@ -136,7 +148,8 @@ public static class UnreadableModels
         .Model(new SyncModel<Listed>("listed", UnreadableJson.Default.Listed, rules => rules.Constant("all")))
         .Model(new SyncModel<Ruling>("ruling", UnreadableJson.Default.Ruling, rules => rules.Constant("all")), ruling => ruling
             .DecidesSyncGroupsOf(r => r.Owner)
-            .DecidesSyncGroupsOf(r => OwnerOf(r)));
+            .DecidesSyncGroupsOf(r => OwnerOf(r)))
+        .Model(new SyncModel<Frozen>("frozen", UnreadableJson.Default.Frozen, rules => rules.Constant("all")));
 
     private static string OwnerOf(Ruling ruling) => ruling.First;
 }

@@ -104,26 +104,13 @@ internal static class EfSyncedTables
     /// reason added to <paramref name="problems"/>).</summary>
     private static (PgSyncedColumn?, Setter?) Column(IProperty property, StoreObjectIdentifier storeObject, string what, List<string> problems)
     {
-        if (property.IsShadowProperty() || property.IsIndexerProperty())
-        {
-            problems.Add($"{what}: its column {property.Name} is a shadow property, which an entity object does not hold; Tether builds a synced row from the write-ahead log as an entity object.");
-            return default;
-        }
         if (property.GetColumnName(storeObject) is not { } name)
         {
             problems.Add($"{what}: its column {property.Name} is not in the table {storeObject.Name} (entity splitting); Tether builds a synced row from the write-ahead log from one table's row.");
             return default;
         }
-        MemberInfo member;
-        try
-        {
-            member = property.GetMemberInfo(forMaterialization: true, forSet: true);
-        }
-        catch (InvalidOperationException)
-        {
-            problems.Add($"{what}: its column {property.Name} has neither a setter nor a field EF Core sets; Tether builds a synced row from the write-ahead log by setting each column.");
-            return default;
-        }
+        // EF Core's model refuses a mapped property it cannot set, so there is always a member.
+        MemberInfo member = property.GetMemberInfo(forMaterialization: true, forSet: true);
         if (member is FieldInfo { IsInitOnly: true })
         {
             problems.Add($"{what}: its column {property.Name} is set through a read-only field; Tether builds a synced row from the write-ahead log by setting each column.");
