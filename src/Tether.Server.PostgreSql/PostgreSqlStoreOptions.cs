@@ -19,6 +19,32 @@ public sealed class PostgreSqlStoreOptions
     /// (<c>Tether.EntityFrameworkCore</c> adds one per mapped model). Tether's own record table is always read.</summary>
     public IList<PgSyncedTable> SyncedTables { get; } = [];
 
+    /// <summary>The logical replication slot the sequencer reads; slots are named per cluster. Default:
+    /// <c>tether_</c> and the database's name.</summary>
+    public string? SlotName { get; set; }
+
+    /// <summary>How long a push waits for the sequencer to give its committed mutations their syncIds before it is
+    /// answered 503 (its retry is then answered as a duplicate).</summary>
+    public TimeSpan SequencingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many bytes of WAL the sequencer's slot may hold back before the health check says Degraded.</summary>
+    public long DegradedSlotLag { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Writers take no global lock: the sequencer writes the log from the write-ahead log.</summary>
+    internal bool UseWal { get; set; }
+
+    /// <summary>How often a node that does not lead the sequencer tries to.</summary>
+    internal TimeSpan ElectionInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the leader checks that its lock's session is alive.</summary>
+    internal TimeSpan LeaderCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the database may be quiet before the leader sends a heartbeat through the slot.</summary>
+    internal TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A transaction with more row changes than this is not told as actions: clients bootstrap instead.</summary>
+    internal int MaxActionsPerTransaction { get; set; } = 100_000;
+
     /// <summary>The longest wait between the commit listener's reconnection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

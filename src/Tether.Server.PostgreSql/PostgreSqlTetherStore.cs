@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Tether.Server.PostgreSql.Internal;
+using Tether.Server.PostgreSql.Internal.Sequencing;
 using Tether.Server.Storage;
 
 namespace Tether.Server.PostgreSql;
@@ -32,6 +33,7 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
             connection.MaxAutoPrepare = 64;
         }
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
+        SlotName = options.SlotName ?? PgReplication.DefaultSlotName(connection.Database ?? connection.Username ?? "postgres");
         _appender = new PgLogAppender(options.LockTimeout);
     }
 
@@ -40,8 +42,23 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 
     internal NpgsqlDataSource DataSource => _dataSource;
 
+    /// <summary>The sequencer's progress as this node hears of it.</summary>
+    internal SequencerState Sequencer { get; } = new();
+
+    internal string SlotName { get; }
+
+    /// <summary>The slot as this node read it last.</summary>
+    internal SlotState Slot { get; } = new();
+
+    /// <summary>Every table the sequencer reads: the app's (<see cref="PostgreSqlStoreOptions.SyncedTables"/>).</summary>
+    internal IReadOnlyList<PgSyncedTable> SyncedTables => [.. Options.SyncedTables];
+
     /// <inheritdoc />
-    public Task InitializeAsync(CancellationToken cancellationToken) => PgMigrator.MigrateAsync(_dataSource, cancellationToken);
+    public Task InitializeAsync(CancellationToken cancellationToken)
+        => PgMigrator.MigrateAsync(_dataSource, Options.UseWal ? EnsureReplicationAsync : null, cancellationToken);
+
+    private Task EnsureReplicationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        => PgReplication.EnsureAsync(connection, SlotName, [("public", "tether_records"), .. SyncedTables.Select(t => (t.Schema, t.Table))], cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)

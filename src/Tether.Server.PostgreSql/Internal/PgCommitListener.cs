@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Tether.Server.PostgreSql.Internal.Sequencing;
 using Tether.Server.Storage;
 
 namespace Tether.Server.PostgreSql.Internal;
@@ -20,16 +21,22 @@ internal sealed partial class PgCommitListener(PostgreSqlTetherStore store, ITet
             try
             {
                 await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
-                connection.Notification += (_, _) => commits.NotifyCommitted();
+                connection.Notification += (_, e) => Heard(e.Payload);
                 await using (var listen = new NpgsqlCommand("LISTEN " + PgSql.CommitChannel, connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
                 }
                 commits.NotifyCommitted();
                 delay = store.Options.ReconnectDelay;
+                long checkedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 while (true)
                 {
-                    await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
+                    await connection.WaitAsync(WaitersCheck, stoppingToken).ConfigureAwait(false);
+                    if (System.Diagnostics.Stopwatch.GetElapsedTime(checkedAt) >= WaitersCheck)
+                    {
+                        await CheckWaitersAsync(stoppingToken).ConfigureAwait(false);
+                        checkedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -49,6 +56,39 @@ internal sealed partial class PgCommitListener(PostgreSqlTetherStore store, ITet
                 return;
             }
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, store.Options.MaxReconnectDelay.Ticks));
+        }
+    }
+
+    /// <summary>How often write batches that a notification did not name are looked up in the log.</summary>
+    private static readonly TimeSpan WaitersCheck = TimeSpan.FromMilliseconds(200);
+
+    private void Heard(string payload)
+    {
+        // A payload of the head-lock writers is the head alone; the sequencer's also names the batches it sequenced.
+        if (PgLogWriter.TryParsePayload(payload, out SequencerNotice notice))
+        {
+            store.Sequencer.Advance(notice);
+        }
+        commits.NotifyCommitted();
+    }
+
+    /// <summary>Batches still waiting after a notification should have named them (lost with a dropped connection,
+    /// or left out of a full payload) are read from <c>tether_wal_transactions</c>.</summary>
+    private async Task CheckWaitersAsync(CancellationToken cancellationToken)
+    {
+        SequencerState sequencer = store.Sequencer;
+        IReadOnlyList<string> waiting = sequencer.WaitingLongerThan(WaitersCheck);
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+        await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var read = new NpgsqlCommand("SELECT batch_key, last_sync_id FROM tether_wal_transactions WHERE batch_key = ANY(@keys)", connection);
+        read.Parameters.AddWithValue("keys", waiting.ToArray());
+        await using NpgsqlDataReader reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            sequencer.Complete(reader.GetString(0), reader.GetInt64(1));
         }
     }
 

@@ -6,7 +6,10 @@ namespace Tether.Server.PostgreSql.Internal;
 /// nodes starting together migrate once.</summary>
 internal static class PgMigrator
 {
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <param name="dataSource">The store's database.</param>
+    /// <param name="then">Runs after the steps, still under the lock (the sequencer's replication objects).</param>
+    /// <param name="cancellationToken">Stops the migration.</param>
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task>? then, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken, PgSchema.MigrationLockKey).ConfigureAwait(false);
@@ -28,6 +31,10 @@ internal static class PgMigrator
                 await ExecuteAsync(connection, PgSchema.Steps[step], cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, "UPDATE tether_meta SET value = @key WHERE key = 'schema_version'", cancellationToken, step + 1).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (then is not null)
+            {
+                await then(connection, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -59,13 +59,33 @@ internal static class PgSql
 
     private const string EnsureGroups = "INSERT INTO tether_groups(name) SELECT unnest(@groups::text[]) ON CONFLICT (name) DO NOTHING";
 
-    public const string PutRecord =
-        "INSERT INTO tether_records(model, id, data, groups) " +
-        "VALUES (@model, @id, @data, ARRAY(SELECT DISTINCT g COLLATE \"C\" FROM unnest(@groups::text[]) g ORDER BY 1)) " +
-        "ON CONFLICT (model, id) DO UPDATE SET data = excluded.data, groups = excluded.groups; " +
-        "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; " +
+    private const string SortedGroups = "ARRAY(SELECT DISTINCT g COLLATE \"C\" FROM unnest(@groups::text[]) g ORDER BY 1)";
+
+    private const string LinkGroups =
         EnsureGroups + "; " +
         "INSERT INTO tether_record_groups(model, id, group_id) SELECT @model, @id, id FROM tether_groups WHERE name = ANY(@groups)";
+
+    private const string UnlinkGroups = "DELETE FROM tether_record_groups WHERE model = @model AND id = @id";
+
+    public const string PutRecord =
+        "INSERT INTO tether_records(model, id, data, groups) VALUES (@model, @id, @data, " + SortedGroups + ") " +
+        "ON CONFLICT (model, id) DO UPDATE SET data = excluded.data, groups = excluded.groups; " +
+        UnlinkGroups + "; " + LinkGroups;
+
+    /// <summary>A record the writer read as absent: no ON CONFLICT, so one inserted meanwhile makes this fail.</summary>
+    public const string InsertRecord =
+        "INSERT INTO tether_records(model, id, data, groups) VALUES (@model, @id, @data, " + SortedGroups + "); " + LinkGroups;
+
+    /// <summary>A record the writer read, whose groups stay: its links stay too.</summary>
+    public const string UpdateRecordData = "UPDATE tether_records SET data = @data WHERE model = @model AND id = @id";
+
+    /// <summary>A record the writer read, moving to other groups.</summary>
+    public const string UpdateRecord =
+        "UPDATE tether_records SET data = @data, groups = " + SortedGroups + " WHERE model = @model AND id = @id; " +
+        UnlinkGroups + "; " + LinkGroups;
+
+    /// <summary>Tether's marker in the write-ahead log: the first statement of a write transaction on the sequencer's path.</summary>
+    public const string EmitMarker = "SELECT pg_logical_emit_message(true, 'tether', @marker)";
 
     public const string DeleteRecord =
         "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; DELETE FROM tether_records WHERE model = @model AND id = @id";
