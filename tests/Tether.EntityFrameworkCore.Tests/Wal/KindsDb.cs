@@ -111,6 +111,65 @@ public static class KindsModels
 {
     public static readonly SyncModel<Kind> Kind = new("kind", KindsJson.Default.Kind, rules => rules.Column("team:", k => k.Team).Column("ref:", k => k.Ref).Column("count:", k => k.MaybeCount));
 
+    /// <summary>Two rows: every column set (extremes, text that JSON escapes, sub-second times), and every nullable
+    /// column null.</summary>
+    public static Kind[] Examples()
+    {
+        var at = new DateTime(2024, 2, 29, 23, 59, 58, DateTimeKind.Utc).AddTicks(1_234_560);
+        return
+        [
+            new Kind
+            {
+                Id = Guid.Parse("11111111-2222-4333-8444-555555555555"),
+                Team = "t1",
+                Text = "Tea élan ☕ \"q\"",
+                MaybeText = "ann",
+                Count = int.MinValue,
+                MaybeCount = 42,
+                Big = long.MaxValue,
+                MaybeBig = -7,
+                Small = short.MinValue,
+                Tiny = byte.MaxValue,
+                Flag = true,
+                MaybeFlag = false,
+                Ref = Guid.Parse("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+                MaybeRef = Guid.Parse("00000000-0000-4000-8000-000000000001"),
+                At = at,
+                MaybeAt = at.AddDays(-400),
+                Local = new DateTime(2023, 12, 31, 22, 0, 0, DateTimeKind.Unspecified),
+                When = new DateTimeOffset(at),
+                MaybeWhen = new DateTimeOffset(at.AddYears(-30)),
+                Day = new DateOnly(1999, 12, 31),
+                MaybeDay = new DateOnly(2024, 2, 29),
+                Time = new TimeOnly(13, 14, 15, 161),
+                Birthday = new DateTime(1970, 1, 2),
+                Clock = new TimeSpan(0, 23, 59, 59, 999),
+                Elapsed = TimeSpan.FromDays(40.5),
+                MaybeElapsed = TimeSpan.FromMinutes(-3),
+                Price = 12345.6789m,
+                MaybePrice = -0.5m,
+                Score = 0.1 + 0.2,
+                MaybeScore = double.MaxValue,
+                Ratio = 1.5f,
+                Size = Size.Large,
+                MaybeSize = Size.Small,
+                Label = Size.Large,
+                MaybeLabel = Size.Small,
+                Duration = TimeSpan.FromMilliseconds(1234.5),
+                Word = "MiXed",
+                Blob = [0xDE, 0xAD, 0xBE, 0xEF],
+                Owner = "carol",
+            },
+            new Kind
+            {
+                Id = Guid.Parse("99999999-8888-4777-8666-555555555555"),
+                Team = "t2",
+                At = DateTime.UnixEpoch,
+                When = DateTimeOffset.UnixEpoch,
+            }
+        ];
+    }
+
     public static void Map(EntityFrameworkSyncBuilder<KindsDb> sync)
         => sync.Model(Kind, kind => kind.Ignore(k => k.Owner).DecidesSyncGroupsOf(k => k.MaybeText).DecidesSyncGroupsOf(k => k.Owner));
 }

@@ -89,36 +89,45 @@ public sealed class WalRows<TDb> : IAsyncDisposable where TDb : DbContext
         return rows;
     }
 
-    /// <summary>Reads every row of every synced table from its column values and checks it is the record the store
-    /// serves: the id and byte-for-byte JSON bootstrap reads, the record's groups, and the users whose groups the row
-    /// decides as the model gives them for the entity EF Core reads. Returns how many rows were checked per table.</summary>
+    /// <summary>Reads every row of every synced table from its column values as a SELECT gives them, and checks it
+    /// is the record the store serves (<see cref="AssertReadsAsServedAsync"/>). Returns how many rows each table has.</summary>
     public async Task<Dictionary<string, int>> AssertEveryRowReadsAsServedAsync()
     {
+        var rows = new List<(PgSyncedTable, object?[])>();
         var counts = new Dictionary<string, int>();
+        foreach (PgSyncedTable table in Tables)
+        {
+            List<object?[]> selected = await SelectAsync(table);
+            rows.AddRange(selected.Select(values => (table, values)));
+            counts[table.ModelName] = selected.Count;
+        }
+        await AssertReadsAsServedAsync(rows);
+        return counts;
+    }
+
+    /// <summary>Reads each row from its column values and checks it is the record the store serves now: the id and
+    /// byte-for-byte JSON bootstrap reads, the record's groups, and the users whose groups the row decides as the
+    /// model gives them for the entity EF Core reads.</summary>
+    public async Task AssertReadsAsServedAsync(IEnumerable<(PgSyncedTable Table, object?[] Values)> rows)
+    {
         await using ITetherReadSnapshot snapshot = await Store.BeginReadAsync(Ct);
         await using AsyncServiceScope scope = _services.CreateAsyncScope();
         TDb db = scope.ServiceProvider.GetRequiredService<TDb>();
-        foreach (PgSyncedTable table in Tables)
+        foreach ((PgSyncedTable table, object?[] values) in rows)
         {
             MappedModel model = Store.Mapping.Find(table.ModelName)!;
-            List<object?[]> rows = await SelectAsync(table);
-            foreach (object?[] values in rows)
-            {
-                PgSyncedRow row = table.Read(values);
+            PgSyncedRow row = table.Read(values);
 
-                Assert.NotEmpty(row.SyncGroups);
-                StoredRecord served = Assert.Single(await ReadAllAsync(snapshot.ReadRecords([table.ModelName], row.SyncGroups)), record => record.Id == row.Id);
-                Assert.Equal(served.Data, row.Json);
-                Record? record = await snapshot.GetRecordAsync(table.ModelName, row.Id, Ct);
-                Assert.Equal(record!.SyncGroups, row.SyncGroups);
-                Internal.Capture.RowImage expected = (await model.ReadRowsAsync(db, [row.Id], Ct))[row.Id];
-                Assert.Equal(expected.Json, row.Json);
-                Assert.Equal(expected.SyncGroups, row.SyncGroups);
-                Assert.Equal(expected.GroupOwners, row.GroupOwners);
-            }
-            counts[table.ModelName] = rows.Count;
+            Assert.NotEmpty(row.SyncGroups);
+            StoredRecord served = Assert.Single(await ReadAllAsync(snapshot.ReadRecords([table.ModelName], row.SyncGroups)), record => record.Id == row.Id);
+            Assert.Equal(served.Data, row.Json);
+            Record? record = await snapshot.GetRecordAsync(table.ModelName, row.Id, Ct);
+            Assert.Equal(record!.SyncGroups, row.SyncGroups);
+            Internal.Capture.RowImage expected = (await model.ReadRowsAsync(db, [row.Id], Ct))[row.Id];
+            Assert.Equal(expected.Json, row.Json);
+            Assert.Equal(expected.SyncGroups, row.SyncGroups);
+            Assert.Equal(expected.GroupOwners, row.GroupOwners);
         }
-        return counts;
     }
 
     public async ValueTask DisposeAsync()
