@@ -81,6 +81,14 @@ public sealed class Kind
 
     /// <summary>Never synced, but it names the user whose groups the row decides.</summary>
     public string? Owner { get; set; }
+
+    /// <summary>Never synced: an owned type whose columns are in the row's own table.</summary>
+    public KindNote? Note { get; set; }
+}
+
+public sealed class KindNote
+{
+    public string? Text { get; set; }
 }
 
 public sealed class KindsDb(DbContextOptions<KindsDb> options) : DbContext(options)
@@ -99,6 +107,7 @@ public sealed class KindsDb(DbContextOptions<KindsDb> options) : DbContext(optio
             kind.Property(k => k.MaybeLabel).HasConversion<string>();
             kind.Property(k => k.Duration).HasConversion<long>();
             kind.Property(k => k.Word).HasConversion(word => word.ToUpperInvariant(), stored => stored.ToLowerInvariant());
+            kind.OwnsOne(k => k.Note);
         });
     }
 }
@@ -159,6 +168,7 @@ public static class KindsModels
                 Word = "MiXed",
                 Blob = [0xDE, 0xAD, 0xBE, 0xEF],
                 Owner = "carol",
+                Note = new KindNote { Text = "owned" },
             },
             new Kind
             {
@@ -171,5 +181,5 @@ public static class KindsModels
     }
 
     public static void Map(EntityFrameworkSyncBuilder<KindsDb> sync)
-        => sync.Model(Kind, kind => kind.Ignore(k => k.Owner).DecidesSyncGroupsOf(k => k.MaybeText).DecidesSyncGroupsOf(k => k.Owner));
+        => sync.Model(Kind, kind => kind.Ignore(k => k.Owner).Ignore(k => k.Note).DecidesSyncGroupsOf(k => k.MaybeText).DecidesSyncGroupsOf(k => k.Owner));
 }
