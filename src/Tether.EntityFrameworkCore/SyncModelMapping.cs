@@ -9,7 +9,7 @@ namespace Tether.EntityFrameworkCore;
 public sealed class SyncModelMapping<T> where T : class
 {
     private readonly List<string> _ignored = [];
-    private readonly List<Func<T, string?>> _groupOwners = [];
+    private readonly List<Expression<Func<T, string?>>> _groupOwners = [];
 
     internal SyncModelMapping()
     {
@@ -17,7 +17,7 @@ public sealed class SyncModelMapping<T> where T : class
 
     internal IReadOnlyList<string> Ignored => _ignored;
 
-    internal IReadOnlyList<Func<T, string?>> GroupOwners => _groupOwners;
+    internal IReadOnlyList<Expression<Func<T, string?>>> GroupOwners => _groupOwners;
 
     /// <summary>Never syncs <paramref name="member"/> (<c>i =&gt; i.InternalNotes</c>): it is not in the JSON clients
     /// receive, a mutator's write that names it is refused (<c>invalid_args</c>), and an update through a mutator
@@ -43,7 +43,7 @@ public sealed class SyncModelMapping<T> where T : class
     public SyncModelMapping<T> DecidesSyncGroupsOf(Expression<Func<T, string?>> user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        _groupOwners.Add(user.Compile());
+        _groupOwners.Add(user);
         return this;
     }
 }

@@ -131,6 +131,10 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
                 var postgresOptions = new PostgreSqlStoreOptions { ConnectionString = connectionString };
                 settings.PostgreSql?.Invoke(postgresOptions);
                 postgresOptions.ConnectionString = connectionString;
+                foreach (PgSyncedTable table in mapping.SyncedTables())
+                {
+                    postgresOptions.SyncedTables.Add(table);
+                }
                 return new PostgreSqlTetherStore(postgresOptions);
             default:
                 throw new InvalidOperationException($"{context} uses the provider '{provider}'; Tether keeps its tables beside the app's on SQLite or PostgreSQL.");

@@ -1,5 +1,7 @@
+using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Tether.EntityFrameworkCore.Internal.Capture;
 using Tether.Mutators;
 using Tether.Server.Storage;
@@ -17,6 +19,13 @@ internal abstract class MappedModel(string name, Type entityType) : ICapturedMod
 
     /// <summary>The entity's CLR type.</summary>
     public Type EntityType { get; } = entityType;
+
+    /// <summary>The columns the record's JSON carries besides the key.</summary>
+    public abstract IReadOnlyList<IProperty> Synced { get; }
+
+    /// <summary>The rules that read the users whose groups a row decides
+    /// (<see cref="SyncModelMapping{T}.DecidesSyncGroupsOf"/>), as the app wrote them.</summary>
+    public abstract IReadOnlyList<LambdaExpression> GroupOwnerRules { get; }
 
     /// <summary>The record as its row will hold it (see <see cref="IAppRecordModels.Shape"/>).</summary>
     public abstract AppRecordShape Shape(string id, JsonObject data);

@@ -52,7 +52,7 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     /// <param name="key">The key's CLR member.</param>
     /// <param name="synced">The columns other than the key that the JSON carries: what a put sets.</param>
     /// <param name="groupOwners">The users whose groups a row decides (<see cref="SyncModelMapping{T}.DecidesSyncGroupsOf"/>).</param>
-    public MappedModel(SyncModel<T> model, JsonTypeInfo<T> json, KeyFormat<TKey> keys, MemberInfo key, IReadOnlyList<IProperty> synced, IReadOnlyList<Func<T, string?>> groupOwners)
+    public MappedModel(SyncModel<T> model, JsonTypeInfo<T> json, KeyFormat<TKey> keys, MemberInfo key, IReadOnlyList<IProperty> synced, IReadOnlyList<Expression<Func<T, string?>>> groupOwners)
         : base(model.Name, typeof(T))
     {
         _model = model;
@@ -63,7 +63,8 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
         _key = _keyOf.Compile();
         _filters = [.. model.GroupRules.Select(GroupFilter<T>.For)];
         _synced = [.. synced];
-        _groupOwners = [.. groupOwners];
+        _groupOwners = [.. groupOwners.Select(owner => owner.Compile())];
+        GroupOwnerRules = groupOwners;
         JsonSerializerOptions options = json.Options;
         _writerOptions = new JsonWriterOptions
         {
@@ -86,6 +87,10 @@ internal sealed class MappedModel<T, TKey> : MappedModel where T : class where T
     /// <summary>The JSON of the model's records: its contract without the ignored members, which refuses a field
     /// the entity does not have.</summary>
     public JsonTypeInfo<T> Json { get; }
+
+    public override IReadOnlyList<IProperty> Synced => _synced;
+
+    public override IReadOnlyList<LambdaExpression> GroupOwnerRules { get; }
 
     public override AppRecordShape Shape(string id, JsonObject data)
     {

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -21,7 +22,7 @@ internal abstract class ModelDefinition
     public abstract MappedModel? Build(IModel model, List<string> problems);
 }
 
-internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<string> ignored, IReadOnlyList<Func<T, string?>> groupOwners) : ModelDefinition
+internal sealed class ModelDefinition<T>(SyncModel<T> model, IReadOnlyList<string> ignored, IReadOnlyList<Expression<Func<T, string?>>> groupOwners) : ModelDefinition
     where T : class
 {
     public override string Name => model.Name;

@@ -3,6 +3,8 @@ using System.Data.Common;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Tether.EntityFrameworkCore.Internal.Capture;
+using Tether.EntityFrameworkCore.Internal.Wal;
+using Tether.Server.PostgreSql;
 using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Internal;
@@ -90,6 +92,32 @@ internal sealed class SyncMapping<TDb> : IAppRecordModels, ICapturedModels where
         }
         _byEntity = models.ToFrozenDictionary(model => model.EntityType);
         _models = models.ToFrozenDictionary(model => model.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The app's tables of the mapped models, as PostgreSQL's write-ahead log gives their rows, in the order
+    /// the models were declared; throws <see cref="InvalidOperationException"/> with one line per problem when a
+    /// model's rows cannot be read from the log.</summary>
+    public IReadOnlyList<PgSyncedTable> SyncedTables()
+    {
+        var problems = new List<string>();
+        var tables = new List<PgSyncedTable>();
+        using (TDb db = _contexts.Create())
+        {
+            foreach (ModelDefinition definition in _definitions)
+            {
+                MappedModel model = Models[definition.Name];
+                if (EfSyncedTables.Create(model, db.Model.FindEntityType(model.EntityType)!, problems) is { } table)
+                {
+                    tables.Add(table);
+                }
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The synced models of {typeof(TDb).Name} cannot be read from PostgreSQL's write-ahead log:{Environment.NewLine}- {string.Join(Environment.NewLine + "- ", problems)}");
+        }
+        return tables;
     }
 
     private static InvalidOperationException NotValidated() => new("The synced models are used before the store was initialized.");
