@@ -85,7 +85,7 @@ internal static class PgSql
         UnlinkGroups + "; " + LinkGroups;
 
     /// <summary>Tether's marker in the write-ahead log: the first statement of a write transaction on the sequencer's path.</summary>
-    public const string EmitMarker = "SELECT pg_logical_emit_message(true, 'tether', @marker)";
+    public const string EmitMarker = "SELECT pg_logical_emit_message(true, '" + Sequencing.MarkerMessage.Prefix + "', @marker)";
 
     public const string DeleteRecord =
         "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; DELETE FROM tether_records WHERE model = @model AND id = @id";
