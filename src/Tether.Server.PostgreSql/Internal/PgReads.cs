@@ -13,10 +13,17 @@ internal static class PgReads
         var command = new NpgsqlCommand(sql, connection);
         foreach ((string name, object? value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Parameters.Add(Parameter(name, value));
         }
         return command;
     }
+
+    /// <summary>Npgsql writes a WAL position only when told its type.</summary>
+    public static NpgsqlParameter Parameter(string name, object? value) => value switch
+    {
+        NpgsqlTypes.NpgsqlLogSequenceNumber => new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.PgLsn) { Value = value },
+        _ => new NpgsqlParameter(name, value ?? DBNull.Value),
+    };
 
     public static ValueTask<Record?> GetRecordAsync(NpgsqlConnection connection, string modelName, string id, CancellationToken cancellationToken)
         => QueryAsync(connection, PgSql.GetRecord, [("model", modelName), ("id", id)], async (reader, ct) =>

@@ -23,7 +23,7 @@ internal sealed partial class PgStatements
             {
                 if (statement.Parameters.Contains(name))
                 {
-                    command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+                    command.Parameters.Add(PgReads.Parameter(name, value));
                 }
             }
             _commands.Add(command);

@@ -154,17 +154,10 @@ internal static class PgLogWriter
         var command = new NpgsqlBatchCommand(sql);
         foreach ((string name, object? value) in parameters)
         {
-            command.Parameters.Add(Parameter(name, value));
+            command.Parameters.Add(PgReads.Parameter(name, value));
         }
         batch.BatchCommands.Add(command);
     }
-
-    /// <summary>Npgsql writes a WAL position only when told its type.</summary>
-    public static NpgsqlParameter Parameter(string name, object? value) => value switch
-    {
-        NpgsqlLogSequenceNumber => new NpgsqlParameter(name, NpgsqlDbType.PgLsn) { Value = value },
-        _ => new NpgsqlParameter(name, value ?? DBNull.Value),
-    };
 
     /// <summary>Parses what <see cref="SequencedRound.Payload"/> wrote.</summary>
     public static bool TryParsePayload(string payload, out SequencerNotice notice)

@@ -130,7 +130,7 @@ internal static class PgReplication
         var command = new NpgsqlCommand(sql, connection);
         for (int i = 0; i < parameters.Length; i++)
         {
-            command.Parameters.Add(PgLogWriter.Parameter("p" + i, parameters[i]));
+            command.Parameters.Add(PgReads.Parameter("p" + i, parameters[i]));
         }
         return command;
     }
