@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -65,10 +66,18 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 
     /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
-        => await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        => Options.UseWal
+            ? await PgWalWriteTransaction.BeginAsync(this, cancellationToken).ConfigureAwait(false)
+            : await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken)
+        => Options.UseWal
+            ? await PgSeam.OpenAsync(this, cancellationToken).ConfigureAwait(false)
+            : await PgReadSnapshot.OpenAsync(_dataSource, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<ITetherReadSnapshot> BeginLogReadAsync(CancellationToken cancellationToken)
         => await PgReadSnapshot.OpenAsync(_dataSource, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
@@ -84,16 +93,22 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
         await transaction.CompactAsync(upToSyncId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The service that wakes this node's log tailer (<paramref name="commits"/>) whenever any node commits to
-    /// this store's database, over LISTEN/NOTIFY. <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> runs it
-    /// as a hosted service; a host that makes the store otherwise (<c>Tether.EntityFrameworkCore</c>) starts and stops
-    /// the one this returns.</summary>
-    public IHostedService CreateCommitListener(ITetherCommitSignal commits, ILoggerFactory loggerFactory)
+    /// <summary>The store's work on this node: the commit listener that wakes this node's log tailer
+    /// (<paramref name="commits"/>) whenever the log grows, over LISTEN/NOTIFY; the sequencer, which this node runs
+    /// whenever it wins the election; and the slot monitor behind the slot-lag gauge and the health check.
+    /// <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> runs it as a hosted service; a host that makes
+    /// the store otherwise (<c>Tether.EntityFrameworkCore</c>) starts and stops the one this returns.</summary>
+    public IHostedService CreateBackgroundService(ITetherCommitSignal commits, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(commits);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        return new PgCommitListener(this, commits, loggerFactory.CreateLogger<PgCommitListener>());
+        return new PgBackgroundService(this, commits, loggerFactory);
     }
+
+    /// <summary>The sequencer's health as this node sees it: Degraded when the replication slot holds back more than
+    /// <see cref="PostgreSqlStoreOptions.DegradedSlotLag"/> or no sequencer streams, Unhealthy when the sequencer
+    /// stopped or the slot is missing or lost. <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> registers it.</summary>
+    public IHealthCheck CreateHealthCheck() => new PgSequencerHealthCheck(this);
 
     /// <inheritdoc />
     public ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken) => PgLogAppender.EnterAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Tether.Server.PostgreSql.Internal;
+using Microsoft.Extensions.Logging;
 using Tether.Server.Storage;
 
 namespace Tether.Server.PostgreSql;
@@ -18,7 +19,10 @@ public static class TetherPostgreSqlBuilderExtensions
         configure?.Invoke(options);
         builder.Services.AddSingleton(_ => new PostgreSqlTetherStore(options));
         builder.Services.AddSingleton<ITetherStore>(provider => provider.GetRequiredService<PostgreSqlTetherStore>());
-        builder.Services.AddSingleton<IHostedService, PgCommitListener>();
+        builder.Services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<PostgreSqlTetherStore>()
+            .CreateBackgroundService(provider.GetRequiredService<ITetherCommitSignal>(), provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "tether-sequencer", provider => provider.GetRequiredService<PostgreSqlTetherStore>().CreateHealthCheck(), failureStatus: null, tags: null));
         return builder;
     }
 }

@@ -12,7 +12,7 @@ public sealed class PostgreSqlStoreSpecificationTests : StoreSpecification
 
     public override async ValueTask InitializeAsync() => _database = await PostgresDatabase.CreateAsync();
 
-    protected override ITetherStore CreateStore() => new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = Database.ConnectionString });
+    protected override ITetherStore CreateStore() => new SequencedStore(new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = Database.ConnectionString }));
 
     protected override Task RefuseRecordAsync(string recordId)
         => ExecuteAsync(

@@ -17,7 +17,7 @@ internal sealed class EfCommitListener<TDb>(EfTetherStore<TDb> store, ITetherCom
     {
         if (store.Inner is PostgreSqlTetherStore postgres)
         {
-            _listener = postgres.CreateCommitListener(commits, loggers);
+            _listener = postgres.CreateBackgroundService(commits, loggers);
             return _listener.StartAsync(cancellationToken);
         }
         return Task.CompletedTask;

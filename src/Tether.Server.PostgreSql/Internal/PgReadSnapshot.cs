@@ -7,21 +7,29 @@ using Tether.Server.Storage;
 namespace Tether.Server.PostgreSql.Internal;
 
 /// <summary>
-/// A REPEATABLE READ, READ ONLY transaction: every read sees the one committed state of its first statement. Because
-/// writers commit in syncId order, the head read there bounds exactly the actions the snapshot can see.
+/// A REPEATABLE READ, READ ONLY transaction: every read sees the one committed state of its first statement. With
+/// the head-lock writers, who commit in syncId order, the head read there bounds exactly the actions the snapshot can
+/// see. With the sequencer, the log lags the data: <c>PgSeam</c> finds the syncId the data matches, and when
+/// that is past the log this transaction sees, the log is read from a second snapshot taken after the sequencer
+/// caught up (<c>log</c>), capped at <see cref="Head"/>.
 /// </summary>
 internal sealed class PgReadSnapshot : ITetherReadSnapshot, IStoreConnection
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
+    private readonly (NpgsqlConnection Connection, NpgsqlTransaction Transaction)? _log;
 
-    private PgReadSnapshot(NpgsqlConnection connection, NpgsqlTransaction transaction, long head, long horizon)
+    internal PgReadSnapshot(NpgsqlConnection connection, NpgsqlTransaction transaction, long head, long horizon,
+        (NpgsqlConnection Connection, NpgsqlTransaction Transaction)? log = null)
     {
         _connection = connection;
         _transaction = transaction;
         Head = head;
         Horizon = horizon;
+        _log = log;
     }
+
+    private NpgsqlConnection LogConnection => _log?.Connection ?? _connection;
 
     public long Head { get; }
 
@@ -77,18 +85,18 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot, IStoreConnection
     public ValueTask<IReadOnlyList<LogEntry>> ReadLogAsync(long afterSyncId, long upToSyncId, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return ReadEntriesAsync(PgReads.Command(_connection, PgSql.ReadLog, ("after", afterSyncId), ("upTo", upToSyncId), ("limit", limit)), cancellationToken);
+        return ReadEntriesAsync(PgReads.Command(LogConnection, PgSql.ReadLog, ("after", afterSyncId), ("upTo", Math.Min(upToSyncId, Head)), ("limit", limit)), cancellationToken);
     }
 
     public ValueTask<IReadOnlyList<LogEntry>> ReadVisibleLogAsync(long afterSyncId, long upToSyncId, IReadOnlyCollection<string> syncGroups, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return ReadEntriesAsync(PgReads.Command(_connection, PgSql.ReadVisibleLog, ("after", afterSyncId), ("upTo", upToSyncId), ("groups", syncGroups.ToArray()), ("limit", limit)), cancellationToken);
+        return ReadEntriesAsync(PgReads.Command(LogConnection, PgSql.ReadVisibleLog, ("after", afterSyncId), ("upTo", Math.Min(upToSyncId, Head)), ("groups", syncGroups.ToArray()), ("limit", limit)), cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<GroupChange>> ReadGroupChangesAsync(long afterSyncId, long upToSyncId, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = PgReads.Command(_connection, PgSql.ReadGroupChanges, ("after", afterSyncId), ("upTo", upToSyncId));
+        await using NpgsqlCommand command = PgReads.Command(LogConnection, PgSql.ReadGroupChanges, ("after", afterSyncId), ("upTo", Math.Min(upToSyncId, Head)));
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var changes = new List<GroupChange>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -129,6 +137,11 @@ internal sealed class PgReadSnapshot : ITetherReadSnapshot, IStoreConnection
         finally
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
+            if (_log is { } log)
+            {
+                await log.Transaction.DisposeAsync().ConfigureAwait(false);
+                await log.Connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

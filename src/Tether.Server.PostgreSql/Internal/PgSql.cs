@@ -72,6 +72,21 @@ internal static class PgSql
         "ON CONFLICT (model, id) DO UPDATE SET data = excluded.data, groups = excluded.groups; " +
         UnlinkGroups + "; " + LinkGroups;
 
+    /// <summary>A record the writer read as absent: no ON CONFLICT, so one inserted meanwhile makes this fail.</summary>
+    public const string InsertRecord =
+        "INSERT INTO tether_records(model, id, data, groups) VALUES (@model, @id, @data, " + SortedGroups + "); " + LinkGroups;
+
+    /// <summary>A record the writer read, whose groups stay: its links stay too.</summary>
+    public const string UpdateRecordData = "UPDATE tether_records SET data = @data WHERE model = @model AND id = @id";
+
+    /// <summary>A record the writer read, moving to other groups.</summary>
+    public const string UpdateRecord =
+        "UPDATE tether_records SET data = @data, groups = " + SortedGroups + " WHERE model = @model AND id = @id; " +
+        UnlinkGroups + "; " + LinkGroups;
+
+    /// <summary>Tether's marker in the write-ahead log: the first statement of a write transaction on the sequencer's path.</summary>
+    public const string EmitMarker = "SELECT pg_logical_emit_message(true, '" + Sequencing.MarkerMessage.Prefix + "', @marker)";
+
     public const string DeleteRecord =
         "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; DELETE FROM tether_records WHERE model = @model AND id = @id";
 

@@ -40,7 +40,8 @@ internal sealed class ReplicatedDatabase : IAsyncDisposable
         PostgresDatabase database = await PostgresDatabase.CreateAsync();
         try
         {
-            await using (var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString }))
+            await using (var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, UseWal = false }))
+            // The test makes its own publication and slot, over the app tables it creates.
             {
                 await store.InitializeAsync(Ct);
             }
