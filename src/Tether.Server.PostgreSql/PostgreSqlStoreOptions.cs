@@ -34,9 +34,6 @@ public sealed class PostgreSqlStoreOptions
     /// <summary>How many bytes of WAL the sequencer's slot may hold back before the health check says Degraded.</summary>
     public long DegradedSlotLag { get; set; } = 256L * 1024 * 1024;
 
-    /// <summary>Writers take no global lock: the sequencer writes the log from the write-ahead log.</summary>
-    internal bool UseWal { get; set; } = true;
-
     /// <summary>How often a node that does not lead the sequencer tries to.</summary>
     internal TimeSpan ElectionInterval { get; set; } = TimeSpan.FromSeconds(1);
 

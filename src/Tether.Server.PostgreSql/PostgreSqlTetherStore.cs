@@ -11,7 +11,7 @@ namespace Tether.Server.PostgreSql;
 
 /// <summary>
 /// Tether's storage on PostgreSQL, shared by any number of server nodes: syncId order equals commit order across all
-/// of them (writers serialise on one row lock from their first statement to their commit), snapshots are REPEATABLE
+/// of them (writers run SERIALIZABLE side by side; one sequencer writes the log from the write-ahead log), snapshots are REPEATABLE
 /// READ, and each commit NOTIFYs the other nodes' log tailers. The app's own transactions on the database append their
 /// sync actions through <see cref="ITetherLogAppender"/>, under the same row lock (and <see cref="PostgreSqlStoreOptions.LockTimeout"/>,
 /// set for the rest of the app's transaction).
@@ -56,7 +56,7 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken)
-        => PgMigrator.MigrateAsync(_dataSource, Options.UseWal ? EnsureReplicationAsync : null, cancellationToken);
+        => PgMigrator.MigrateAsync(_dataSource, EnsureReplicationAsync, cancellationToken);
 
     private Task EnsureReplicationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
         => PgReplication.EnsureAsync(connection, SlotName, [("public", "tether_records"), .. SyncedTables.Select(t => (t.Schema, t.Table))], cancellationToken);
@@ -66,31 +66,21 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 
     /// <inheritdoc />
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
-        => Options.UseWal
-            ? await PgWalWriteTransaction.BeginAsync(this, cancellationToken).ConfigureAwait(false)
-            : await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
+        => await PgWalWriteTransaction.BeginAsync(this, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<ITetherReadSnapshot> BeginReadAsync(CancellationToken cancellationToken)
-        => Options.UseWal
-            ? await PgSeam.OpenAsync(this, cancellationToken).ConfigureAwait(false)
-            : await PgReadSnapshot.OpenAsync(_dataSource, cancellationToken).ConfigureAwait(false);
+        => await PgSeam.OpenAsync(this, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<ITetherReadSnapshot> BeginLogReadAsync(CancellationToken cancellationToken)
         => await PgReadSnapshot.OpenAsync(_dataSource, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async Task CompactAsync(long upToSyncId, CancellationToken cancellationToken)
+    public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(upToSyncId);
-        await using PgWriteTransaction transaction = await PgWriteTransaction.BeginAsync(_dataSource, Options.LockTimeout, cancellationToken).ConfigureAwait(false);
-        // A horizon above the head would send clients that are fully caught up to resync_required.
-        if (upToSyncId > transaction.Head)
-        {
-            throw new ArgumentOutOfRangeException(nameof(upToSyncId), upToSyncId, $"Cannot compact beyond the head ({transaction.Head}).");
-        }
-        await transaction.CompactAsync(upToSyncId, cancellationToken).ConfigureAwait(false);
+        return PgCompaction.CompactAsync(_dataSource, upToSyncId, Options.LockTimeout, cancellationToken);
     }
 
     /// <summary>The store's work on this node: the commit listener that wakes this node's log tailer

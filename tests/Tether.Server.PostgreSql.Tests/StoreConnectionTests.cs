@@ -10,14 +10,14 @@ namespace Tether.Server.PostgreSql.Tests;
 public sealed class StoreConnectionTests : IAsyncLifetime
 {
     private PostgresDatabase? _database;
-    private PostgreSqlTetherStore? _store;
+    private SequencedStore? _store;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
         _database = await PostgresDatabase.CreateAsync();
-        _store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = _database.ConnectionString });
+        _store = new SequencedStore(new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = _database.ConnectionString }));
         await _store.InitializeAsync(Ct);
         await using var connection = new NpgsqlConnection(_database.ConnectionString);
         await connection.OpenAsync(Ct);
@@ -37,7 +37,7 @@ public sealed class StoreConnectionTests : IAsyncLifetime
         }
     }
 
-    private PostgreSqlTetherStore Store => _store ?? throw new InvalidOperationException("InitializeAsync has not run.");
+    private SequencedStore Store => _store ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
     [Fact]
     public async Task A_statement_on_the_write_transactions_connection_commits_with_its_batch()
@@ -45,11 +45,12 @@ public sealed class StoreConnectionTests : IAsyncLifetime
         await using (var transaction = await Store.BeginWriteAsync(Ct))
         {
             await ExecuteAsync((IStoreConnection)transaction, "INSERT INTO app_notes(id) VALUES('n1')");
-            await transaction.CommitAsync(new WriteBatch { Actions = [Action(transaction.Head + 1, "n1")] }, Ct);
+            Assert.Equal(1L, await CommitNoteAsync(transaction, "n1"));
         }
 
         await using var snapshot = await Store.BeginReadAsync(Ct);
         Assert.Equal(1L, await ScalarAsync((IStoreConnection)snapshot, "SELECT count(*) FROM app_notes WHERE id = 'n1'"));
+        Assert.NotNull(await snapshot.GetRecordAsync("note", "n1", Ct));
         Assert.Equal(1L, snapshot.Head);
     }
 
@@ -77,7 +78,7 @@ public sealed class StoreConnectionTests : IAsyncLifetime
         await using (var transaction = await Store.BeginWriteAsync(Ct))
         {
             await ExecuteAsync((IStoreConnection)transaction, "INSERT INTO app_notes(id) VALUES('n1')");
-            await transaction.CommitAsync(new WriteBatch { Actions = [Action(transaction.Head + 1, "n1")] }, Ct);
+            Assert.Equal(1L, await CommitNoteAsync(transaction, "n1"));
         }
 
         Assert.Equal(0L, await ScalarAsync(beforeConnection, "SELECT count(*) FROM app_notes"));
@@ -86,7 +87,15 @@ public sealed class StoreConnectionTests : IAsyncLifetime
         Assert.Equal(1L, await ScalarAsync((IStoreConnection)after, "SELECT count(*) FROM app_notes"));
     }
 
-    private static LogEntry Action(long syncId, string id) => new(syncId, "insert", "note", id, $$"""{"id":"{{id}}"}""", ["team:1"], null, null);
+    /// <summary>Commits a batch that creates the note record <paramref name="id"/> with its action, and returns the head
+    /// after it once sequenced.</summary>
+    private static async Task<long> CommitNoteAsync(ITetherWriteTransaction transaction, string id)
+    {
+        var note = new RecordWrite("note", id, $$"""{"id":"{{id}}"}""", ["team:1"]);
+        var action = new LogEntry(transaction.Head + 1, "insert", note.ModelName, note.Id, note.Data, note.SyncGroups, null, null);
+        CommittedBatch committed = await transaction.CommitAsync(new WriteBatch { Records = [note], Actions = [action] }, Ct);
+        return await committed.Sequenced.WaitAsync(Ct);
+    }
 
     private static async Task ExecuteAsync(IStoreConnection store, string sql)
     {

@@ -9,12 +9,17 @@ public abstract partial class StoreSpecification
     public async Task Compaction_drops_older_actions_and_group_changes_raises_the_horizon_and_keeps_every_record()
     {
         ITetherStore store = await OpenAsync();
-        await CommitAsync(store, head => new WriteBatch
+        // One batch each, so that every store keeps each group change at a syncId of its own.
+        for (int i = 1; i <= 4; i++)
         {
-            Records = [.. Enumerable.Range(1, 4).Select(i => Put($"i{i}", "team:1"))],
-            Actions = [.. Enumerable.Range(1, 4).Select(i => Insert(i, $"i{i}", "team:1"))],
-            GroupChanges = [.. Enumerable.Range(1, 4).Select(i => new GroupChange(i, "u1"))],
-        });
+            RecordWrite record = Put($"i{i}", "team:1");
+            Assert.Equal(i, await CommitAsync(store, head => new WriteBatch
+            {
+                Records = [record],
+                Actions = [Insert(head + 1, record)],
+                GroupChanges = [new GroupChange(head + 1, "u1")],
+            }));
+        }
 
         await store.CompactAsync(2, Ct);
         // A lower horizon never moves it back.

@@ -16,7 +16,7 @@ public abstract partial class StoreSpecification
         await CommitAsync(store, head => new WriteBatch
         {
             Records = [Put("b", "team:1")],
-            Actions = [Insert(head + 1, "b", "team:1")],
+            Actions = [Insert(head + 1, Put("b", "team:1"))],
             GroupChanges = [new GroupChange(head + 1, "u1")],
             Clients = [new ClientState("c1", "u1", 1)],
         });
@@ -44,11 +44,9 @@ public abstract partial class StoreSpecification
         {
             for (int batch = 0; batch < batches; batch++)
             {
-                await CommitAsync(store, head => new WriteBatch
-                {
-                    Records = [.. Enumerable.Range(1, perBatch).Select(i => Put($"{head + i:D6}", "team:1"))],
-                    Actions = [.. Enumerable.Range(1, perBatch).Select(i => Insert(head + i, $"{head + i:D6}", "team:1"))],
-                });
+                // Ids in commit order, so that the log's order is the records' order.
+                RecordWrite[] records = [.. Enumerable.Range(1, perBatch).Select(i => Put($"{batch * perBatch + i:D6}", "team:1"))];
+                await CommitAsync(store, head => Inserting(head, records));
             }
         }, Ct);
 
@@ -76,16 +74,20 @@ public abstract partial class StoreSpecification
     public async Task The_write_transaction_reads_the_committed_state()
     {
         ITetherStore store = await OpenAsync();
-        await CommitAsync(store, head => new WriteBatch
+        long committed = await CommitAsync(store, head =>
         {
-            Records = [PutJson("i1", """{"id":"i1","title":"kept"}""", "team:1", "user:7"), Put("i2", "team:1")],
-            Actions = [Insert(1, "i1", "team:1")],
-            Clients = [new ClientState("c1", "u1", 3)],
-            Rejections = [new StoredRejection("c1", 2, "invalid_args", "Too long.")],
+            WriteBatch inserts = Inserting(head, PutJson("i1", """{"id":"i1","title":"kept"}""", "team:1", "user:7"), Put("i2", "team:1"));
+            return new WriteBatch
+            {
+                Records = inserts.Records,
+                Actions = inserts.Actions,
+                Clients = [new ClientState("c1", "u1", 3)],
+                Rejections = [new StoredRejection("c1", 2, "invalid_args", "Too long.")],
+            };
         });
 
         await using ITetherWriteTransaction transaction = await store.BeginWriteAsync(Ct);
-        Assert.Equal(1, transaction.Head);
+        Assert.Equal((2L, 2L), (committed, transaction.Head));
         Tether.Mutators.Record? record = await transaction.GetRecordAsync("issue", "i1", Ct);
         Assert.NotNull(record);
         Assert.Equal("kept", (string?)record.Data["title"]);
@@ -104,8 +106,8 @@ public abstract partial class StoreSpecification
         await CommitAsync(first, head => new WriteBatch
         {
             Records = [PutJson("i1", """{"id":"i1","title":"kept"}""", "team:1")],
-            Actions = [Insert(1, "i1", "team:1")],
-            GroupChanges = [new GroupChange(1, "u1")],
+            Actions = [Insert(head + 1, PutJson("i1", """{"id":"i1","title":"kept"}""", "team:1"))],
+            GroupChanges = [new GroupChange(head + 1, "u1")],
             Clients = [new ClientState("c1", "u1", 7)],
             Rejections = [new StoredRejection("c1", 6, "invalid_args", "No.")],
         });

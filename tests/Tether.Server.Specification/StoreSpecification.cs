@@ -55,10 +55,6 @@ public abstract partial class StoreSpecification : IAsyncLifetime
         return store;
     }
 
-    /// <summary>An insert of <paramref name="modelId"/> at <paramref name="syncId"/>, as the pipeline would append it.</summary>
-    protected static LogEntry Insert(long syncId, string modelId, params string[] groups)
-        => new(syncId, "insert", "issue", modelId, $$"""{"id":"{{modelId}}"}""", groups, "c1", syncId);
-
     /// <summary>The JSON an <c>issue</c> record is written with, given the JSON a test wrote for it and its groups. The
     /// default is that JSON as it is. A store that keeps <c>issue</c> in a table of the app's, whose columns decide a
     /// record's groups, puts the groups into the JSON and returns it as the table serves it.</summary>
@@ -70,24 +66,42 @@ public abstract partial class StoreSpecification : IAsyncLifetime
 
     protected static RecordWrite Delete(string id) => new("issue", id, null, []);
 
-    /// <summary>Begins a write, builds the batch from the head it holds, commits it, and returns that head.</summary>
+    /// <summary>The action a batch appends for a record it writes, as the pipeline would: the record's model, id, data
+    /// and groups, by the mutation <paramref name="mutationId"/> of <paramref name="clientId"/> (default: client
+    /// <c>c1</c>, mutation <paramref name="syncId"/>). A store may write the log from the batch's actions or from the
+    /// rows the batch changed; with the two alike, every test here holds either way.</summary>
+    protected static LogEntry Logged(long syncId, string action, RecordWrite record, string clientId = "c1", long? mutationId = null)
+        => new(syncId, action, record.ModelName, record.Id, record.Data, record.SyncGroups, clientId, mutationId ?? syncId);
+
+    /// <summary>The insert of a record the batch creates, at <paramref name="syncId"/>.</summary>
+    protected static LogEntry Insert(long syncId, RecordWrite record) => Logged(syncId, "insert", record);
+
+    /// <summary>A batch that creates the records, each with its insert action, at <c>head + 1</c> on.</summary>
+    protected static WriteBatch Inserting(long head, params RecordWrite[] records)
+        => new() { Records = records, Actions = [.. records.Select((record, i) => Insert(head + 1 + i, record))] };
+
+    /// <summary>Begins a write, builds the batch with its actions' syncIds from the head the transaction holds (a store
+    /// that gives syncIds at commit requires them to continue it; one that orders commits afterwards gives its own),
+    /// commits it, and returns the head right after the batch's actions once they have their syncIds
+    /// (<see cref="CommittedBatch.Sequenced"/>).</summary>
     protected static async Task<long> CommitAsync(ITetherStore store, Func<long, WriteBatch> build)
     {
-        await using ITetherWriteTransaction transaction = await store.BeginWriteAsync(Ct);
-        long head = transaction.Head;
-        await transaction.CommitAsync(build(head), Ct);
-        return head;
+        CommittedBatch committed;
+        await using (ITetherWriteTransaction transaction = await store.BeginWriteAsync(Ct))
+        {
+            committed = await transaction.CommitAsync(build(transaction.Head), Ct);
+        }
+        return await committed.Sequenced.WaitAsync(Ct);
     }
 
-    /// <summary>Commits one batch per id, each inserting that record with its action in <c>team:1</c>, and returns
-    /// their syncIds.</summary>
+    /// <summary>Commits one batch per id, each creating that record in <c>team:1</c> with its insert action, and
+    /// returns their syncIds.</summary>
     protected async Task<List<long>> CommitInsertsAsync(ITetherStore store, params string[] modelIds)
     {
         var syncIds = new List<long>();
         foreach (string modelId in modelIds)
         {
-            long head = await CommitAsync(store, head => new WriteBatch { Records = [Put(modelId, "team:1")], Actions = [Insert(head + 1, modelId, "team:1")] });
-            syncIds.Add(head + 1);
+            syncIds.Add(await CommitAsync(store, head => Inserting(head, Put(modelId, "team:1"))));
         }
         return syncIds;
     }

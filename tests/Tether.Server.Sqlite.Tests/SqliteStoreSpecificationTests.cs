@@ -4,7 +4,7 @@ using Tether.Server.Storage;
 namespace Tether.Server.Sqlite.Tests;
 
 /// <summary>The store specification on a real SQLite file of each test's own.</summary>
-public class SqliteStoreSpecificationTests : StoreSpecification
+public class SqliteStoreSpecificationTests : BatchLogStoreSpecification
 {
     private readonly StoreHarness _harness = new();
 

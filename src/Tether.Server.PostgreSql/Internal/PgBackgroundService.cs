@@ -5,8 +5,8 @@ using Tether.Server.Storage;
 
 namespace Tether.Server.PostgreSql.Internal;
 
-/// <summary>What the store runs on every node: the commit listener, and with the sequencer's write path its election
-/// loop and the slot monitor. They start and stop together.</summary>
+/// <summary>What the store runs on every node: the commit listener, the sequencer's election loop and the slot
+/// monitor. They start and stop together.</summary>
 internal sealed class PgBackgroundService : IHostedService, IDisposable
 {
     private readonly IReadOnlyList<BackgroundService> _services;
@@ -14,9 +14,7 @@ internal sealed class PgBackgroundService : IHostedService, IDisposable
     public PgBackgroundService(PostgreSqlTetherStore store, ITetherCommitSignal commits, ILoggerFactory loggers)
     {
         var listener = new PgCommitListener(store, commits, loggers.CreateLogger<PgCommitListener>());
-        _services = store.Options.UseWal
-            ? [listener, new PgSequencer(store, loggers.CreateLogger<PgSequencer>()), new PgSlotMonitor(store, loggers.CreateLogger<PgSlotMonitor>())]
-            : [listener];
+        _services = [listener, new PgSequencer(store, loggers.CreateLogger<PgSequencer>()), new PgSlotMonitor(store, loggers.CreateLogger<PgSlotMonitor>())];
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)

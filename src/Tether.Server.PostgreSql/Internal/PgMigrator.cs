@@ -9,7 +9,7 @@ internal static class PgMigrator
     /// <param name="dataSource">The store's database.</param>
     /// <param name="then">Runs after the steps, still under the lock (the sequencer's replication objects).</param>
     /// <param name="cancellationToken">Stops the migration.</param>
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task>? then, CancellationToken cancellationToken)
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, Func<NpgsqlConnection, CancellationToken, Task> then, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, "SELECT pg_advisory_lock(@key)", cancellationToken, PgSchema.MigrationLockKey).ConfigureAwait(false);
@@ -32,10 +32,7 @@ internal static class PgMigrator
                 await ExecuteAsync(connection, "UPDATE tether_meta SET value = @key WHERE key = 'schema_version'", cancellationToken, step + 1).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
-            if (then is not null)
-            {
-                await then(connection, cancellationToken).ConfigureAwait(false);
-            }
+            await then(connection, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

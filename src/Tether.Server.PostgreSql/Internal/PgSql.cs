@@ -7,8 +7,7 @@ internal static class PgSql
 
     public const string ReadHead = "SELECT sync_id FROM tether_head";
 
-    /// <summary>The lock that orders all writers of all nodes: held from the start of a write transaction to its
-    /// commit, so syncIds are assigned and made visible in one order.</summary>
+    /// <summary>Holds the head where it is until the transaction ends: the sequencer's next round waits for it.</summary>
     public const string LockHead = "SELECT sync_id FROM tether_head FOR UPDATE";
 
     public const string ReadHorizon = "SELECT value FROM tether_meta WHERE key = 'horizon'";

@@ -5,8 +5,8 @@ using Npgsql;
 namespace Tether.Server.PostgreSql.Internal;
 
 /// <summary>
-/// The statements of one commit, sent in one round trip. Every writer holds the head lock until it commits, so each
-/// round trip saved is time every other writer of every node no longer waits.
+/// The statements of one commit, sent in one round trip: each round trip saved shortens the transaction, and with it
+/// the time in which a concurrent writer can conflict with it.
 /// </summary>
 internal sealed partial class PgStatements
 {

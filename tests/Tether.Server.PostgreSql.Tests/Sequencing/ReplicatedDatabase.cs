@@ -7,8 +7,8 @@ using Tether.Server.Tests.Harness;
 namespace Tether.Server.PostgreSql.Tests.Sequencing;
 
 /// <summary>
-/// A fresh database with Tether's schema and the given app tables, a publication <c>tether_sync</c> over
-/// <c>tether_records</c> (REPLICA IDENTITY FULL) and those tables, and a pgoutput slot; the test writes with plain SQL
+/// A fresh database with Tether's schema and the given app tables, the publication <c>tether_sync</c> over
+/// <c>tether_records</c> (REPLICA IDENTITY FULL) and those tables, and the pgoutput slot; the test writes with plain SQL
 /// and reads what <see cref="PgChangeStream"/> decodes from the slot.
 /// </summary>
 internal sealed class ReplicatedDatabase : IAsyncDisposable
@@ -40,20 +40,19 @@ internal sealed class ReplicatedDatabase : IAsyncDisposable
         PostgresDatabase database = await PostgresDatabase.CreateAsync();
         try
         {
-            await using (var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, UseWal = false }))
-            // The test makes its own publication and slot, over the app tables it creates.
+            // Slot names are the cluster's, so the database's own unique name makes one.
+            var replicated = new ReplicatedDatabase(database, database.Name);
+            // The store makes the publication over tether_records and the slot, as a node does; the test's app tables
+            // join the publication.
+            await using (var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, SlotName = replicated.Slot }))
             {
                 await store.InitializeAsync(Ct);
             }
-            // Slot names are the cluster's, so the database's own unique name makes one.
-            var replicated = new ReplicatedDatabase(database, database.Name);
-            string tables = string.Join("", appTables.Select(table => ", " + table));
-            await replicated.ExecuteAsync($"""
-                {appTablesSql}
-                ALTER TABLE tether_records REPLICA IDENTITY FULL;
-                CREATE PUBLICATION {PgReplication.Publication} FOR TABLE tether_records{tables};
-                """);
-            await replicated.ExecuteAsync($"SELECT pg_create_logical_replication_slot('{replicated.Slot}', 'pgoutput')");
+            string publish = appTables.Length == 0 ? "" : $"ALTER PUBLICATION {PgReplication.Publication} ADD TABLE {string.Join(", ", appTables)};";
+            if (appTablesSql.Length + publish.Length > 0)
+            {
+                await replicated.ExecuteAsync(appTablesSql + publish);
+            }
             return replicated;
         }
         catch

@@ -46,7 +46,7 @@ public sealed class ReplicationObjectsTests
         Assert.Equal("Issues,tether_records", await db.ScalarAsync("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables WHERE pubname = 'tether_sync'"));
         Assert.Equal("f", await db.ScalarAsync("SELECT relreplident::text FROM pg_class WHERE relname = 'Issues'"));
 
-        var options = new PostgreSqlStoreOptions { ConnectionString = db.Database.ConnectionString, UseWal = true };
+        var options = new PostgreSqlStoreOptions { ConnectionString = db.Database.ConnectionString };
         options.SyncedTables.Add(new NamedTable("public", "Issues"));
         options.SyncedTables.Add(new NamedTable("public", "Teams"));
         await using (var store = new PostgreSqlTetherStore(options))
@@ -62,7 +62,7 @@ public sealed class ReplicationObjectsTests
     public async Task A_synced_table_that_does_not_exist_fails_startup_with_a_clear_message()
     {
         await using var database = await Tether.Server.Tests.Harness.PostgresDatabase.CreateAsync();
-        var options = new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, UseWal = true };
+        var options = new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString };
         options.SyncedTables.Add(new NamedTable("public", "Missing"));
         await using var store = new PostgreSqlTetherStore(options);
 
@@ -85,7 +85,7 @@ public sealed class ReplicationObjectsTests
             await using var grow = new NpgsqlCommand("UPDATE tether_head SET sync_id = 41", connection);
             await grow.ExecuteNonQueryAsync(Ct);
         }
-        await using var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, UseWal = true });
+        await using var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString });
 
         await store.InitializeAsync(Ct);
 

@@ -21,7 +21,7 @@ internal sealed class SequencerDatabase : IAsyncDisposable
     public static async Task<SequencerDatabase> CreateAsync(Action<PostgreSqlStoreOptions>? configure = null, Func<NpgsqlConnection, Task>? beforeInitialize = null)
     {
         PostgresDatabase database = await PostgresDatabase.CreateAsync();
-        var options = new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, UseWal = true };
+        var options = new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString };
         configure?.Invoke(options);
         var store = new PostgreSqlTetherStore(options);
         if (beforeInitialize is not null)
