@@ -82,7 +82,10 @@ public sealed class ReplicationObjectsTests
         await using (var connection = new NpgsqlConnection(database.ConnectionString))
         {
             await connection.OpenAsync(Ct);
-            await using var grow = new NpgsqlCommand("UPDATE tether_head SET sync_id = 41", connection);
+            // The log grew while no slot existed (as under a store that wrote the log itself).
+            await using var grow = new NpgsqlCommand(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database(); " +
+                "UPDATE tether_head SET sync_id = 41, lsn = NULL, last_commit_lsn = NULL", connection);
             await grow.ExecuteNonQueryAsync(Ct);
         }
         await using var store = new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString });
