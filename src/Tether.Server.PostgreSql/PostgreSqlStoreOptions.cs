@@ -7,12 +7,12 @@ public sealed class PostgreSqlStoreOptions
     /// of one deployment uses the same database.</summary>
     public required string ConnectionString { get; set; }
 
-    /// <summary>How long a write waits for the head lock that orders all writers before it gives up (the push is then
+    /// <summary>How long a write waits for a row lock held by another transaction before it gives up (the push is then
     /// answered 503 and retried by its client): a node stuck inside a transaction must not stall every node for ever.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How many write transactions each node's pipeline holds open at once (at least 1). Each takes the head
-    /// lock first, so the others wait for it on the database.</summary>
+    /// <summary>How many write transactions each node's pipeline holds open at once (at least 1). They run side by
+    /// side; one that conflicts with another is run again.</summary>
     public int Writers { get; set; } = 1;
 
     /// <summary>How long the commit listener waits before reconnecting after its connection dropped (it doubles up
