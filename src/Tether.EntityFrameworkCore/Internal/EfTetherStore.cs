@@ -16,9 +16,6 @@ namespace Tether.EntityFrameworkCore.Internal;
 internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContexts<TDb> contexts, StoreSettings settings) : ITetherStore, ICaptureStore
     where TDb : DbContext
 {
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-    private const string PostgreSqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
     private readonly SemaphoreSlim _initializing = new(1, 1);
     private ITetherStore? _inner;
     private bool _disposed;
@@ -33,8 +30,10 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
-    /// <summary>Appends the sync actions of the app's own transactions (both built-in stores are appenders).</summary>
-    public ITetherLogAppender Appender => (ITetherLogAppender)Inner;
+    /// <summary>Appends the sync actions of the app's own transactions on SQLite (PostgreSQL's sequencer reads them
+    /// from the write-ahead log instead).</summary>
+    public ITetherLogAppender Appender => Inner as ITetherLogAppender
+        ?? throw new InvalidOperationException($"The store on {typeof(TDb).Name}'s database reads the app's writes itself; it has no log appender.");
 
     public SyncMapping<TDb> Mapping => mapping;
 
@@ -117,7 +116,7 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
         switch (provider)
         {
-            case SqliteProvider:
+            case AppProviders.Sqlite:
                 var sqlite = new SqliteConnectionStringBuilder(connectionString);
                 if (string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory)
                 {
@@ -127,7 +126,7 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
                 settings.Sqlite?.Invoke(sqliteOptions);
                 sqliteOptions.Path = sqlite.DataSource;
                 return new SqliteTetherStore(sqliteOptions);
-            case PostgreSqlProvider:
+            case AppProviders.PostgreSql:
                 var postgresOptions = new PostgreSqlStoreOptions { ConnectionString = connectionString };
                 settings.PostgreSql?.Invoke(postgresOptions);
                 postgresOptions.ConnectionString = connectionString;
