@@ -34,6 +34,7 @@ public sealed class PostgreSqlTetherStore : ITetherStore
         }
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         SlotName = options.SlotName ?? PgReplication.DefaultSlotName(connection.Database ?? connection.Username ?? "postgres");
+        Metrics = new PgMetrics(this);
     }
 
     /// <summary>The options the store was made with.</summary>
@@ -48,6 +49,8 @@ public sealed class PostgreSqlTetherStore : ITetherStore
 
     /// <summary>The slot as this node read it last.</summary>
     internal SlotState Slot { get; } = new();
+
+    internal PgMetrics Metrics { get; }
 
     /// <summary>Every table the sequencer reads: the app's (<see cref="PostgreSqlStoreOptions.SyncedTables"/>).</summary>
     internal IReadOnlyList<PgSyncedTable> SyncedTables => [.. Options.SyncedTables];
@@ -109,5 +112,9 @@ public sealed class PostgreSqlTetherStore : ITetherStore
     public IHealthCheck CreateHealthCheck() => new PgSequencerHealthCheck(this);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Metrics.Dispose();
+        return _dataSource.DisposeAsync();
+    }
 }
