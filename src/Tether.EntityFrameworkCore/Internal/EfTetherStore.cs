@@ -17,6 +17,7 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
     where TDb : DbContext
 {
     private readonly SemaphoreSlim _initializing = new(1, 1);
+    private readonly Lazy<int> _writers = new(() => WritersOf(contexts, settings));
     private ITetherStore? _inner;
     private bool _disposed;
 
@@ -73,7 +74,9 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
-    public int Writers => Inner.Writers;
+    /// <summary>The built-in store's writers; known before the store is initialized (the pipeline sizes itself as it
+    /// is made), from the app's provider and the store's settings.</summary>
+    public int Writers => Volatile.Read(ref _inner)?.Writers ?? _writers.Value;
 
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
         => new EfWriteTransaction<TDb>(await Inner.BeginWriteAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
@@ -97,6 +100,24 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         {
             await _inner.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>How many write transactions the built-in store of the app's provider runs at once: SQLite has one
+    /// writer; PostgreSQL as many as its options say.</summary>
+    private static int WritersOf(TetherContexts<TDb> contexts, StoreSettings settings)
+    {
+        string? provider;
+        using (TDb db = contexts.Create())
+        {
+            provider = db.Database.ProviderName;
+        }
+        if (provider != AppProviders.PostgreSql)
+        {
+            return 1;
+        }
+        var options = new PostgreSqlStoreOptions { ConnectionString = "" };
+        settings.PostgreSql?.Invoke(options);
+        return Math.Max(1, options.Writers);
     }
 
     /// <summary>The built-in store of the app's provider, on the database the app's context connects to.</summary>

@@ -47,10 +47,10 @@ public sealed class PostgreSqlWalCaptureTests
         List<JsonElement> carolFrames = await carol.ReadUntilAsync(deleted).WaitAsync(FrameTimeout, Ct);
         Frames.AssertChained(bobFrom, bobFrames);
         Frames.AssertChained(carolFrom, carolFrames);
-        JsonElement[] bobSaw = [.. Frames.ActionsOf(bobFrames)];
-        JsonElement[] carolSaw = [.. Frames.ActionsOf(carolFrames)];
+        // Their membership rows may reach them live too (the handshake can come before the sequencer logged them).
+        JsonElement[] bobSaw = [.. Frames.ActionsOf(bobFrames).Where(a => a.ModelName() == "card")];
+        JsonElement[] carolSaw = [.. Frames.ActionsOf(carolFrames).Where(a => a.ModelName() == "card")];
         Assert.Equal([("insert", "p1"), ("update", "p1"), ("delete", "p1")], bobSaw.Select(a => (a.GetProperty("action").GetString(), a.ModelId())));
-        Assert.All(bobSaw, a => Assert.Equal("card", a.ModelName()));
         Assert.Equal(
             $$"""{"id":"p1","boardId":"{{teamOne.Id}}","teamId":"t1","assignee":null,"title":"By psql","points":1}""",
             bobSaw[0].GetProperty("data").GetRawText());
