@@ -49,16 +49,18 @@ public sealed class EntityFrameworkSyncBuilder<TDb> where TDb : DbContext
     }
 
     /// <summary>
-    /// Says whether a <c>SaveChanges</c> of <typeparamref name="TDb"/> made outside Tether's mutators (a controller, an
-    /// endpoint, a background job) appends the sync actions of the synced rows it inserts, updates and deletes, in its
-    /// own transaction (on by default). Turned off, only mutators write synced rows, and a row changed otherwise
-    /// reaches clients only when they bootstrap again. Writes EF Core does not see (<c>ExecuteUpdate</c>,
-    /// <c>ExecuteDelete</c>, raw SQL) are never captured.
+    /// Says whether, on SQLite, a <c>SaveChanges</c> of <typeparamref name="TDb"/> made outside Tether's mutators (a
+    /// controller, an endpoint, a background job) appends the sync actions of the synced rows it inserts, updates and
+    /// deletes, in its own transaction (on by default). Turned off, only mutators write synced rows, and a row changed
+    /// otherwise reaches clients only when they bootstrap again. Writes EF Core does not see (<c>ExecuteUpdate</c>,
+    /// <c>ExecuteDelete</c>, raw SQL) are not captured on SQLite. On PostgreSQL this setting changes nothing: Tether
+    /// reads every committed change to the synced tables from the write-ahead log, whoever wrote it (SaveChanges,
+    /// <c>ExecuteUpdate</c>, raw SQL, <c>psql</c>, another service).
     /// </summary>
     /// <param name="capture">False to leave the app's SaveChanges alone.</param>
-    /// <param name="turnTimeout">How long an app transaction waits for its turn to write before it fails with a
-    /// <see cref="TimeoutException"/> (SQLite has one writer: Tether's and the app's transactions take turns); 30
-    /// seconds when not given.</param>
+    /// <param name="turnTimeout">How long an app transaction on SQLite waits for its turn to write before it fails
+    /// with a <see cref="TimeoutException"/> (SQLite has one writer: Tether's and the app's transactions take turns);
+    /// 30 seconds when not given.</param>
     public EntityFrameworkSyncBuilder<TDb> CaptureSaveChanges(bool capture = true, TimeSpan? turnTimeout = null)
     {
         if (turnTimeout is { } timeout)
@@ -82,7 +84,8 @@ public sealed class EntityFrameworkSyncBuilder<TDb> where TDb : DbContext
 
     /// <summary>Changes the settings of Tether's own tables when the app's database is PostgreSQL (lock timeout,
     /// the commit listener's reconnection delays). The database is always the one <typeparamref name="TDb"/>
-    /// connects to, whatever <see cref="PostgreSqlStoreOptions.ConnectionString"/> is set to here.</summary>
+    /// connects to, whatever <see cref="PostgreSqlStoreOptions.ConnectionString"/> is set to here, and the mapped
+    /// models' tables are added to <see cref="PostgreSqlStoreOptions.SyncedTables"/>.</summary>
     public EntityFrameworkSyncBuilder<TDb> PostgreSql(Action<PostgreSqlStoreOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);

@@ -7,13 +7,15 @@ public sealed class PostgreSqlStoreOptions
     /// of one deployment uses the same database.</summary>
     public required string ConnectionString { get; set; }
 
-    /// <summary>How long a write waits for a row lock held by another transaction before it gives up (the push is then
-    /// answered 503 and retried by its client): a node stuck inside a transaction must not stall every node for ever.</summary>
+    /// <summary>How long a write waits for a row lock another transaction holds (a concurrent writer of the same
+    /// record, or an app transaction left open on it) before it gives up; the push is then answered 503 and retried
+    /// by its client. A node stuck inside a transaction must not stall the writers of its rows for ever.</summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How many write transactions each node's pipeline holds open at once (at least 1). They run side by
-    /// side; one that conflicts with another is run again.</summary>
-    public int Writers { get; set; } = 1;
+    /// <summary>How many write transactions each node's pipeline holds open at once (at least 1). They run
+    /// concurrently, SERIALIZABLE: two that conflict are ordered by PostgreSQL, which fails one of them, and the
+    /// pipeline runs its work again.</summary>
+    public int Writers { get; set; } = 4;
 
     /// <summary>How long the commit listener waits before reconnecting after its connection dropped (it doubles up
     /// to <see cref="MaxReconnectDelay"/>); the log tailer's poll keeps delivering meanwhile.</summary>

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,16 +9,16 @@ using Tether.Server.Storage;
 namespace Tether.Server.PostgreSql;
 
 /// <summary>
-/// Tether's storage on PostgreSQL, shared by any number of server nodes: syncId order equals commit order across all
-/// of them (writers run SERIALIZABLE side by side; one sequencer writes the log from the write-ahead log), snapshots are REPEATABLE
-/// READ, and each commit NOTIFYs the other nodes' log tailers. The app's own transactions on the database append their
-/// sync actions through <see cref="ITetherLogAppender"/>, under the same row lock (and <see cref="PostgreSqlStoreOptions.LockTimeout"/>,
-/// set for the rest of the app's transaction).
+/// Tether's storage on PostgreSQL, shared by any number of server nodes. Writers run SERIALIZABLE and take no lock
+/// shared with each other; one sequencer per database (the node that wins its election) reads every committed change
+/// to Tether's record table and to the app's synced tables (<see cref="PostgreSqlStoreOptions.SyncedTables"/>) from
+/// the write-ahead log, whoever wrote it (Tether's mutators, the app's own transactions, raw SQL, another service),
+/// and gives each its syncId in commit order. Snapshots are REPEATABLE READ, and each sequenced commit NOTIFYs the
+/// nodes' log tailers.
 /// </summary>
-public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
+public sealed class PostgreSqlTetherStore : ITetherStore
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly PgLogAppender _appender;
 
     /// <summary>A store on the database <paramref name="options"/> names; it opens connections only when used.</summary>
     public PostgreSqlTetherStore(PostgreSqlStoreOptions options)
@@ -35,7 +34,6 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
         }
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         SlotName = options.SlotName ?? PgReplication.DefaultSlotName(connection.Database ?? connection.Username ?? "postgres");
-        _appender = new PgLogAppender(options.LockTimeout);
         Metrics = new PgMetrics(this);
     }
 
@@ -102,17 +100,6 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
     /// <see cref="PostgreSqlStoreOptions.DegradedSlotLag"/> or no sequencer streams, Unhealthy when the sequencer
     /// stopped or the slot is missing or lost. <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> registers it.</summary>
     public IHealthCheck CreateHealthCheck() => new PgSequencerHealthCheck(this);
-
-    /// <inheritdoc />
-    public ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken) => PgLogAppender.EnterAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask<long> LockHeadAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
-        => _appender.LockHeadAsync(connection, transaction, cancellationToken);
-
-    /// <inheritdoc />
-    public ValueTask AppendAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, CancellationToken cancellationToken)
-        => _appender.AppendAsync(connection, transaction, batch, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
@@ -309,18 +310,54 @@ public sealed class PostgreSqlMappedRecordTests : MappedRecordTests
 
     // On SQLite no other writer can insert while the store's writer holds the file's write lock.
     [Fact]
-    public async Task A_put_of_a_row_the_writer_read_as_absent_that_another_writer_inserted_since_is_refused_and_leaves_that_row()
+    public async Task A_put_of_a_row_the_writer_read_as_absent_that_another_writer_inserted_since_is_a_conflict_and_leaves_that_row()
     {
         ITetherStore store = await OpenAsync();
         await CommitAsync(store, Board("t1"));
         await using ITetherWriteTransaction writer = await store.BeginWriteAsync(Ct);
         Assert.Null(await writer.GetRecordAsync("card", "c1", Ct));
 
+        // Raw SQL outside any SERIALIZABLE transaction: PostgreSQL reports the duplicate key itself.
         await Database.ExecuteAsync($"""INSERT INTO cards ("Id", "BoardId", "TeamId", "Title", "Points", "InternalNotes") VALUES ('c1', '{BoardId}', 't1', 'By raw SQL', 1, '')""");
-        RecordRefusedException refused = await Assert.ThrowsAsync<RecordRefusedException>(
+        WriteConflictException conflict = await Assert.ThrowsAsync<WriteConflictException>(
             async () => await writer.CommitAsync(new WriteBatch { Records = [Card("c1", "t1", null, "By a mutator")] }, Ct));
 
-        Assert.Equal(("card", "c1"), (refused.ModelName, refused.Id));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, Assert.IsType<PostgresException>(conflict.InnerException?.InnerException).SqlState);
         Assert.Equal("By raw SQL", await Database.ScalarAsync("SELECT \"Title\" FROM cards WHERE \"Id\" = 'c1'"));
+    }
+
+    [Fact]
+    public async Task Of_two_writers_that_both_read_a_row_as_absent_and_insert_it_the_second_to_commit_conflicts_and_its_retry_reads_the_first_ones_row()
+    {
+        ITetherStore store = await OpenAsync();
+        await CommitAsync(store, Board("t1"));
+        await using ITetherWriteTransaction first = await store.BeginWriteAsync(Ct);
+        await using ITetherWriteTransaction second = await store.BeginWriteAsync(Ct);
+        Assert.Null(await first.GetRecordAsync("card", "c1", Ct));
+        Assert.Null(await second.GetRecordAsync("card", "c1", Ct));
+
+        await first.CommitAsync(new WriteBatch { Records = [Card("c1", "t1", null, "First")] }, Ct);
+        await Assert.ThrowsAsync<WriteConflictException>(
+            async () => await second.CommitAsync(new WriteBatch { Records = [Card("c1", "t1", null, "Second")] }, Ct));
+
+        await using ITetherWriteTransaction retry = await store.BeginWriteAsync(Ct);
+        Record? read = await retry.GetRecordAsync("card", "c1", Ct);
+        Assert.Equal("First", (string?)read?.Data["title"]);
+        Assert.Equal("First", await Database.ScalarAsync("SELECT \"Title\" FROM cards WHERE \"Id\" = 'c1'"));
+    }
+
+    [Fact]
+    public async Task A_row_the_database_refuses_for_good_stays_a_refusal_of_its_record()
+    {
+        ITetherStore store = await OpenAsync();
+        await CommitAsync(store, Board("t1"));
+        await using ITetherWriteTransaction writer = await store.BeginWriteAsync(Ct);
+        Assert.Null(await writer.GetRecordAsync("card", "c1", Ct));
+
+        // The title breaks the table's CHECK constraint.
+        RecordRefusedException refused = await Assert.ThrowsAsync<RecordRefusedException>(
+            async () => await writer.CommitAsync(new WriteBatch { Records = [Card("c1", "t1", null, "")] }, Ct));
+
+        Assert.Equal(("card", "c1"), (refused.ModelName, refused.Id));
     }
 }

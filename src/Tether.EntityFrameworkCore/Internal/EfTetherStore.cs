@@ -16,10 +16,8 @@ namespace Tether.EntityFrameworkCore.Internal;
 internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContexts<TDb> contexts, StoreSettings settings) : ITetherStore, ICaptureStore
     where TDb : DbContext
 {
-    private const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
-    private const string PostgreSqlProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
-
     private readonly SemaphoreSlim _initializing = new(1, 1);
+    private readonly Lazy<int> _writers = new(() => WritersOf(contexts, settings));
     private ITetherStore? _inner;
     private bool _disposed;
 
@@ -33,8 +31,10 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
-    /// <summary>Appends the sync actions of the app's own transactions (both built-in stores are appenders).</summary>
-    public ITetherLogAppender Appender => (ITetherLogAppender)Inner;
+    /// <summary>Appends the sync actions of the app's own transactions on SQLite (PostgreSQL's sequencer reads them
+    /// from the write-ahead log instead).</summary>
+    public ITetherLogAppender Appender => Inner as ITetherLogAppender
+        ?? throw new InvalidOperationException($"The store on {typeof(TDb).Name}'s database reads the app's writes itself; it has no log appender.");
 
     public SyncMapping<TDb> Mapping => mapping;
 
@@ -74,7 +74,9 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
-    public int Writers => Inner.Writers;
+    /// <summary>The built-in store's writers; known before the store is initialized (the pipeline sizes itself as it
+    /// is made), from the app's provider and the store's settings.</summary>
+    public int Writers => Volatile.Read(ref _inner)?.Writers ?? _writers.Value;
 
     public async ValueTask<ITetherWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
         => new EfWriteTransaction<TDb>(await Inner.BeginWriteAsync(cancellationToken).ConfigureAwait(false), mapping, contexts);
@@ -100,6 +102,24 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
     }
 
+    /// <summary>How many write transactions the built-in store of the app's provider runs at once: SQLite has one
+    /// writer; PostgreSQL as many as its options say.</summary>
+    private static int WritersOf(TetherContexts<TDb> contexts, StoreSettings settings)
+    {
+        string? provider;
+        using (TDb db = contexts.Create())
+        {
+            provider = db.Database.ProviderName;
+        }
+        if (provider != AppProviders.PostgreSql)
+        {
+            return 1;
+        }
+        var options = new PostgreSqlStoreOptions { ConnectionString = "" };
+        settings.PostgreSql?.Invoke(options);
+        return Math.Max(1, options.Writers);
+    }
+
     /// <summary>The built-in store of the app's provider, on the database the app's context connects to.</summary>
     private ITetherStore CreateInner()
     {
@@ -117,7 +137,7 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
         }
         switch (provider)
         {
-            case SqliteProvider:
+            case AppProviders.Sqlite:
                 var sqlite = new SqliteConnectionStringBuilder(connectionString);
                 if (string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory)
                 {
@@ -127,7 +147,7 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
                 settings.Sqlite?.Invoke(sqliteOptions);
                 sqliteOptions.Path = sqlite.DataSource;
                 return new SqliteTetherStore(sqliteOptions);
-            case PostgreSqlProvider:
+            case AppProviders.PostgreSql:
                 var postgresOptions = new PostgreSqlStoreOptions { ConnectionString = connectionString };
                 settings.PostgreSql?.Invoke(postgresOptions);
                 postgresOptions.ConnectionString = connectionString;

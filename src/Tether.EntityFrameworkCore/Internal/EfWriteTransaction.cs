@@ -10,15 +10,17 @@ namespace Tether.EntityFrameworkCore.Internal;
 /// <summary>
 /// The built-in store's write transaction, with the mapped models' records in the app's tables: reads of them are
 /// queries, and the commit writes their rows through a Tether-owned context (one <c>SaveChanges</c>) in the same
-/// transaction, right before the built-in store writes the rest of the batch and commits.
+/// transaction, right before the built-in store writes the rest of the batch and commits. On PostgreSQL the transaction
+/// is SERIALIZABLE and runs beside other writers: losing to one of them, in a read or in the commit, is a
+/// <see cref="WriteConflictException"/>, as it is for the built-in store's own statements.
 /// </summary>
 internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, SyncMapping<TDb> mapping, TetherContexts<TDb> contexts)
     : ITetherWriteTransaction, IStoreConnection where TDb : DbContext
 {
     private readonly IStoreConnection _connection = inner as IStoreConnection
         ?? throw new InvalidOperationException("The built-in store's write transaction does not expose its connection.");
-    /// <summary>The ids of mapped records this transaction read as absent: the writer holds the log's order, so they
-    /// are still absent at its commit, and staging their inserts needs no lookup.</summary>
+    /// <summary>The ids of mapped records this transaction read as absent: staging their inserts needs no lookup (a
+    /// concurrent writer that inserts one meanwhile makes the commit a conflict).</summary>
     private readonly Dictionary<MappedModel, HashSet<string>> _absent = [];
     private TDb? _db;
 
@@ -37,7 +39,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
         {
             return await inner.GetRecordAsync(modelName, id, cancellationToken).ConfigureAwait(false);
         }
-        Record? record = await model.GetAsync(Db, id, cancellationToken).ConfigureAwait(false);
+        Record? record = await Conflicts(model.GetAsync(Db, id, cancellationToken)).ConfigureAwait(false);
         if (record is null)
         {
             if (!_absent.TryGetValue(model, out HashSet<string>? ids))
@@ -51,7 +53,7 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
 
     public async ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
         => mapping.Find(modelName) is { } model
-            ? await model.ListAsync(Db, syncGroup, cancellationToken).ConfigureAwait(false)
+            ? await Conflicts(model.ListAsync(Db, syncGroup, cancellationToken)).ConfigureAwait(false)
             : await inner.ListRecordsAsync(modelName, syncGroup, cancellationToken).ConfigureAwait(false);
 
     public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken) => inner.GetClientAsync(clientId, cancellationToken);
@@ -86,11 +88,17 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
             TDb db = Db;
             foreach ((MappedModel model, List<RecordWrite> records) in mapped)
             {
-                await model.StageAsync(db, records, (IReadOnlySet<string>?)_absent.GetValueOrDefault(model) ?? FrozenSet<string>.Empty, cancellationToken).ConfigureAwait(false);
+                IReadOnlySet<string> absent = (IReadOnlySet<string>?)_absent.GetValueOrDefault(model) ?? FrozenSet<string>.Empty;
+                await Conflicts(model.StageAsync(db, records, absent, cancellationToken)).ConfigureAwait(false);
             }
             try
             {
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateException e) when (DatabaseConflicts.IsConflict(e)
+                || DatabaseConflicts.IsTakenKey(e, mapped.Keys.Select(model => db.Model.FindEntityType(model.EntityType)!)))
+            {
+                throw new WriteConflictException(e);
             }
             catch (DbUpdateException e) when (DatabaseRefusals.IsRefusal(e))
             {
@@ -118,6 +126,30 @@ internal sealed class EfWriteTransaction<TDb>(ITetherWriteTransaction inner, Syn
             _db = null;
         }
         await inner.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<T> Conflicts<T>(Task<T> read)
+    {
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        catch (Exception e) when (DatabaseConflicts.IsConflict(e))
+        {
+            throw new WriteConflictException(e);
+        }
+    }
+
+    private static async Task Conflicts(Task write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception e) when (DatabaseConflicts.IsConflict(e))
+        {
+            throw new WriteConflictException(e);
+        }
     }
 
     /// <summary>The record the database refused: the first row EF Core names, else the batch's first mapped one.</summary>

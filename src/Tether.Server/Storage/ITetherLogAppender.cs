@@ -6,14 +6,15 @@ namespace Tether.Server.Storage;
 /// Appends sync actions inside a transaction the app opened on its own connection to the store's database, for
 /// writes the app makes outside Tether's mutators (<c>Tether.EntityFrameworkCore</c> captures <c>SaveChanges</c>
 /// with it). The append commits or rolls back with the app's transaction, and it keeps the log's rule: syncIds run
-/// without a hole in commit order, whoever writes.
+/// without a hole in commit order, whoever writes. A store that reads every writer's changes from the database itself
+/// (PostgreSQL's sequencer) has no appender.
 /// </summary>
 public interface ITetherLogAppender
 {
     /// <summary>Waits for this process's turn to write to the database and holds it until the returned object is
     /// disposed, which the app does after its transaction ends. Call it before the app's transaction begins: on a
     /// single-writer database (SQLite) this queues the app's transactions behind Tether's writer and each other
-    /// instead of letting them spin on the file lock; where writers run concurrently (PostgreSQL) it returns at once.</summary>
+    /// instead of letting them spin on the file lock; where writers run concurrently it may return at once.</summary>
     ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken);
 
     /// <summary>In the app's transaction, takes the lock that orders every writer of the log and returns the head

@@ -9,7 +9,8 @@ namespace Tether.Server.Tests.Harness;
 
 /// <summary>The app <see cref="TestServer"/> runs here: an EF Core app (<see cref="BoardDb"/>) that adds Tether on
 /// its own database, SQLite at the configuration's <c>database</c> (else <c>data</c>) or PostgreSQL at its
-/// <c>connection</c> when <c>storage</c> is <c>postgres</c>; <c>writerWaitMs</c> shortens how long a writer waits.
+/// <c>connection</c> when <c>storage</c> is <c>postgres</c>; <c>writerWaitMs</c> shortens how long a writer waits, and
+/// <c>writers</c> sets how many write transactions run at once on PostgreSQL.
 /// Its tables are made with <c>EnsureCreated</c> before Tether starts, as an app's own migrations would.</summary>
 internal static class TestApp
 {
@@ -40,13 +41,17 @@ internal static class TestApp
                 {
                     sync.Sqlite(configureStore);
                 }
-                // How long a writer waits for its turn (SQLite) or the head lock (PostgreSQL), for tests of a writer
+                // How long a writer waits for its turn (SQLite) or a row lock (PostgreSQL), for tests of a writer
                 // that is kept waiting.
                 if (configuration["writerWaitMs"] is { } wait)
                 {
                     TimeSpan timeout = TimeSpan.FromMilliseconds(int.Parse(wait, System.Globalization.CultureInfo.InvariantCulture));
                     sync.CaptureSaveChanges(turnTimeout: timeout);
                     sync.PostgreSql(options => options.LockTimeout = timeout);
+                }
+                if (configuration["writers"] is { } writers)
+                {
+                    sync.PostgreSql(options => options.Writers = int.Parse(writers, System.Globalization.CultureInfo.InvariantCulture));
                 }
             });
     }

@@ -37,19 +37,23 @@ public abstract class StartupSeedingTests
         });
 
         Assert.Equal([false], tablesBeforeSeeding);
-        IReadOnlyList<LogEntry> log = await LogAsync(server);
-        AssertGapFree(log, 3);
-        Assert.Equal([("insert", "board", BoardId.ToString()), ("insert", "card", "c1"), ("insert", "card", "c2")], Actions(log));
-        await AssertServedAsync(server);
+        if (!OnPostgres)
+        {
+            IReadOnlyList<LogEntry> log = await LogAsync(server);
+            AssertGapFree(log, 3);
+            Assert.Equal([("insert", "board", BoardId.ToString()), ("insert", "card", "c1"), ("insert", "card", "c2")], Actions(log));
+        }
+        await AssertServedAsync(server, OnPostgres);
     }
 
-    /// <summary>The seeded rows reach a reader by bootstrap, and the writer goes on after them.</summary>
-    internal static async Task AssertServedAsync(TestServer server)
+    /// <summary>The seeded rows reach a reader by bootstrap, and the writer goes on after them. On PostgreSQL rows
+    /// written before Tether first made its replication slot are not in the log: they are there before any client.</summary>
+    internal static async Task AssertServedAsync(TestServer server, bool onPostgres)
     {
         using SyncApi alice = server.Api("alice");
         await PushAsync(alice, "a1", 1, "addMember", new { teamId = "t1", userId = "alice" });
         BootstrapResult bootstrap = await alice.BootstrapAsync(new { type = "eager" });
-        Assert.Equal(4, bootstrap.FirstSyncId);
+        Assert.Equal(onPostgres ? 1 : 4, bootstrap.FirstSyncId);
         Assert.Equal([("board", BoardId.ToString()), ("card", "c1"), ("card", "c2"), ("member", "t1:alice")], bootstrap.Rows.Keys.Order());
     }
 

@@ -2,8 +2,9 @@ using Tether.Server.Storage;
 
 namespace Tether.EntityFrameworkCore.Tests.Wal;
 
-/// <summary>On PostgreSQL a mapped entity that cannot be built from one row of the write-ahead log stops the server
-/// at startup, with one line per problem; SQLite, which has no such log, serves it.</summary>
+/// <summary>On PostgreSQL a mapped entity that cannot be built from one row of the write-ahead log, or whose rows
+/// Tether's EF Core queries would not all see (a global query filter), stops the server at startup, with one line per
+/// problem; SQLite, which has no such log, serves it.</summary>
 public sealed class SyncedTableRefusalTests
 {
     [Fact]
@@ -28,6 +29,7 @@ public sealed class SyncedTableRefusalTests
                 "- The model 'ruling' (Ruling): its rule DecidesSyncGroupsOf(r => r.Owner) reads Owner, which is not a column of the entity; Tether computes it from the columns the write-ahead log gives.",
                 "- The model 'ruling' (Ruling): its rule DecidesSyncGroupsOf(r => OwnerOf(r)) reads the entity other than through its members; Tether computes it from the columns the write-ahead log gives.",
                 "- The model 'frozen' (Frozen): its column Name is set through a read-only field; Tether builds a synced row from the write-ahead log by setting each column.",
+                "- The model 'archivable' (Archivable): the entity has a global query filter (HasQueryFilter); Tether reads every row of its table from the write-ahead log, but through EF Core only the rows the filter keeps. Remove the filter from a synced entity (filter in the app's queries instead).",
             ],
             error.Message.Split(Environment.NewLine)[1..]);
     }

@@ -99,6 +99,13 @@ public sealed class Frozen
     public string Name => _name;
 }
 
+/// <summary>Archived rows are hidden from every query of the context (a global query filter).</summary>
+public sealed class Archivable
+{
+    public string Id { get; set; } = "";
+    public bool Archived { get; set; }
+}
+
 /// <summary>A context whose entities each cannot be built from one row of PostgreSQL's write-ahead log, while they fit
 /// a synced model otherwise (they are served on SQLite).</summary>
 public sealed class UnreadableDb(DbContextOptions<UnreadableDb> options) : DbContext(options)
@@ -121,6 +128,7 @@ public sealed class UnreadableDb(DbContextOptions<UnreadableDb> options) : DbCon
         modelBuilder.Entity<Listed>();
         modelBuilder.Entity<Ruling>();
         modelBuilder.Entity<Frozen>().Property(f => f.Name).HasField("_name");
+        modelBuilder.Entity<Archivable>().HasQueryFilter(a => !a.Archived);
     }
 }
 
@@ -134,6 +142,7 @@ public sealed class UnreadableDb(DbContextOptions<UnreadableDb> options) : DbCon
 [JsonSerializable(typeof(Listed))]
 [JsonSerializable(typeof(Ruling))]
 [JsonSerializable(typeof(Frozen))]
+[JsonSerializable(typeof(Archivable))]
 internal sealed partial class UnreadableJson : JsonSerializerContext;
 
 public static class UnreadableModels
@@ -149,7 +158,8 @@ public static class UnreadableModels
         .Model(new SyncModel<Ruling>("ruling", UnreadableJson.Default.Ruling, rules => rules.Constant("all")), ruling => ruling
             .DecidesSyncGroupsOf(r => r.Owner)
             .DecidesSyncGroupsOf(r => OwnerOf(r)))
-        .Model(new SyncModel<Frozen>("frozen", UnreadableJson.Default.Frozen, rules => rules.Constant("all")));
+        .Model(new SyncModel<Frozen>("frozen", UnreadableJson.Default.Frozen, rules => rules.Constant("all")))
+        .Model(new SyncModel<Archivable>("archivable", UnreadableJson.Default.Archivable, rules => rules.Constant("all")));
 
     private static string OwnerOf(Ruling ruling) => ruling.First;
 }

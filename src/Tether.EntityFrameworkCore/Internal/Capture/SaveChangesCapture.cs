@@ -11,8 +11,10 @@ using Tether.Server.Storage;
 namespace Tether.EntityFrameworkCore.Internal.Capture;
 
 /// <summary>
-/// Turns every SaveChanges of the app's DbContext that writes synced entities into sync actions appended in the same
-/// database transaction. The order of one transaction:
+/// On SQLite, turns every SaveChanges of the app's DbContext that writes synced entities into sync actions appended in
+/// the same database transaction. On PostgreSQL it does nothing: the sequencer reads every writer's changes to the
+/// synced tables from the write-ahead log, the app's included, and appending them here too would tell each twice.
+/// The order of one transaction:
 /// <list type="number">
 /// <item>before it begins, this process's turn to write (SQLite has one writer, so app transactions queue with
 /// Tether's own instead of spinning on the file lock);</item>
@@ -188,7 +190,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
     /// Core begin its own, which <see cref="StartedAsync"/> prepares.</summary>
     private async Task SavingAsync(DbContext? context, CancellationToken cancellationToken)
     {
-        if (context is null || _models.IsTetherOwned(context))
+        if (context is null || _models.IsTetherOwned(context) || AppProviders.IsPostgreSql(context.Database.GetDbConnection()))
         {
             return;
         }
@@ -288,7 +290,7 @@ internal sealed partial class SaveChangesCapture : ISaveChangesInterceptor, IDbT
     /// take turns with.</summary>
     private async Task EnterAsync(DbConnection connection, DbContext? context, CancellationToken cancellationToken)
     {
-        if (context is not null && _models.IsTetherOwned(context))
+        if ((context is not null && _models.IsTetherOwned(context)) || AppProviders.IsPostgreSql(connection))
         {
             return;
         }

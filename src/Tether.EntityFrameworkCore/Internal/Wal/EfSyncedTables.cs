@@ -13,7 +13,8 @@ namespace Tether.EntityFrameworkCore.Internal.Wal;
 /// record's JSON, key and group-owner rules need, and a compiled builder of an entity object from their values (a
 /// parameterless constructor, then each member EF Core sets, through the column's value converter). An entity whose
 /// rows are not each one object of its own table (owned, in an inheritance hierarchy, sharing or split across tables)
-/// cannot be built from a row of the log and is refused.
+/// cannot be built from a row of the log and is refused, and so is one with a global query filter (the log gives rows
+/// the filter hides from Tether's reads).
 /// </summary>
 internal static class EfSyncedTables
 {
@@ -43,6 +44,12 @@ internal static class EfSyncedTables
         {
             problems.Add($"{what}: its table {table} is shared with {string.Join(" and ", sharing)} (table splitting); Tether builds a synced row from the write-ahead log as an entity alone in its table.");
             return null;
+        }
+        if (entity.GetDeclaredQueryFilters().Count > 0)
+        {
+            // Tether's queries of the model (bootstrap, a mutator's read, the staging of its writes) keep EF Core's
+            // filters, so a filtered row would reach clients as an action but never as a record they read.
+            problems.Add($"{what}: the entity has a global query filter (HasQueryFilter); Tether reads every row of its table from the write-ahead log, but through EF Core only the rows the filter keeps. Remove the filter from a synced entity (filter in the app's queries instead).");
         }
         ConstructorInfo? constructor = model.EntityType.GetConstructor(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes);
         if (constructor is null)

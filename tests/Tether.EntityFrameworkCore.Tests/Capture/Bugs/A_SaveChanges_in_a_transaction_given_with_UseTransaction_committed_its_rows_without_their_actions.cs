@@ -47,9 +47,3 @@ public sealed class A_SaveChanges_in_a_transaction_given_with_UseTransaction_com
 {
     protected override bool OnPostgres => false;
 }
-
-public sealed class A_SaveChanges_in_a_transaction_given_with_UseTransaction_committed_its_rows_without_their_actions_on_PostgreSQL
-    : A_SaveChanges_in_a_transaction_given_with_UseTransaction_committed_its_rows_without_their_actions
-{
-    protected override bool OnPostgres => true;
-}

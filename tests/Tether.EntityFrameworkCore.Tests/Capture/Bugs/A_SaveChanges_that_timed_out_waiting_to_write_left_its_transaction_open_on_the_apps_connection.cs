@@ -56,9 +56,3 @@ public sealed class A_SaveChanges_that_timed_out_waiting_to_write_left_its_trans
 {
     protected override bool OnPostgres => false;
 }
-
-public sealed class A_SaveChanges_that_timed_out_waiting_to_write_left_its_transaction_open_on_the_apps_connection_on_PostgreSQL
-    : A_SaveChanges_that_timed_out_waiting_to_write_left_its_transaction_open_on_the_apps_connection
-{
-    protected override bool OnPostgres => true;
-}

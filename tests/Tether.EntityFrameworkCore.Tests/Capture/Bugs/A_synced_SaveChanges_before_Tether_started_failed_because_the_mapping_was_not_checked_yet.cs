@@ -27,6 +27,13 @@ public abstract class A_synced_SaveChanges_before_Tether_started_failed_because_
             })),
         });
 
+        // On PostgreSQL the row predates Tether's replication slot: it is served, not logged.
+        if (OnPostgres)
+        {
+            await using ITetherReadSnapshot snapshot = await server.Store.BeginReadAsync(Ct);
+            Assert.Equal(["1"], (await snapshot.ListRecordsAsync("tag", BoardModels.PublicGroup, Ct)).Select(r => r.Id));
+            return;
+        }
         IReadOnlyList<LogEntry> log = await LogAsync(server);
         Assert.Equal([("insert", "tag", "1")], Actions(log));
         Assert.Equal(1, log[0].SyncId);

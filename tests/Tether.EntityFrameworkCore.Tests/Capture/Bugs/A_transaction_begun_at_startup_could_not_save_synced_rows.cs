@@ -63,12 +63,15 @@ public abstract class A_transaction_begun_at_startup_could_not_save_synced_rows
         db.Cards.Add(new Card { Id = "c1", BoardId = BoardId, TeamId = "t1", Title = "Seeded card" });
     }
 
-    private static async Task AssertSeededAsync(TestServer server)
+    private async Task AssertSeededAsync(TestServer server)
     {
-        IReadOnlyList<LogEntry> log = await LogAsync(server);
-        AssertGapFree(log, 3);
-        Assert.Equal([("insert", "board", BoardId.ToString()), ("insert", "card", "c1"), ("insert", "card", "c2")], Actions(log).Order());
-        await StartupSeedingTests.AssertServedAsync(server);
+        if (!OnPostgres)
+        {
+            IReadOnlyList<LogEntry> log = await LogAsync(server);
+            AssertGapFree(log, 3);
+            Assert.Equal([("insert", "board", BoardId.ToString()), ("insert", "card", "c1"), ("insert", "card", "c2")], Actions(log).Order());
+        }
+        await StartupSeedingTests.AssertServedAsync(server, OnPostgres);
     }
 }
 
