@@ -22,6 +22,7 @@ public sealed class SeamTests
         await using TestServer c = await TestServer.StartAsync(settings with { PostgresConnection = a.PostgresConnection });
         TestServer[] nodes = [a, b, c];
         using SyncApi setup = a.Api("alice");
+        long firstXid = await NextXidAsync(a.PostgresConnection!);
         long start = await new Seed(setup, "setup").TeamWithProjectAsync("t1", "p1");
 
         const int writersPerNode = 2, rounds = 12;
@@ -73,6 +74,17 @@ public sealed class SeamTests
                 log.AssertSame(state.Records, name);
             }
             Assert.Equal(writersPerNode * nodes.Length * rounds / 2, log.Records.Keys.Count(k => k.Model == "issue"));
+            // The seam tells visible from invisible by the xids the sequencer logged: each must be its transaction's.
+            long lastXid = await NextXidAsync(a.PostgresConnection!);
+            await using (var connection = new NpgsqlConnection(a.PostgresConnection))
+            {
+                await connection.OpenAsync(TestContext.Current.CancellationToken);
+                await using var outside = new NpgsqlCommand(
+                    "SELECT coalesce(string_agg(xid::text, ', '), '') FROM tether_wal_transactions WHERE last_sync_id >= first_sync_id AND NOT xid BETWEEN @first AND @last", connection);
+                outside.Parameters.AddWithValue("first", firstXid);
+                outside.Parameters.AddWithValue("last", lastXid);
+                Assert.Equal("", (string)(await outside.ExecuteScalarAsync(TestContext.Current.CancellationToken))!);
+            }
             TestContext.Current.SendDiagnosticMessage($"{clients.Count} bootstraps at {string.Join(", ", positions)}; {unavailable} pushes answered 503 and sent again");
             Assert.True(positions.Count(p => p > start && p < head) >= 2, $"too few bootstraps overlapped the writes: at {string.Join(", ", positions)} between {start} and {head}");
         }
@@ -142,6 +154,15 @@ public sealed class SeamTests
         Assert.True(await snapshot.GetRecordAsync("issue", "seam", ct) is null, "the snapshot sees a batch that committed after it");
         Assert.Equal(before, snapshot.Head);
         await AssertLogAsync(server.Store, snapshot.Head, sequenced, expectAfterHead: true);
+    }
+
+    /// <summary>An xid (with its epoch) that a transaction starting now gets, or one after it.</summary>
+    private static async Task<long> NextXidAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_current_xact_id()::text::bigint", connection);
+        return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
     /// <summary>Pushes one mutation at a time as a client does: a push answered 503 (the write kept losing conflicts

@@ -35,14 +35,17 @@ internal static class PgLogWriter
     private const string InsertGroupChanges =
         "INSERT INTO tether_group_changes(sync_id, user_id) SELECT * FROM unnest(@changeIds::bigint[], @changeUsers::text[]) ON CONFLICT DO NOTHING";
 
-    // The decoded xid has 32 bits; widened against this transaction's snapshot, every decoded transaction having
-    // committed before it (so below xmax, and within 2^31 of it while PostgreSQL's wraparound protection holds).
+    // The decoded xid has 32 bits; widened against this transaction's own xid, assigned after every decoded
+    // transaction committed (so above each, and within 2^31 of it while PostgreSQL's wraparound protection holds).
+    // Not against a snapshot's xmax: a transaction is decoded once its commit is flushed, but counts in xmax only once
+    // it becomes visible, a moment later; widened against xmax it would land in the previous epoch, and the seam
+    // would take it as visible to every snapshot.
     private const string InsertTransactions =
         "INSERT INTO tether_wal_transactions(commit_lsn, xid, first_sync_id, last_sync_id, batch_key, committed_at) " +
         "SELECT t.c, CASE WHEN ((m.x & ~4294967295::bigint) | t.x) >= m.x THEN ((m.x & ~4294967295::bigint) | t.x) - 4294967296 " +
         "ELSE (m.x & ~4294967295::bigint) | t.x END, t.f, t.l, t.k, t.a " +
         "FROM unnest(@commits::text[]::pg_lsn[], @xids::bigint[], @firsts::bigint[], @lasts::bigint[], @keys::text[], @committedAt::timestamptz[]) AS t(c, x, f, l, k, a), " +
-        "(SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS x) AS m";
+        "(SELECT pg_current_xact_id()::text::bigint AS x) AS m";
 
     private const string RaiseHorizon = "UPDATE tether_meta SET value = greatest(value, @horizon) WHERE key = 'horizon'";
 
