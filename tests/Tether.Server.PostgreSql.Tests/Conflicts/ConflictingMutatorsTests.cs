@@ -37,7 +37,8 @@ public sealed class ConflictingMutatorsTests
         JsonElement added = Assert.Single(carol);
         Assert.Equal("insert", added.GetProperty("action").GetString());
         Assert.Equal(winner == 0 ? "alice" : "bob", added.GetProperty("data").GetProperty("createdBy").GetString());
-        await Race.AssertClientsMatchTheLogAsync(head, (aliceOnB, alice), (bobOnA, bob), (carolOnB, nodes.A.Api("carol")));
+        using SyncApi carolApi = nodes.A.Api("carol");
+        await Race.AssertClientsMatchTheLogAsync(head, (aliceOnB, alice), (bobOnA, bob), (carolOnB, carolApi));
         Assert.True(carolOnB.Has("team", "t1"), "carol, added once, has the team");
     }
 
