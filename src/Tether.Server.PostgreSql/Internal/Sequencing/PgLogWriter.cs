@@ -35,11 +35,11 @@ internal static class PgLogWriter
     private const string InsertGroupChanges =
         "INSERT INTO tether_group_changes(sync_id, user_id) SELECT * FROM unnest(@changeIds::bigint[], @changeUsers::text[]) ON CONFLICT DO NOTHING";
 
-    // The decoded xid has 32 bits; widened against this transaction's own xid, which every decoded transaction's is
-    // below (it was assigned before that transaction committed, and so before this round began), and within 2^31 of
-    // while PostgreSQL's wraparound protection holds. Not against the snapshot's xmax: that is one past the latest
-    // transaction PostgreSQL has finished ending, and a decoded transaction may still be ending (its commit is in
-    // the write-ahead log, it is not yet visible) when the round starts.
+    // The decoded xid has 32 bits; widened against this transaction's own xid, assigned after every decoded
+    // transaction committed (so above each, and within 2^31 of it while PostgreSQL's wraparound protection holds).
+    // Not against a snapshot's xmax: a transaction is decoded once its commit is flushed, but counts in xmax only once
+    // it becomes visible, a moment later; widened against xmax it would land in the previous epoch, and the seam
+    // would take it as visible to every snapshot.
     private const string InsertTransactions =
         "INSERT INTO tether_wal_transactions(commit_lsn, xid, first_sync_id, last_sync_id, batch_key, committed_at) " +
         "SELECT t.c, CASE WHEN ((m.x & ~4294967295::bigint) | t.x) >= m.x THEN ((m.x & ~4294967295::bigint) | t.x) - 4294967296 " +
