@@ -36,6 +36,7 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         SlotName = options.SlotName ?? PgReplication.DefaultSlotName(connection.Database ?? connection.Username ?? "postgres");
         _appender = new PgLogAppender(options.LockTimeout);
+        Metrics = new PgMetrics(this);
     }
 
     /// <summary>The options the store was made with.</summary>
@@ -50,6 +51,8 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
 
     /// <summary>The slot as this node read it last.</summary>
     internal SlotState Slot { get; } = new();
+
+    internal PgMetrics Metrics { get; }
 
     /// <summary>Every table the sequencer reads: the app's (<see cref="PostgreSqlStoreOptions.SyncedTables"/>).</summary>
     internal IReadOnlyList<PgSyncedTable> SyncedTables => [.. Options.SyncedTables];
@@ -122,5 +125,9 @@ public sealed class PostgreSqlTetherStore : ITetherStore, ITetherLogAppender
         => _appender.AppendAsync(connection, transaction, batch, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Metrics.Dispose();
+        return _dataSource.DisposeAsync();
+    }
 }

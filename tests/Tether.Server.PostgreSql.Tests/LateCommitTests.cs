@@ -7,8 +7,8 @@ namespace Tether.Server.PostgreSql.Tests;
 
 /// <summary>
 /// The incumbents' bug: a transaction that commits after a later-started one was already read is never delivered.
-/// Here a write transaction is held open (a slow node) while pushes arrive; every reader must still get its action
-/// exactly once and before the others, because the pushes cannot commit ahead of it.
+/// Here a write transaction takes its transaction id first and is held open (a slow node) while pushes commit past it;
+/// it is sequenced in commit order, after them, and every reader gets its action exactly once and in order.
 /// </summary>
 public sealed class LateCommitTests
 {
@@ -24,24 +24,28 @@ public sealed class LateCommitTests
         await using SseClient sse = await SseClient.ConnectAsync(alice, $"?from={start}");
         CancellationToken ct = TestContext.Current.CancellationToken;
 
-        // The slow writer goes straight to the store, as another node's pipeline would.
+        // The slow writer goes straight to the store, as another node's pipeline would, and takes its transaction id
+        // before the pushes begin: it started first by every measure PostgreSQL has.
         ITetherWriteTransaction slow = await server.Store.BeginWriteAsync(ct);
+        var slowConnection = (IStoreConnection)slow;
+        await using (var xid = new NpgsqlCommand("SELECT pg_current_xact_id()", (NpgsqlConnection)slowConnection.Connection, (NpgsqlTransaction?)slowConnection.Transaction))
+        {
+            await xid.ExecuteScalarAsync(ct);
+        }
         const string lateData = """{"id":"late","projectId":"p1","teamId":"t1","title":"Committed late","description":"","status":"todo"}""";
-        long lateId = slow.Head + 1;
-        Task<long>[] others = [.. Enumerable.Range(1, 3).Select(i => alice.ApplyAsync($"other-{i}", 1, "createIssue", new { id = $"other-{i}", projectId = "p1", title = $"Other {i}" }))];
-        await WaitForLockWaitersAsync(server.PostgresConnection!, 1);
-        Assert.DoesNotContain(others, push => push.IsCompleted);
+        long[] otherIds = await Task.WhenAll(Enumerable.Range(1, 3).Select(i => alice.ApplyAsync($"other-{i}", 1, "createIssue", new { id = $"other-{i}", projectId = "p1", title = $"Other {i}" })));
+        await FanoutProbe.WaitForAsync(server, otherIds.Max());
 
-        await slow.CommitAsync(new WriteBatch
+        CommittedBatch committed = await slow.CommitAsync(new WriteBatch
         {
             Records = [new RecordWrite("issue", "late", lateData, ["team:t1"])],
-            Actions = [new LogEntry(lateId, "insert", "issue", "late", lateData, ["team:t1"], "slow-node", 1)],
+            Actions = [new LogEntry(0, "insert", "issue", "late", lateData, ["team:t1"], "slow-node", 1)],
         }, ct);
         await slow.DisposeAsync();
-        long[] otherIds = await Task.WhenAll(others);
+        long lateId = await committed.Sequenced;
 
-        Assert.All(otherIds, id => Assert.True(id > lateId, $"a push committed after the slow transaction got syncId {id} <= {lateId}"));
-        long head = otherIds.Max();
+        Assert.All(otherIds, id => Assert.True(id < lateId, $"a push committed before the slow transaction got syncId {id} >= {lateId}"));
+        long head = lateId;
         long[] delta = [.. (await alice.AllActionsAsync(start)).Select(a => a.SyncId())];
         long[] poll = [.. (await PollAllAsync(alice, start, head)).Select(a => a.SyncId())];
         long[] streamed = [.. (await live.ReadUntilAsync(head)).Where(f => f.Type() == "sync").SelectMany(f => f.Actions()).Select(a => a.SyncId())];
@@ -68,24 +72,5 @@ public sealed class LateCommitTests
             from = frame.LastSyncId();
         }
         return actions;
-    }
-
-    /// <summary>Waits until <paramref name="count"/> sessions of this database wait for a lock (the pushes queued
-    /// behind the head lock), so the test knows they started before the slow transaction committed.</summary>
-    internal static async Task WaitForLockWaitersAsync(string connectionString, int count)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            await using var command = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()", connection);
-            if ((long)(await command.ExecuteScalarAsync(deadline.Token))! >= count)
-            {
-                return;
-            }
-            await Task.Delay(20, deadline.Token);
-        }
     }
 }

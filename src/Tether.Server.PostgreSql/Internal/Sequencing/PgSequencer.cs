@@ -35,7 +35,16 @@ internal sealed partial class PgSequencer(PostgreSqlTetherStore store, ILogger<P
                 if (leadership is not null)
                 {
                     LogLeading(leadership.Epoch, leadership.Head, leadership.Lsn.ToString());
-                    await LeadAsync(leadership, stoppingToken).ConfigureAwait(false);
+                    store.Metrics.Elections.Add(1);
+                    store.Metrics.Leading = true;
+                    try
+                    {
+                        await LeadAsync(leadership, stoppingToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        store.Metrics.Leading = false;
+                    }
                     wait = TimeSpan.Zero;
                 }
             }
@@ -182,7 +191,19 @@ internal sealed partial class PgSequencer(PostgreSqlTetherStore store, ILogger<P
                 head = round.Head;
             }
             lastRound = DateTime.UtcNow;
+            RecordRound(transactions, actions, lastRound);
             replication.SetReplicationStatus(transactions[^1].EndLsn);
+        }
+    }
+
+    private void RecordRound(List<DecodedTransaction> transactions, int actions, DateTime committed)
+    {
+        PgMetrics metrics = store.Metrics;
+        metrics.Rounds.Add(1);
+        metrics.Actions.Add(actions);
+        foreach (DecodedTransaction transaction in transactions)
+        {
+            metrics.Delay.Record(Math.Max(0, (committed - transaction.CommittedAt).TotalMilliseconds));
         }
     }
 

@@ -40,6 +40,8 @@ internal sealed partial class MutationPipeline(
 
     private readonly ResiliencePipeline<CommitAttempt> _conflictRetry = ConflictRetries.Pipeline<CommitAttempt>(attempt => attempt.Failure);
 
+    private readonly WriterGate _gate = new(store.Writers);
+
     public Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone = default)
         => EnqueueAsync(new WriterWork(userId, request, userId, callerGone));
 
@@ -119,7 +121,7 @@ internal sealed partial class MutationPipeline(
     /// <see cref="CommitEachAsync"/>). A batch that lost to a concurrent writer halves the loop's next batches.</summary>
     private async Task CommitAsync(List<WriterSlice> batch, AdaptiveBatchSize size, CancellationToken cancellationToken)
     {
-        CommitAttempt attempt = await TryCommitAsync(batch, refusal: null, cancellationToken);
+        CommitAttempt attempt = await TryCommitAsync(batch, refusal: null, retry: false, cancellationToken);
         bool conflicted = ConflictRetries.IsConflict(attempt.Failure);
         if (conflicted)
         {
@@ -233,6 +235,7 @@ internal sealed partial class MutationPipeline(
     {
         try
         {
+            bool retry = made is not null;
             return await _conflictRetry.ExecuteAsync(async token =>
             {
                 if (made is { } first)
@@ -240,7 +243,9 @@ internal sealed partial class MutationPipeline(
                     made = null;
                     return first;
                 }
-                return await TryCommitAsync(slices, refusal, token);
+                CommitAttempt attempt = await TryCommitAsync(slices, refusal, retry, token);
+                retry = true;
+                return attempt;
             }, cancellationToken);
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
@@ -266,12 +271,14 @@ internal sealed partial class MutationPipeline(
 
     /// <summary>Runs the slices in one transaction and commits it; <see cref="CommitAttempt.Outcomes"/> is null when
     /// nothing could be committed. The mutation <paramref name="refusal"/> names is answered with its error instead
-    /// of being run.</summary>
-    private async Task<CommitAttempt> TryCommitAsync(List<WriterSlice> batch, Refusal? refusal, CancellationToken cancellationToken)
+    /// of being run. A <paramref name="retry"/> after a conflict runs with none of this process's other writers
+    /// (<see cref="WriterGate"/>).</summary>
+    private async Task<CommitAttempt> TryCommitAsync(List<WriterSlice> batch, Refusal? refusal, bool retry, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         try
         {
+            using WriterGate.Entered entered = await _gate.EnterAsync(alone: retry, cancellationToken);
             var outcomes = new WriteOutcome<PushResult>[batch.Count];
             Task<long>? sequenced = null;
             // Taken before the transaction's snapshot: a group change forgotten after it may be one the batch missed.
