@@ -17,12 +17,16 @@ public sealed class LiveClient : IAsyncDisposable
     public WebSocket Socket => _socket;
 
     /// <summary>Connects as <paramref name="userId"/> with a development token, or with <paramref name="token"/>.</summary>
-    public static async Task<LiveClient> ConnectAsync(TestServer server, string userId, string? clientId = null, string? query = null, string? token = null)
+    public static Task<LiveClient> ConnectAsync(TestServer server, string userId, string? clientId = null, string? query = null, string? token = null)
+        => ConnectAsync(server.BaseAddress, userId, clientId, query, token);
+
+    /// <summary>Connects to a server at <paramref name="baseAddress"/> (one in a process of its own).</summary>
+    public static async Task<LiveClient> ConnectAsync(Uri baseAddress, string userId, string? clientId = null, string? query = null, string? token = null)
     {
         var client = new LiveClient();
         client._socket.Options.AddSubProtocol(ProtocolHeaders.WebSocketSubProtocol);
         client._socket.Options.SetRequestHeader("Authorization", "Bearer " + (token ?? "dev:" + userId));
-        var uri = new UriBuilder(server.BaseAddress) { Scheme = "ws", Path = "/sync/live", Query = (clientId is null ? "" : "clientId=" + clientId) + (query ?? "") };
+        var uri = new UriBuilder(baseAddress) { Scheme = "ws", Path = "/sync/live", Query = (clientId is null ? "" : "clientId=" + clientId) + (query ?? "") };
         await client._socket.ConnectAsync(uri.Uri, CancellationToken.None);
         return client;
     }

@@ -11,13 +11,16 @@ namespace Tether.Server.Tests.Harness;
 /// <summary>The protocol's HTTP calls as one user, with assertions only where the test cannot want anything else.</summary>
 public sealed class SyncApi : IDisposable
 {
-    private readonly TestServer _server;
-
     public SyncApi(TestServer server, string userId)
+        : this(server.BaseAddress, userId)
     {
-        _server = server;
+    }
+
+    /// <summary>Against a server at <paramref name="baseAddress"/> (one in a process of its own).</summary>
+    public SyncApi(Uri baseAddress, string userId)
+    {
         UserId = userId;
-        Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "dev:" + userId);
         Http.DefaultRequestHeaders.Add(ProtocolHeaders.Protocol, "1");
         Http.DefaultRequestHeaders.Add(ProtocolHeaders.Schema, "1");
