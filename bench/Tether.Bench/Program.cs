@@ -27,6 +27,9 @@ using Tether.Bench;
 //    or: dotnet run -c Release --project bench/Tether.Bench -- ef-read-steps|ef-read-steps-postgres [issues, default 100000] [team (default) or team-id]
 //        where a bootstrap from the app's table spends its time: the same rows read raw, filtered, as typed values,
 //        as EF Core entities and as their JSON, no server; team-id adds an index on (TeamId, Id)
+//    or: dotnet run -c Release --project bench/Tether.Bench -- sequencer [rows, default 100000] [rows per transaction, default 1,10,100]
+//        the PostgreSQL sequencer's ceiling (actions/s it writes from a backlog in its slot) against the rows' own
+//        write rate, on the server of TETHER_POSTGRES
 string scenario = args.Length > 0 ? args[0] : "all";
 if (scenario == BurnNode.NodeMode)
 {
@@ -54,6 +57,21 @@ if (scenario is "postgres" or "postgres-push" or "postgres-latency" or "postgres
     finally
     {
         Directory.Delete(pgDirectory, recursive: true);
+    }
+    return;
+}
+if (scenario == "sequencer")
+{
+    string server = Environment.GetEnvironmentVariable("TETHER_POSTGRES")
+        ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server with wal_level=logical (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).");
+    int rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
+    int[] sizes = args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [1, 10, 100];
+    Console.WriteLine("The sequencer's ceiling: rows written by SQL with no sequencer running, then sequenced from the slot.");
+    Console.WriteLine("| rows | rows per transaction | rows written/s (floor) | actions sequenced/s | x floor |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|");
+    foreach (int size in sizes)
+    {
+        await SequencerCeiling.RunAsync(server, rows, size);
     }
     return;
 }
