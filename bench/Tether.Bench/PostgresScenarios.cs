@@ -65,8 +65,9 @@ internal static class PostgresScenarios
     private static async Task BurnAsync(string server, TimeSpan duration, int writers)
     {
         double floor = await BurnLoad.FloorAsync(core: 0, duration);
+        double floor1 = await BurnLoad.FloorAsync(core: 1, duration);
         Console.WriteLine();
-        Console.WriteLine($"Floor: the 1 ms spin back to back in a process pinned to core 0: {floor:F0}/s");
+        Console.WriteLine($"Floor: the 1 ms spin back to back in a process pinned to core 0: {floor:F0}/s (pinned to core 1: {floor1:F0}/s)");
         Console.WriteLine($"| nodes | cores | writers per node | clients | burn pushes/s | x floor | x 1 node | mutations per commit | commit conflicts | 503 answers |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         double? one = null;
