@@ -43,12 +43,12 @@ internal static class BurnLoad
             using var https = new LoadClients([.. nodes.Select(n => n.Address)], clients);
             string run = Guid.NewGuid().ToString("N")[..8];
             await PushLoad.SetUpAsync(https.For(0), run);
-            await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, $"w{c}-{id}")));
+            await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, PushLoad.RandomId())));
 
             NodeMeters before = await MetersAsync(nodes.Select(n => n.Address));
             long unavailable = 0;
             (long pushes, double seconds) = await https.RunAsync(clients, duration, async (http, c, id) =>
-                Interlocked.Add(ref unavailable, await PushLoad.PushAsync(http, $"client-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, $"{c}-{id}"))));
+                Interlocked.Add(ref unavailable, await PushLoad.PushAsync(http, $"client-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, PushLoad.RandomId()))));
             NodeMeters after = await MetersAsync(nodes.Select(n => n.Address));
             return new BurnFigures(
                 string.Join(",", cores),

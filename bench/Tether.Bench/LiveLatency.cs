@@ -16,9 +16,10 @@ internal sealed record LatencyFigures(
 /// Pushers send <c>createIssue</c> at a steady rate, spread over two nodes on one PostgreSQL database, each on its
 /// own schedule (open loop: a late answer does not delay the sends that follow, up to one push in flight per
 /// pusher); one live client per node, as the bench user (a member of the issues' team), reads <c>/sync/live</c>.
-/// Each issue's id names the node it was pushed to, and only the live client of the other node times it: what it
-/// spans is the push's HTTP request, the writer's commit, the sequencer reading it from the write-ahead log and
-/// giving it its syncId, the other node's wake-up and read of the log, and the frame to the client.
+/// Each issue (a random id, as the sample's clients make) is timed only by the live client of the other node than the
+/// one it was pushed to: what it spans is the push's HTTP request, the writer's commit, the sequencer reading it from
+/// the write-ahead log and giving it its syncId, the other node's wake-up and read of the log, and the frame to the
+/// client.
 /// </summary>
 internal static class LiveLatency
 {
@@ -40,13 +41,13 @@ internal static class LiveLatency
             string run = Guid.NewGuid().ToString("N")[..8];
             await PushLoad.SetUpAsync(https.For(0), run);
 
-            var sent = new ConcurrentDictionary<string, long>();
+            var sent = new ConcurrentDictionary<string, (long At, int Node)>();
             var live = new ConcurrentBag<double>();
             using var stop = new CancellationTokenSource();
             await using LiveReader reader0 = await LiveReader.ConnectAsync(nodes[0]);
             await using LiveReader reader1 = await LiveReader.ConnectAsync(nodes[1]);
-            // The reader of node r times the issues pushed to the other node, whose ids start with that node.
-            Task[] reading = [reader0.ReadAsync($"i-{run}-n1-", sent, live, stop.Token), reader1.ReadAsync($"i-{run}-n0-", sent, live, stop.Token)];
+            // The reader of each node times the issues pushed to the other node.
+            Task[] reading = [reader0.ReadAsync(0, sent, live, stop.Token), reader1.ReadAsync(1, sent, live, stop.Token)];
 
             var answered = new ConcurrentBag<double>();
             double interval = 1.0 / rate;
@@ -69,14 +70,14 @@ internal static class LiveLatency
                     {
                         await Task.Delay(wait);
                     }
-                    string key = $"n{node}-{p}-{k}";
+                    string id = PushLoad.RandomId();
                     long sentAt = Stopwatch.GetTimestamp();
                     bool measured = due >= WarmUp;
                     if (measured)
                     {
-                        sent[$"i-{run}-{key}"] = sentAt;
+                        sent[id] = (sentAt, node);
                     }
-                    await PushLoad.PushAsync(http, $"latency-{run}-{p}", k + 1, "createIssue", PushLoad.Issue(run, key));
+                    await PushLoad.PushAsync(http, $"latency-{run}-{p}", k + 1, "createIssue", PushLoad.Issue(run, id));
                     if (measured)
                     {
                         answered.Add(Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds);
@@ -136,9 +137,9 @@ internal static class LiveLatency
             return reader;
         }
 
-        /// <summary>Until <paramref name="stop"/>, times the issues whose ids start with <paramref name="prefix"/>
-        /// against the moment their push was sent.</summary>
-        public async Task ReadAsync(string prefix, ConcurrentDictionary<string, long> sent, ConcurrentBag<double> live, CancellationToken stop)
+        /// <summary>Until <paramref name="stop"/>, times the issues pushed to another node than
+        /// <paramref name="node"/> (this reader's) against the moment their push was sent.</summary>
+        public async Task ReadAsync(int node, ConcurrentDictionary<string, (long At, int Node)> sent, ConcurrentBag<double> live, CancellationToken stop)
         {
             try
             {
@@ -157,9 +158,9 @@ internal static class LiveLatency
                     foreach (JsonElement action in actions.EnumerateArray())
                     {
                         string? id = action.GetProperty("modelId").GetString();
-                        if (id is not null && id.StartsWith(prefix, StringComparison.Ordinal) && sent.TryGetValue(id, out long sentAt))
+                        if (id is not null && sent.TryGetValue(id, out (long At, int Node) push) && push.Node != node)
                         {
-                            live.Add(Stopwatch.GetElapsedTime(sentAt, arrived).TotalMilliseconds);
+                            live.Add(Stopwatch.GetElapsedTime(push.At, arrived).TotalMilliseconds);
                         }
                     }
                 }

@@ -50,8 +50,8 @@ internal static class PostgresLoad
             using var https = new LoadClients([.. servers.Select(s => s.Address)], clients);
             string run = Guid.NewGuid().ToString("N")[..8];
             await PushLoad.SetUpAsync(https.For(0), run);
-            await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, "createIssue", PushLoad.Issue(run, $"w{c}-{id}")));
-            return (await PushLoad.RunAsync(https, meters, run, clients, duration, "createIssue"), running);
+            await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, "createIssue", PushLoad.Issue(run, PushLoad.RandomId())));
+            return (await PushLoad.RunAsync(https, meters, run, clients, duration, "createIssue", (_, _) => PushLoad.RandomId()), running);
         }
         finally
         {

@@ -29,20 +29,25 @@ internal static class PushLoad
         string run = Guid.NewGuid().ToString("N")[..8];
         await SetUpAsync(https.For(0), run);
 
-        return await RunAsync(https, meters, run, clients, duration, "createIssue");
+        return await RunAsync(https, meters, run, clients, duration, "createIssue", (c, id) => $"i-{run}-{c}-{id}");
     }
 
     /// <summary>Each client pushes <paramref name="mutator"/> with a new issue of the run's project
-    /// (<c>p-</c><paramref name="run"/>, set up by <see cref="SetUpAsync"/>) per request.</summary>
-    public static async Task<PushFigures> RunAsync(LoadClients https, BenchMeters meters, string run, int clients, TimeSpan duration, string mutator)
+    /// (<c>p-</c><paramref name="run"/>, set up by <see cref="SetUpAsync"/>) per request, the issue's id from
+    /// <paramref name="issueId"/> (the client's index and its request number).</summary>
+    public static async Task<PushFigures> RunAsync(LoadClients https, BenchMeters meters, string run, int clients, TimeSpan duration, string mutator, Func<int, long, string> issueId)
     {
         long commitsBefore = meters.Commits;
         long conflictsBefore = meters.Conflicts;
         long unavailable = 0;
         (long pushes, double seconds) = await https.RunAsync(clients, duration, async (http, c, id) =>
-            Interlocked.Add(ref unavailable, await PushAsync(http, $"client-{run}-{c}", id, mutator, Issue(run, $"{c}-{id}"))));
+            Interlocked.Add(ref unavailable, await PushAsync(http, $"client-{run}-{c}", id, mutator, Issue(run, issueId(c, id)))));
         return new PushFigures(clients, pushes, seconds, meters.Commits - commitsBefore, meters.Conflicts - conflictsBefore, unavailable);
     }
+
+    /// <summary>A random id, as the sample's clients make them (<c>Guid.NewGuid().ToString("N")</c>): on PostgreSQL's
+    /// SERIALIZABLE writers, ids close in key order share btree leaf pages and so conflict (see the SSI spike).</summary>
+    public static string RandomId() => Guid.NewGuid().ToString("N");
 
     /// <summary>The run's team <c>t-</c><paramref name="run"/> and project <c>p-</c><paramref name="run"/>, the bench
     /// user a member of it.</summary>
@@ -52,9 +57,9 @@ internal static class PushLoad
         await PushAsync(http, "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
     }
 
-    /// <summary>The args of <c>createIssue</c> for issue <c>i-</c><paramref name="run"/>-<paramref name="key"/>.</summary>
-    public static JsonObject Issue(string run, string key)
-        => new() { ["id"] = $"i-{run}-{key}", ["projectId"] = "p-" + run, ["title"] = "Issue " + key };
+    /// <summary>The args of <c>createIssue</c> for issue <paramref name="id"/> of the run's project.</summary>
+    public static JsonObject Issue(string run, string id)
+        => new() { ["id"] = id, ["projectId"] = "p-" + run, ["title"] = "Issue " + id };
 
     /// <summary>Pushes one mutation until it is applied; a 503 (overload, or the sequencer too slow to answer in
     /// time) is sent again after its Retry-After, as a client does, and then may be answered as a duplicate.
