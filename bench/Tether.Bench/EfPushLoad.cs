@@ -25,16 +25,16 @@ internal static class EfPushLoad
     {
         await using BenchDatabase database = await BenchDatabase.CreateAsync(directory, postgres);
         await using BenchAppServer server = await BenchAppServer.StartAsync(store, database);
-        using var commits = new PushLoad.CommitCounter();
+        using var commits = new BenchMeters();
         using var https = new LoadClients([server.Address], clients);
         string run = Guid.NewGuid().ToString("N")[..8];
         (long warm, _) = await https.RunAsync(clients, WarmUp, (http, c, id) =>
             BenchRequests.PushIssueAsync(http, $"warm-{run}-{c}", id, BenchRequests.Issue($"w-{run}-{c}-{id}", id)));
 
-        long before = commits.Count;
+        long before = commits.Commits;
         (long pushes, double seconds) = await https.RunAsync(clients, duration, (http, c, id) =>
             BenchRequests.PushIssueAsync(http, $"client-{run}-{c}", id, BenchRequests.Issue($"i-{run}-{c}-{id}", id)));
-        var figures = new PushFigures(clients, pushes, seconds, commits.Count - before);
+        var figures = new PushFigures(clients, pushes, seconds, commits.Commits - before);
         await CheckAsync(server, store, writes: warm + pushes, actions: warm + pushes);
         return figures;
     }

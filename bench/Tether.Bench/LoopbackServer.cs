@@ -23,9 +23,20 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Starts a node on SQLite at <paramref name="dataPath"/>, or on PostgreSQL when
-    /// <paramref name="postgres"/> is given (several nodes may share one database).</summary>
-    public static async Task<LoopbackServer> StartAsync(string dataPath, string? postgres = null, Action<TetherServerOptions>? configure = null)
+    /// <paramref name="postgres"/> is given (several nodes may share one database), with
+    /// <paramref name="postgresWriters"/> write transactions at once if given (the sample's
+    /// <c>Tether:PostgreSql:Writers</c>). <paramref name="extend"/> adds to the sample's Tether (bench-only mutators),
+    /// <paramref name="map"/> to its endpoints.</summary>
+    public static async Task<LoopbackServer> StartAsync(
+        string dataPath,
+        string? postgres = null,
+        Action<TetherServerOptions>? configure = null,
+        int? postgresWriters = null,
+        Action<ITetherServerBuilder>? extend = null,
+        Action<WebApplication>? map = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -38,16 +49,22 @@ internal sealed class LoopbackServer : IAsyncDisposable
         {
             builder.Configuration["storage"] = "postgres";
             builder.Configuration["connection"] = postgres;
+            if (postgresWriters is { } writers)
+            {
+                builder.Configuration["Tether:PostgreSql:Writers"] = writers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
-        builder.AddIssueTracker(options =>
+        ITetherServerBuilder tether = builder.AddIssueTracker(options =>
         {
             options.DevelopmentTokens = true;
             options.Limits.RequestsPerSecond = 0;
             options.Limits.MaxConnectionsPerUser = 0;
             configure?.Invoke(options);
         });
+        extend?.Invoke(tether);
         WebApplication app = builder.Build();
         app.MapIssueTrackerSync();
+        map?.Invoke(app);
         // The floor for WebSocket figures: a bare echo through the same Kestrel, no parsing, no storage.
         app.Map("/echo", async context =>
         {

@@ -1,12 +1,16 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Tether.Server.PostgreSql;
 
 namespace Tether.Bench;
 
-/// <summary>Durable pushes/s on PostgreSQL with one and two server nodes, against a raw single-row INSERT commit
+/// <summary>Durable pushes/s on PostgreSQL with one to three server nodes, against a raw single-row INSERT commit
 /// rate measured on the same server in the same run. Each run gets a fresh database.</summary>
 internal static class PostgresLoad
 {
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+
     public static async Task<double> RawCommitsPerSecondAsync(string connectionString, TimeSpan duration)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -29,16 +33,25 @@ internal static class PostgresLoad
         return commits / clock.Elapsed.TotalSeconds;
     }
 
-    public static async Task<PushFigures> PushesAsync(string connectionString, string directory, int nodes, int clients, TimeSpan duration)
+    /// <summary>Durable pushes/s of <c>createIssue</c> through <paramref name="nodes"/> nodes in this process, each
+    /// with <paramref name="writers"/> write transactions at once, after a warm-up of a second. Returns the writers
+    /// per node the store says it runs.</summary>
+    public static async Task<(PushFigures Figures, int Writers)> PushesAsync(string connectionString, string directory, int nodes, int clients, int writers, TimeSpan duration)
     {
         var servers = new List<LoopbackServer>();
         try
         {
             for (int i = 0; i < nodes; i++)
             {
-                servers.Add(await LoopbackServer.StartAsync(Path.Combine(directory, $"unused-{i}.db"), connectionString));
+                servers.Add(await LoopbackServer.StartAsync(Path.Combine(directory, $"unused-{i}.db"), connectionString, postgresWriters: writers));
             }
-            return await PushLoad.RunAsync([.. servers.Select(s => s.Address)], clients, duration);
+            int running = servers[0].Services.GetRequiredService<PostgreSqlTetherStore>().Writers;
+            using var meters = new BenchMeters();
+            using var https = new LoadClients([.. servers.Select(s => s.Address)], clients);
+            string run = Guid.NewGuid().ToString("N")[..8];
+            await PushLoad.SetUpAsync(https.For(0), run);
+            await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, "createIssue", PushLoad.Issue(run, PushLoad.RandomId())));
+            return (await PushLoad.RunAsync(https, meters, run, clients, duration, "createIssue", (_, _) => PushLoad.RandomId()), running);
         }
         finally
         {
@@ -59,12 +72,31 @@ internal static class PostgresLoad
         return new NpgsqlConnectionStringBuilder(serverConnection) { Database = name }.ConnectionString;
     }
 
+    /// <summary>Drops the database and its replication slot. FORCE ends client backends but not a walsender on the
+    /// database's slot (55006), so any is ended first; a node still stopping may take the slot again in between, so
+    /// the pair is tried a few times.</summary>
     public static async Task DropDatabaseAsync(string serverConnection, string name)
     {
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(serverConnection);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        for (int attempt = 1; ; attempt++)
+        {
+            await using (var terminate = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots WHERE database = @database AND active_pid IS NOT NULL", connection))
+            {
+                terminate.Parameters.AddWithValue("database", name);
+                await terminate.ExecuteNonQueryAsync();
+            }
+            try
+            {
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 5)
+            {
+            }
+        }
     }
 }

@@ -1,12 +1,19 @@
 using System.Globalization;
 using Tether.Bench;
 
-// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|fairness|postgres|all] [seconds per push run] [client counts] [bootstrap rows]
+// Usage: dotnet run -c Release --project bench/Tether.Bench -- [push|bootstrap|livestore|fairness|all] [seconds per push run] [client counts] [bootstrap rows]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- idle [connection counts, default 1000,10000] [kinds, default all]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- local-store [rows, default 100000] [rounds, default 3]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale [issue counts, default 10000,100000] [edits, default 200] [100-action frames, default 50] [store of the edited client: memory (default) or sqlite]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale-browser [issue counts, default 100000] [edits, default 30] [published sample server directory, default: publish into a temporary one]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- server-bootstrap|server-bootstrap-postgres [issues, default 100000]
+// Issue 15 on the PostgreSQL server of TETHER_POSTGRES (fsync as the server has it; printed), each part against a floor
+// of the same run; postgres runs all three parts, postgres-push|postgres-latency|postgres-burn one:
+//    or: dotnet run -c Release --project bench/Tether.Bench -- postgres[-push|-latency|-burn] [seconds per run, default 4] [client counts, default 64,256] [writers per node, default 4]
+//        push: durable pushes/s of createIssue through 1, 2 and 3 nodes (in this process) against raw single-row
+//        commits/s, with the commits' conflicts and mutations per commit; latency: 200 pushes/s over 2 nodes, each
+//        timed from its send to its live frame on the other node; burn: a 1 ms CPU mutator through 1 and 2 nodes, each
+//        a child process pinned to its own core (taskset), against the spin alone on one core
 // The app's own EF Core tables as the store (issue 14), each against the built-in JSON store in the same run, SQLite
 // or, with -postgres, the PostgreSQL server of TETHER_POSTGRES:
 //    or: dotnet run -c Release --project bench/Tether.Bench -- ef-push|ef-push-postgres [seconds per run, default 3] [client counts, default 1,8,32,64]
@@ -24,6 +31,35 @@ using Tether.Bench;
 //        the PostgreSQL sequencer's ceiling (actions/s it writes from a backlog in its slot) against the rows' own
 //        write rate, on the server of TETHER_POSTGRES
 string scenario = args.Length > 0 ? args[0] : "all";
+if (scenario == BurnNode.NodeMode)
+{
+    await BurnNode.RunNodeAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+    return;
+}
+if (scenario == BurnNode.FloorMode)
+{
+    BurnNode.RunFloor(TimeSpan.FromSeconds(double.Parse(args[1], CultureInfo.InvariantCulture)));
+    return;
+}
+if (scenario is "postgres" or "postgres-push" or "postgres-latency" or "postgres-burn")
+{
+    string pgDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(pgDirectory);
+    try
+    {
+        await PostgresScenarios.RunAsync(
+            pgDirectory,
+            scenario == "postgres" ? new HashSet<string> { "push", "latency", "burn" } : [scenario["postgres-".Length..]],
+            TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 4),
+            args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [64, 256],
+            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 4);
+    }
+    finally
+    {
+        Directory.Delete(pgDirectory, recursive: true);
+    }
+    return;
+}
 if (scenario == "sequencer")
 {
     string server = Environment.GetEnvironmentVariable("TETHER_POSTGRES")
@@ -247,34 +283,10 @@ try
             Console.WriteLine($"| {flooders} | {figures.Pushes} | {figures.P50Ms:F1} | {figures.P99Ms:F1} | {figures.MaxMs:F1} | {figures.P99Ms / floor.P99Ms:F1} | {figures.FloodMutations / seconds:F0} |");
         }
     }
-    if (scenario is "postgres" || scenario == "all" && Environment.GetEnvironmentVariable("TETHER_POSTGRES") is not null)
+    if (scenario == "all" && Environment.GetEnvironmentVariable("TETHER_POSTGRES") is not null)
     {
-        string server = Environment.GetEnvironmentVariable("TETHER_POSTGRES")
-            ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).");
-        string floorDb = "tether_bench_raw_" + Guid.NewGuid().ToString("N")[..8];
-        double rawPg = await Tether.Bench.PostgresLoad.RawCommitsPerSecondAsync(await Tether.Bench.PostgresLoad.CreateDatabaseAsync(server, floorDb), duration);
-        await Tether.Bench.PostgresLoad.DropDatabaseAsync(server, floorDb);
         Console.WriteLine();
-        Console.WriteLine($"PostgreSQL floor: raw single-row INSERT commits/s (autocommit, fsync on): {rawPg:F0}");
-        Console.WriteLine("| nodes | clients | durable pushes/s | x raw commit rate | mutations per commit |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|");
-        foreach (int nodes in new[] { 1, 2 })
-        {
-            foreach (int clients in clientCounts)
-            {
-                string db = "tether_bench_" + Guid.NewGuid().ToString("N")[..8];
-                string connection = await Tether.Bench.PostgresLoad.CreateDatabaseAsync(server, db);
-                try
-                {
-                    PushFigures figures = await Tether.Bench.PostgresLoad.PushesAsync(connection, directory, nodes, clients, duration);
-                    Console.WriteLine($"| {nodes} | {clients} | {figures.PushesPerSecond:F0} | {figures.PushesPerSecond / rawPg:F2} | {figures.MutationsPerCommit:F1} |");
-                }
-                finally
-                {
-                    await Tether.Bench.PostgresLoad.DropDatabaseAsync(server, db);
-                }
-            }
-        }
+        await PostgresScenarios.RunAsync(directory, new HashSet<string> { "push", "latency", "burn" }, duration, [64, 256], writers: 4);
     }
 }
 finally

@@ -1,11 +1,11 @@
-using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
 namespace Tether.Bench;
 
-/// <summary>The figures of one push run.</summary>
-internal sealed record PushFigures(int Clients, long Pushes, double Seconds, long Commits)
+/// <summary>The figures of one push run; <paramref name="Conflicts"/> are write transactions that lost a conflict and
+/// ran again, <paramref name="Unavailable"/> pushes answered 503 and sent again.</summary>
+internal sealed record PushFigures(int Clients, long Pushes, double Seconds, long Commits, long Conflicts = 0, long Unavailable = 0)
 {
     public double PushesPerSecond => Pushes / Seconds;
     public double MutationsPerCommit => Commits == 0 ? 0 : (double)Pushes / Commits;
@@ -24,63 +24,69 @@ internal static class PushLoad
     /// <summary>The clients are spread over the nodes round-robin (all nodes share one store).</summary>
     public static async Task<PushFigures> RunAsync(IReadOnlyList<Uri> nodes, int clients, TimeSpan duration)
     {
-        using var commits = new CommitCounter();
+        using var meters = new BenchMeters();
         using var https = new LoadClients(nodes, clients);
         string run = Guid.NewGuid().ToString("N")[..8];
-        await PushAsync(https.For(0), "setup-" + run, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
-        await PushAsync(https.For(0), "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
+        await SetUpAsync(https.For(0), run);
 
-        long before = commits.Count;
-        (long pushes, double seconds) = await https.RunAsync(clients, duration, (http, c, id) =>
-            PushAsync(http, $"client-{run}-{c}", id, "createIssue", new JsonObject { ["id"] = $"i-{run}-{c}-{id}", ["projectId"] = "p-" + run, ["title"] = "Issue " + id }));
-        return new PushFigures(clients, pushes, seconds, commits.Count - before);
+        return await RunAsync(https, meters, run, clients, duration, "createIssue", (c, id) => $"i-{run}-{c}-{id}");
     }
 
-    internal static async Task PushAsync(HttpClient http, string clientId, long id, string name, JsonObject args)
+    /// <summary>Each client pushes <paramref name="mutator"/> with a new issue of the run's project
+    /// (<c>p-</c><paramref name="run"/>, set up by <see cref="SetUpAsync"/>) per request, the issue's id from
+    /// <paramref name="issueId"/> (the client's index and its request number).</summary>
+    public static async Task<PushFigures> RunAsync(LoadClients https, BenchMeters meters, string run, int clients, TimeSpan duration, string mutator, Func<int, long, string> issueId)
+    {
+        long commitsBefore = meters.Commits;
+        long conflictsBefore = meters.Conflicts;
+        long unavailable = 0;
+        (long pushes, double seconds) = await https.RunAsync(clients, duration, async (http, c, id) =>
+            Interlocked.Add(ref unavailable, await PushAsync(http, $"client-{run}-{c}", id, mutator, Issue(run, issueId(c, id)))));
+        return new PushFigures(clients, pushes, seconds, meters.Commits - commitsBefore, meters.Conflicts - conflictsBefore, unavailable);
+    }
+
+    /// <summary>A random id, as the sample's clients make them (<c>Guid.NewGuid().ToString("N")</c>): on PostgreSQL's
+    /// SERIALIZABLE writers, ids close in key order share btree leaf pages and so conflict (see the SSI spike).</summary>
+    public static string RandomId() => Guid.NewGuid().ToString("N");
+
+    /// <summary>The run's team <c>t-</c><paramref name="run"/> and project <c>p-</c><paramref name="run"/>, the bench
+    /// user a member of it.</summary>
+    public static async Task SetUpAsync(HttpClient http, string run)
+    {
+        await PushAsync(http, "setup-" + run, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
+        await PushAsync(http, "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
+    }
+
+    /// <summary>The args of <c>createIssue</c> for issue <paramref name="id"/> of the run's project.</summary>
+    public static JsonObject Issue(string run, string id)
+        => new() { ["id"] = id, ["projectId"] = "p-" + run, ["title"] = "Issue " + id };
+
+    /// <summary>Pushes one mutation until it is applied; a 503 (overload, or the sequencer too slow to answer in
+    /// time) is sent again after its Retry-After, as a client does, and then may be answered as a duplicate.
+    /// Returns the 503 answers it met.</summary>
+    internal static async Task<int> PushAsync(HttpClient http, string clientId, long id, string name, JsonObject args)
     {
         var body = new JsonObject
         {
             ["clientId"] = clientId,
             ["mutations"] = new JsonArray(new JsonObject { ["id"] = id, ["name"] = name, ["args"] = args }),
         };
-        using HttpResponseMessage response = await http.PostAsJsonAsync("/sync/push", body);
-        string text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode || !text.Contains("\"applied\"", StringComparison.Ordinal))
+        int unavailable = 0;
+        while (true)
         {
+            using HttpResponseMessage response = await http.PostAsJsonAsync("/sync/push", body);
+            string text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+            {
+                unavailable++;
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromMilliseconds(100));
+                continue;
+            }
+            if (response.IsSuccessStatusCode && (text.Contains("\"applied\"", StringComparison.Ordinal) || unavailable > 0 && text.Contains("\"duplicate\"", StringComparison.Ordinal)))
+            {
+                return unavailable;
+            }
             throw new InvalidOperationException($"push {clientId}#{id} failed: {(int)response.StatusCode} {text}");
         }
-    }
-
-    /// <summary>Counts committed group-commit transactions from the server's own <c>Tether.Server</c> meter.</summary>
-    internal sealed class CommitCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _count;
-
-        public CommitCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == "Tether.Server" && instrument.Name == "tether.server.commits")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (KeyValuePair<string, object?> tag in tags)
-                {
-                    if (tag.Key == "outcome" && (string?)tag.Value == "committed")
-                    {
-                        Interlocked.Add(ref _count, value);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public void Dispose() => _listener.Dispose();
     }
 }

@@ -24,7 +24,8 @@ public static class IssueTrackerHost
     /// <c>Tether:Storage</c> / <c>Tether:Connection</c>) says PostgreSQL, which several nodes can share. The teams,
     /// members, projects, issues and comments are the app's own EF Core tables (<see cref="IssueTrackerDb"/>, migrated
     /// at startup) unless <c>--store json</c> (or <c>Tether:Store</c>) keeps them as JSON records in Tether's built-in
-    /// store, the zero-configuration default of a Tether app, which the benchmarks compare against.
+    /// store, the zero-configuration default of a Tether app, which the benchmarks compare against; that store on
+    /// PostgreSQL takes its <see cref="PostgreSqlStoreOptions"/> from <c>Tether:PostgreSql</c> (e.g. <c>Writers</c>).
     /// </summary>
     public static ITetherServerBuilder AddIssueTracker(this WebApplicationBuilder builder, Action<TetherServerOptions>? configure = null, Action<SqliteStoreOptions>? configureStore = null)
     {
@@ -77,7 +78,7 @@ public static class IssueTrackerHost
             }),
             ("ef", _) => tether.UseEntityFramework<PostgresIssueTrackerDb>(MapModels),
             (_, null) => tether.UseSqlite(dataPath, configureStore),
-            _ => tether.UsePostgreSql(connection),
+            _ => tether.UsePostgreSql(connection, postgres => configuration.GetSection("Tether:PostgreSql").Bind(postgres)),
         };
     }
 
