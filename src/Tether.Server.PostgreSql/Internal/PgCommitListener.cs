@@ -64,7 +64,7 @@ internal sealed partial class PgCommitListener(PostgreSqlTetherStore store, ITet
 
     private void Heard(string payload)
     {
-        // A payload of the head-lock writers is the head alone; the sequencer's also names the batches it sequenced.
+        // Each round names the head and the batches it sequenced; an unreadable payload still wakes the tailer.
         if (PgLogWriter.TryParsePayload(payload, out SequencerNotice notice))
         {
             store.Sequencer.Advance(notice);

@@ -7,11 +7,11 @@ using Tether.Server.Storage;
 namespace Tether.Server.PostgreSql.Internal;
 
 /// <summary>
-/// A REPEATABLE READ, READ ONLY transaction: every read sees the one committed state of its first statement. With
-/// the head-lock writers, who commit in syncId order, the head read there bounds exactly the actions the snapshot can
-/// see. With the sequencer, the log lags the data: <c>PgSeam</c> finds the syncId the data matches, and when
-/// that is past the log this transaction sees, the log is read from a second snapshot taken after the sequencer
-/// caught up (<c>log</c>), capped at <see cref="Head"/>.
+/// A REPEATABLE READ, READ ONLY transaction: every read sees the one committed state of its first statement. The
+/// sequencer writes each round's actions and head in one transaction, so for readers of the log the head read there
+/// bounds exactly the actions the snapshot can see. The records lag or lead the log: <c>PgSeam</c> finds the syncId
+/// the data matches, and when that is past the log this transaction sees, the log is read from a second snapshot
+/// taken after the sequencer caught up (<c>log</c>), capped at <see cref="Head"/>.
 /// </summary>
 internal sealed class PgReadSnapshot : ITetherReadSnapshot, IStoreConnection
 {

@@ -89,18 +89,6 @@ internal static class PgSql
     public const string DeleteRecord =
         "DELETE FROM tether_record_groups WHERE model = @model AND id = @id; DELETE FROM tether_records WHERE model = @model AND id = @id";
 
-    public const string AppendAction =
-        "INSERT INTO tether_actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
-        "VALUES (@syncId, @action, @model, @modelId, @data, @client, @mutation); " +
-        EnsureGroups + "; " +
-        "INSERT INTO tether_action_groups(sync_id, group_id) SELECT @syncId, id FROM tether_groups WHERE name = ANY(@groups)";
-
-    public const string AddGroupChange =
-        "INSERT INTO tether_group_changes(sync_id, user_id) VALUES (@syncId, @user) ON CONFLICT DO NOTHING";
-
-    /// <summary>Publishes the new head and tells every node (NOTIFY is delivered at commit, and only if it commits).</summary>
-    public const string SetHead = "UPDATE tether_head SET sync_id = @head; SELECT pg_notify('" + CommitChannel + "', @head::text)";
-
     public const string Compact =
         "DELETE FROM tether_action_groups WHERE sync_id <= @upTo; DELETE FROM tether_actions WHERE sync_id <= @upTo; " +
         "DELETE FROM tether_group_changes WHERE sync_id <= @upTo; UPDATE tether_meta SET value = greatest(value, @upTo) WHERE key = 'horizon'";
