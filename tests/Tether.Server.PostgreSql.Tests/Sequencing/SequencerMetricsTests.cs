@@ -47,6 +47,15 @@ public sealed class SequencerMetricsTests
             }, Ct);
             head = await committed.Sequenced;
         }
+        // The round's NOTIFY can answer the commit before the sequencer has counted the round.
+        await Tether.Tests.Eventually.HoldsAsync(() =>
+        {
+            lock (measured)
+            {
+                return measured.TryGetValue("tether.postgresql.sequencer.actions", out List<double>? actions) && actions.Sum() >= 2
+                    && measured.ContainsKey("tether.postgresql.sequencer.delay");
+            }
+        }, "the sequencer counted its round", TimeSpan.FromSeconds(30));
         listener.RecordObservableInstruments();
 
         lock (measured)
