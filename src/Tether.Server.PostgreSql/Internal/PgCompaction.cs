@@ -13,18 +13,7 @@ internal static class PgCompaction
     {
         await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        string timeout = ((long)lockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        long head;
-        await using (var lockHead = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands = { new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {timeout}"), new NpgsqlBatchCommand(PgSql.LockHead) },
-        })
-        await using (NpgsqlDataReader reader = await lockHead.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            head = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? reader.GetInt64(0)
-                : throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
-        }
+        long head = await PgReads.BeginAtHeadAsync(connection, transaction, lockTimeout, PgSql.LockHead, cancellationToken).ConfigureAwait(false);
         // A horizon above the head would send clients that are fully caught up to resync_required.
         if (upToSyncId > head)
         {

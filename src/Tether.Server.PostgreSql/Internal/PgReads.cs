@@ -67,6 +67,30 @@ internal static class PgReads
         return await map(reader, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Emits a Tether marker in a transaction of its own (a heartbeat, a fence): the sequencer tells it as a
+    /// transaction with no action.</summary>
+    public static async Task EmitMarkerAsync(NpgsqlDataSource dataSource, string key, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlCommand emit = Command(connection, PgSql.EmitMarker, ("marker", Sequencing.MarkerMessage.Format(key, [], [])));
+        await emit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the transaction's lock timeout and reads the head with <paramref name="headStatement"/>
+    /// (<see cref="PgSql.ReadHead"/>, or <see cref="PgSql.LockHead"/> to hold it), in one round trip.</summary>
+    public static async ValueTask<long> BeginAtHeadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeSpan lockTimeout, string headStatement, CancellationToken cancellationToken)
+    {
+        string timeout = ((long)lockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var begin = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands = { new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {timeout}"), new NpgsqlBatchCommand(headStatement) },
+        };
+        await using NpgsqlDataReader reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? reader.GetInt64(0)
+            : throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
+    }
+
     public static async ValueTask<long> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = Command(connection, sql);

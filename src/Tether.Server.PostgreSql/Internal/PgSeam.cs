@@ -130,9 +130,7 @@ internal static class PgSeam
         Task<long> fenced = sequencer.Expect(key);
         try
         {
-            await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using NpgsqlCommand emit = PgReads.Command(connection, PgSql.EmitMarker, ("marker", MarkerMessage.Format(key, [], [])));
-            await emit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await PgReads.EmitMarkerAsync(store.DataSource, key, cancellationToken).ConfigureAwait(false);
             await Task.WhenAny(reached, fenced).WaitAsync(store.Options.SequencingTimeout, cancellationToken).ConfigureAwait(false);
         }
         finally

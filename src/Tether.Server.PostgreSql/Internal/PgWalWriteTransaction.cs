@@ -62,18 +62,7 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
         try
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-            string timeout = ((long)store.Options.LockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await using var begin = new NpgsqlBatch(connection, transaction)
-            {
-                BatchCommands = { new NpgsqlBatchCommand($"SET LOCAL lock_timeout = {timeout}"), new NpgsqlBatchCommand(PgSql.ReadHead) },
-            };
-            long head;
-            await using (NpgsqlDataReader reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                head = await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                    ? reader.GetInt64(0)
-                    : throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
-            }
+            long head = await PgReads.BeginAtHeadAsync(connection, transaction, store.Options.LockTimeout, PgSql.ReadHead, cancellationToken).ConfigureAwait(false);
             return new PgWalWriteTransaction(store, connection, transaction, head);
         }
         catch (Exception e) when (PgConflicts.IsConflict(e))

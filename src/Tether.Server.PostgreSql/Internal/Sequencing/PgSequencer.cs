@@ -178,7 +178,7 @@ internal sealed partial class PgSequencer(PostgreSqlTetherStore store, ILogger<P
                 {
                     // The slot holds the WAL of every database of the cluster from its confirmed position on; a
                     // heartbeat of our own moves that position when this database is quiet.
-                    await EmitAsync("heartbeat", cancellationToken).ConfigureAwait(false);
+                    await PgReads.EmitMarkerAsync(store.DataSource, "heartbeat", cancellationToken).ConfigureAwait(false);
                     lastRound = DateTime.UtcNow;
                 }
                 continue;
@@ -205,15 +205,6 @@ internal sealed partial class PgSequencer(PostgreSqlTetherStore store, ILogger<P
         {
             metrics.Delay.Record(Math.Max(0, (committed - transaction.CommittedAt).TotalMilliseconds));
         }
-    }
-
-    /// <summary>A transactional message of Tether's own: it reaches the log as a transaction with no action.</summary>
-    private async Task EmitAsync(string key, CancellationToken cancellationToken)
-    {
-        await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var emit = new NpgsqlCommand("SELECT pg_logical_emit_message(true, 'tether', @marker)", connection);
-        emit.Parameters.AddWithValue("marker", MarkerMessage.Format(key, [], []));
-        await emit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The walsender of a leader that vanished may still hold the slot until PostgreSQL notices.</summary>
