@@ -40,9 +40,9 @@ internal static class BurnLoad
                 Process child = Start(core, BurnNode.NodeMode, connectionString, writers.ToString(CultureInfo.InvariantCulture));
                 nodes.Add((child, await AddressOfAsync(child)));
             }
-            using var https = new LoadClients([.. nodes.Select(n => n.Address)], clients);
+            using var https = new LoadClients([.. nodes.Select(n => n.Address)], clients, userPerClient: true);
             string run = Guid.NewGuid().ToString("N")[..8];
-            await PushLoad.SetUpAsync(https.For(0), run);
+            await PushLoad.SetUpAsync(https, run);
             await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, PushLoad.RandomId())));
 
             NodeMeters before = await MetersAsync(nodes.Select(n => n.Address));

@@ -39,7 +39,7 @@ internal static class LiveLatency
             Uri[] nodes = [.. servers.Select(s => s.Address)];
             using var https = new LoadClients(nodes, Pushers);
             string run = Guid.NewGuid().ToString("N")[..8];
-            await PushLoad.SetUpAsync(https.For(0), run);
+            await PushLoad.SetUpAsync(https, run);
 
             var sent = new ConcurrentDictionary<string, (long At, int Node)>();
             var live = new ConcurrentBag<double>();

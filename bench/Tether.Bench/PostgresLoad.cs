@@ -33,10 +33,11 @@ internal static class PostgresLoad
         return commits / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Durable pushes/s of <c>createIssue</c> through <paramref name="nodes"/> nodes in this process, each
+    /// <summary>Durable pushes/s of <c>createIssue</c> through <paramref name="nodes"/> nodes in this process (by one
+    /// user's clients, or <paramref name="userPerClient"/> each client a user of its own), each
     /// with <paramref name="writers"/> write transactions at once, after a warm-up of a second. Returns the writers
     /// per node the store says it runs.</summary>
-    public static async Task<(PushFigures Figures, int Writers)> PushesAsync(string connectionString, string directory, int nodes, int clients, int writers, TimeSpan duration)
+    public static async Task<(PushFigures Figures, int Writers)> PushesAsync(string connectionString, string directory, int nodes, int clients, bool userPerClient, int writers, TimeSpan duration)
     {
         var servers = new List<LoopbackServer>();
         try
@@ -47,9 +48,9 @@ internal static class PostgresLoad
             }
             int running = servers[0].Services.GetRequiredService<PostgreSqlTetherStore>().Writers;
             using var meters = new BenchMeters();
-            using var https = new LoadClients([.. servers.Select(s => s.Address)], clients);
+            using var https = new LoadClients([.. servers.Select(s => s.Address)], clients, userPerClient);
             string run = Guid.NewGuid().ToString("N")[..8];
-            await PushLoad.SetUpAsync(https.For(0), run);
+            await PushLoad.SetUpAsync(https, run);
             await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, "createIssue", PushLoad.Issue(run, PushLoad.RandomId())));
             return (await PushLoad.RunAsync(https, meters, run, clients, duration, "createIssue", (_, _) => PushLoad.RandomId()), running);
         }

@@ -40,14 +40,17 @@ internal static class PostgresScenarios
         double raw = await InFreshDatabaseAsync(server, db => PostgresLoad.RawCommitsPerSecondAsync(db, duration));
         Console.WriteLine();
         Console.WriteLine($"Floor: raw single-row INSERT commits/s (autocommit, one connection): {raw:F0}");
-        Console.WriteLine("| nodes | clients | writers per node | durable pushes/s | x raw commit rate | mutations per commit | commit conflicts | per 1,000 pushes | 503 answers |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (int nodes in new[] { 1, 2, 3 })
+        Console.WriteLine("| nodes | clients | users | writers per node | durable pushes/s | x raw commit rate | mutations per commit | commit conflicts | per 1,000 pushes | 503 answers |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (bool userPerClient in new[] { true, false })
         {
-            foreach (int clients in clientCounts)
+            foreach (int nodes in new[] { 1, 2, 3 })
             {
-                (PushFigures f, int running) = await InFreshDatabaseAsync(server, db => PostgresLoad.PushesAsync(db, directory, nodes, clients, writers, duration));
-                Console.WriteLine($"| {nodes} | {clients} | {running} | {f.PushesPerSecond:F0} | {f.PushesPerSecond / raw:F2} | {f.MutationsPerCommit:F1} | {f.Conflicts} | {1000.0 * f.Conflicts / Math.Max(1, f.Pushes):F1} | {f.Unavailable} |");
+                foreach (int clients in clientCounts)
+                {
+                    (PushFigures f, int running) = await InFreshDatabaseAsync(server, db => PostgresLoad.PushesAsync(db, directory, nodes, clients, userPerClient, writers, duration));
+                    Console.WriteLine($"| {nodes} | {clients} | {(userPerClient ? clients : 1)} | {running} | {f.PushesPerSecond:F0} | {f.PushesPerSecond / raw:F2} | {f.MutationsPerCommit:F1} | {f.Conflicts} | {1000.0 * f.Conflicts / Math.Max(1, f.Pushes):F1} | {f.Unavailable} |");
+                }
             }
         }
     }

@@ -27,7 +27,7 @@ internal static class PushLoad
         using var meters = new BenchMeters();
         using var https = new LoadClients(nodes, clients);
         string run = Guid.NewGuid().ToString("N")[..8];
-        await SetUpAsync(https.For(0), run);
+        await SetUpAsync(https, run);
 
         return await RunAsync(https, meters, run, clients, duration, "createIssue", (c, id) => $"i-{run}-{c}-{id}");
     }
@@ -49,12 +49,19 @@ internal static class PushLoad
     /// SERIALIZABLE writers, ids close in key order share btree leaf pages and so conflict (see the SSI spike).</summary>
     public static string RandomId() => Guid.NewGuid().ToString("N");
 
-    /// <summary>The run's team <c>t-</c><paramref name="run"/> and project <c>p-</c><paramref name="run"/>, the bench
-    /// user a member of it.</summary>
-    public static async Task SetUpAsync(HttpClient http, string run)
+    /// <summary>The run's team <c>t-</c><paramref name="run"/> and project <c>p-</c><paramref name="run"/>, made by
+    /// the user of client 0, with every user of <paramref name="https"/> a member.</summary>
+    public static async Task SetUpAsync(LoadClients https, string run)
     {
-        await PushAsync(http, "setup-" + run, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
-        await PushAsync(http, "setup-" + run, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
+        HttpClient owner = https.For(0);
+        string setup = "setup-" + run;
+        await PushAsync(owner, setup, 1, "createTeam", new JsonObject { ["id"] = "t-" + run, ["name"] = "Bench" });
+        await PushAsync(owner, setup, 2, "createProject", new JsonObject { ["id"] = "p-" + run, ["teamId"] = "t-" + run, ["name"] = "Bench" });
+        long id = 3;
+        foreach (string user in https.Users.Skip(1))
+        {
+            await PushAsync(owner, setup, id++, "addMember", new JsonObject { ["teamId"] = "t-" + run, ["userId"] = user });
+        }
     }
 
     /// <summary>The args of <c>createIssue</c> for issue <paramref name="id"/> of the run's project.</summary>

@@ -55,7 +55,7 @@ internal static class PgReads
             cancellationToken);
 
     /// <summary>Runs one query and maps its rows.</summary>
-    private static async ValueTask<T> QueryAsync<T>(
+    public static async ValueTask<T> QueryAsync<T>(
         NpgsqlConnection connection,
         string sql,
         (string Name, object? Value)[] parameters,
@@ -97,7 +97,7 @@ internal static class PgReads
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static JsonObject ParseObject(string data, string modelName, string id) =>
+    public static JsonObject ParseObject(string data, string modelName, string id) =>
         JsonNode.Parse(data) as JsonObject
         ?? throw new InvalidDataException($"The stored data of record {modelName}/{id} is not a JSON object.");
 }

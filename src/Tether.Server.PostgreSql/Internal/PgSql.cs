@@ -15,6 +15,13 @@ internal static class PgSql
     // A record's groups are stored sorted by name (ordinal), so its list is stable between reads.
     public const string GetRecord = "SELECT r.data, r.groups FROM tether_records r WHERE r.model = @model AND r.id = @id";
 
+    /// <summary><see cref="GetRecord"/> with the row's version, for a writer's later check.</summary>
+    public const string GetRecordVersion = "SELECT r.data, r.groups, r.xmin::text FROM tether_records r WHERE r.model = @model AND r.id = @id";
+
+    public const string ListRecordVersions =
+        "SELECT r.id, r.data, r.groups, r.xmin::text FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
+        "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model ORDER BY m.id";
+
     public const string ListRecords =
         "SELECT r.id, r.data, r.groups FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
         "WHERE m.group_id = (SELECT id FROM tether_groups WHERE name = @group) AND m.model = @model ORDER BY m.id";
@@ -66,19 +73,15 @@ internal static class PgSql
 
     private const string UnlinkGroups = "DELETE FROM tether_record_groups WHERE model = @model AND id = @id";
 
-    public const string PutRecord =
-        "INSERT INTO tether_records(model, id, data, groups) VALUES (@model, @id, @data, " + SortedGroups + ") " +
-        "ON CONFLICT (model, id) DO UPDATE SET data = excluded.data, groups = excluded.groups; " +
-        UnlinkGroups + "; " + LinkGroups;
-
-    /// <summary>A record the writer read as absent: no ON CONFLICT, so one inserted meanwhile makes this fail.</summary>
+    /// <summary>A record absent when its writer locked it: no ON CONFLICT, so one inserted meanwhile (by a writer
+    /// that takes no lock, or one SERIALIZABLE writer reading from its snapshot) makes this fail.</summary>
     public const string InsertRecord =
         "INSERT INTO tether_records(model, id, data, groups) VALUES (@model, @id, @data, " + SortedGroups + "); " + LinkGroups;
 
-    /// <summary>A record the writer read, whose groups stay: its links stay too.</summary>
+    /// <summary>A record whose groups stay: its links stay too.</summary>
     public const string UpdateRecordData = "UPDATE tether_records SET data = @data WHERE model = @model AND id = @id";
 
-    /// <summary>A record the writer read, moving to other groups.</summary>
+    /// <summary>A record moving to other groups.</summary>
     public const string UpdateRecord =
         "UPDATE tether_records SET data = @data, groups = " + SortedGroups + " WHERE model = @model AND id = @id; " +
         UnlinkGroups + "; " + LinkGroups;

@@ -30,6 +30,9 @@ internal sealed partial class PgStatements
         }
     }
 
+    /// <summary>Adds a statement made elsewhere, with its parameters.</summary>
+    public void Add(NpgsqlBatchCommand command) => _commands.Add(command);
+
     /// <summary>Sends every statement, in order, in one round trip.</summary>
     public async ValueTask ExecuteAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -37,13 +40,31 @@ internal sealed partial class PgStatements
         {
             return;
         }
-        await using var batch = new NpgsqlBatch(connection);
+        await using NpgsqlBatch batch = Take(connection);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends every statement, in order, in one round trip, and hands the results to <paramref name="read"/>
+    /// from the first result on; every statement runs, and the first failure is thrown, whatever it reads.</summary>
+    public async ValueTask ExecuteAsync(NpgsqlConnection connection, Func<NpgsqlDataReader, CancellationToken, Task> read, CancellationToken cancellationToken)
+    {
+        await using NpgsqlBatch batch = Take(connection);
+        await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await read(reader, cancellationToken).ConfigureAwait(false);
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+        }
+    }
+
+    private NpgsqlBatch Take(NpgsqlConnection connection)
+    {
+        var batch = new NpgsqlBatch(connection);
         foreach (NpgsqlBatchCommand command in _commands)
         {
             batch.BatchCommands.Add(command);
         }
         _commands.Clear();
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return batch;
     }
 
     /// <summary>A batch command holds one statement: the store's multi-statement SQL is split at "; " (none of its

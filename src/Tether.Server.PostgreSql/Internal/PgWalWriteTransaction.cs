@@ -7,11 +7,13 @@ using Tether.Server.Storage;
 namespace Tether.Server.PostgreSql.Internal;
 
 /// <summary>
-/// A SERIALIZABLE transaction that takes no lock shared by the writers: PostgreSQL lets it commit only if the result
-/// is what some order of the concurrent transactions one at a time would have given, so a mutator's read-check-write
-/// holds against every other writer of every node (one of two conflicting transactions fails with a serialization
-/// failure and is run again, and then sees the other's writes). It writes records, clients and refusals, never the
-/// log: its first statement is Tether's marker message in the write-ahead log, from which the sequencer writes the
+/// A write transaction that takes no lock shared by all writers. Its mutators read at READ COMMITTED, and each read
+/// is kept with the version it saw (<see cref="PgReadSet"/>); at commit it locks what it read and what it writes
+/// (<see cref="PgKeyLocks"/>) and checks that all it read is still so, or fails as a conflict and is run again: a
+/// mutator's read-check-write holds against every writer of every node, and writers that touch different keys never
+/// fail each other. A store with synced app tables runs SERIALIZABLE instead, since the app's own reads of its
+/// tables, through Entity Framework, are not in the read set. It writes records, clients and refusals, never the
+/// log: its first change is Tether's marker message in the write-ahead log, from which the sequencer writes the
 /// actions, names the mutation behind each, and tells this node the transaction's syncIds
 /// (<see cref="CommittedBatch.Sequenced"/>).
 /// </summary>
@@ -20,11 +22,7 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
     private readonly PostgreSqlTetherStore _store;
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
-    // What this transaction read of each record: its groups, or null when it read the record as absent. A record read
-    // as absent is inserted without ON CONFLICT, so a concurrent insert of the same id is a conflict, not an
-    // overwrite; one read as present whose groups stay keeps its group links as they are (fewer index writes, fewer
-    // false conflicts between concurrent transactions).
-    private readonly Dictionary<(string Model, string Id), IReadOnlyList<string>?> _read = [];
+    private readonly PgReadSet _reads = new();
     private bool _committed;
     private bool _disposed;
 
@@ -61,7 +59,10 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
         NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+            System.Data.IsolationLevel isolation = store.Options.SyncedTables.Count > 0
+                ? System.Data.IsolationLevel.Serializable
+                : System.Data.IsolationLevel.ReadCommitted;
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(isolation, cancellationToken).ConfigureAwait(false);
             long head = await PgReads.BeginAtHeadAsync(connection, transaction, store.Options.LockTimeout, PgSql.ReadHead, cancellationToken).ConfigureAwait(false);
             return new PgWalWriteTransaction(store, connection, transaction, head);
         }
@@ -80,26 +81,38 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
     public async ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        Record? record = await Conflicts(PgReads.GetRecordAsync(_connection, modelName, id, cancellationToken)).ConfigureAwait(false);
-        _read[(modelName, id)] = record?.SyncGroups;
+        (Record? record, string? version) = await Conflicts(PgReads.QueryAsync(_connection, PgSql.GetRecordVersion, [("model", modelName), ("id", id)], async (reader, ct) =>
+            await reader.ReadAsync(ct).ConfigureAwait(false)
+                ? (new Record(modelName, id, PgReads.ParseObject(reader.GetString(0), modelName, id), reader.GetFieldValue<string[]>(1)), reader.GetString(2))
+                : ((Record?)null, (string?)null),
+            cancellationToken)).ConfigureAwait(false);
+        _reads.ReadRecord(modelName, id, version);
         return record;
     }
 
     public async ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        IReadOnlyList<Record> records = await Conflicts(PgReads.ListRecordsAsync(_connection, modelName, syncGroup, cancellationToken)).ConfigureAwait(false);
-        foreach (Record record in records)
+        List<(Record Record, string Version)> members = await Conflicts(PgReads.QueryAsync(_connection, PgSql.ListRecordVersions, [("model", modelName), ("group", syncGroup)], async (reader, ct) =>
         {
-            _read[(modelName, record.Id)] = record.SyncGroups;
-        }
-        return records;
+            var read = new List<(Record, string)>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                string id = reader.GetString(0);
+                read.Add((new Record(modelName, id, PgReads.ParseObject(reader.GetString(1), modelName, id), reader.GetFieldValue<string[]>(2)), reader.GetString(3)));
+            }
+            return read;
+        }, cancellationToken)).ConfigureAwait(false);
+        _reads.Listed(modelName, syncGroup, members.Select(m => (m.Record.Id, m.Version)));
+        return [.. members.Select(m => m.Record)];
     }
 
-    public ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
+    public async ValueTask<ClientState?> GetClientAsync(string clientId, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        return Conflicts(PgReads.GetClientAsync(_connection, clientId, cancellationToken));
+        ClientState? client = await Conflicts(PgReads.GetClientAsync(_connection, clientId, cancellationToken)).ConfigureAwait(false);
+        _reads.ReadClient(client, clientId);
+        return client;
     }
 
     public ValueTask<StoredRejection?> GetRejectionAsync(string clientId, long mutationId, CancellationToken cancellationToken)
@@ -114,30 +127,38 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
         EnsureOpen();
         SequencerState sequencer = _store.Sequencer;
         string key = sequencer.NextKey("batch");
-        var statements = new PgStatements();
-        statements.Add(PgSql.EmitMarker, ("marker", Marker(key, batch)));
-        foreach (ForgottenRejections forgotten in batch.ForgottenRejections)
-        {
-            statements.Add(PgSql.ForgetRejections, ("client", forgotten.ClientId), ("mutation", forgotten.BeforeMutationId));
-        }
-        // In the batch's order: the sequencer gives a transaction's actions their syncIds in the order its rows
-        // changed, and a client's mutations must reach the log in the order they ran.
-        foreach (RecordWrite record in batch.Records)
-        {
-            AddRecord(statements, record);
-        }
-        foreach (ClientState client in batch.Clients)
-        {
-            statements.Add(PgSql.SetLastMutationId, ("client", client.ClientId), ("user", client.UserId), ("last", client.LastMutationId));
-        }
-        foreach (StoredRejection rejection in batch.Rejections)
-        {
-            statements.Add(PgSql.AddRejection, ("client", rejection.ClientId), ("mutation", rejection.MutationId), ("code", rejection.Code), ("message", rejection.Message));
-        }
         Task<long> sequenced = sequencer.Expect(key);
         try
         {
-            await statements.ExecuteAsync(_connection, cancellationToken).ConfigureAwait(false);
+            var commit = new PgCommitCheck(_reads, batch);
+            IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)> current =
+                await commit.LockAndCheckAsync(_connection, cancellationToken).ConfigureAwait(false);
+            var statements = new PgStatements();
+            foreach (NpgsqlBatchCommand command in commit.GroupCommands(current))
+            {
+                statements.Add(command);
+            }
+            statements.Add(PgSql.EmitMarker, ("marker", Marker(key, batch)));
+            foreach (ForgottenRejections forgotten in batch.ForgottenRejections)
+            {
+                statements.Add(PgSql.ForgetRejections, ("client", forgotten.ClientId), ("mutation", forgotten.BeforeMutationId));
+            }
+            // In the batch's order: the sequencer gives a transaction's actions their syncIds in the order its rows
+            // changed, and a client's mutations must reach the log in the order they ran.
+            foreach (RecordWrite record in batch.Records)
+            {
+                AddRecord(statements, record, current.TryGetValue((record.ModelName, record.Id), out var now) ? now.Groups : null);
+            }
+            foreach (ClientState client in batch.Clients)
+            {
+                statements.Add(PgSql.SetLastMutationId, ("client", client.ClientId), ("user", client.UserId), ("last", client.LastMutationId));
+            }
+            foreach (StoredRejection rejection in batch.Rejections)
+            {
+                statements.Add(PgSql.AddRejection, ("client", rejection.ClientId), ("mutation", rejection.MutationId), ("code", rejection.Code), ("message", rejection.Message));
+            }
+            await statements.ExecuteAsync(_connection, commit.CheckListsAsync, cancellationToken).ConfigureAwait(false);
+            commit.ThrowIfListsChanged();
             await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -166,27 +187,24 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
         }
     }
 
-    private void AddRecord(PgStatements statements, RecordWrite record)
+    /// <summary>The statement of a record's write, given its groups now (null when absent), which the commit read
+    /// under its lock: an unchanged group list keeps the record's group links as they are.</summary>
+    private static void AddRecord(PgStatements statements, RecordWrite record, string[]? groupsNow)
     {
-        bool known = _read.TryGetValue((record.ModelName, record.Id), out IReadOnlyList<string>? groupsRead);
         if (record.IsDelete)
         {
-            if (!known || groupsRead is not null)
+            if (groupsNow is not null)
             {
                 statements.Add(PgSql.DeleteRecord, ("model", record.ModelName), ("id", record.Id));
             }
             return;
         }
         string[] groups = [.. record.SyncGroups];
-        if (!known)
-        {
-            statements.Add(PgSql.PutRecord, ("model", record.ModelName), ("id", record.Id), ("data", record.Data), ("groups", groups));
-        }
-        else if (groupsRead is null)
+        if (groupsNow is null)
         {
             statements.Add(PgSql.InsertRecord, ("model", record.ModelName), ("id", record.Id), ("data", record.Data), ("groups", groups));
         }
-        else if (groupsRead.SequenceEqual(record.SyncGroups, StringComparer.Ordinal))
+        else if (groupsNow.SequenceEqual(record.SyncGroups, StringComparer.Ordinal))
         {
             statements.Add(PgSql.UpdateRecordData, ("model", record.ModelName), ("id", record.Id), ("data", record.Data));
         }

@@ -1,0 +1,76 @@
+using Npgsql;
+using Tether.Server.Storage;
+
+namespace Tether.Server.PostgreSql.Internal;
+
+/// <summary>
+/// What a write transaction's mutators read, each with the version they saw (a row's <c>xmin</c>, or none for a row
+/// read as absent), so that its commit can check, under <see cref="PgKeyLocks"/>, that all of it is still so: then
+/// the transaction is as if it had read everything at that moment, and its writes follow from what was true.
+/// </summary>
+internal sealed class PgReadSet
+{
+    public const string RecordVersions =
+        "SELECT r.model, r.id, r.xmin::text, r.groups FROM unnest(@models::text[], @ids::text[]) AS k(model, id) " +
+        "JOIN tether_records r ON r.model = k.model AND r.id = k.id";
+
+    public const string ClientVersions = "SELECT client_id, last_mutation_id FROM tether_clients WHERE client_id = ANY(@clients)";
+
+    /// <summary>The members of each listed group now, by the list's position (1-based).</summary>
+    public const string ListVersions =
+        "SELECT k.n, r.id, r.xmin::text FROM unnest(@models::text[], @groups::text[]) WITH ORDINALITY AS k(model, name, n) " +
+        "JOIN tether_groups g ON g.name = k.name JOIN tether_record_groups m ON m.group_id = g.id AND m.model = k.model " +
+        "JOIN tether_records r ON r.model = m.model AND r.id = m.id";
+
+    private readonly Dictionary<(string Model, string Id), string?> _records = [];
+    private readonly Dictionary<(string Model, string Group), Dictionary<string, string>> _lists = [];
+    private readonly Dictionary<string, long?> _clients = new(StringComparer.Ordinal);
+
+    public IEnumerable<(string Model, string Id)> Records => _records.Keys;
+
+    public IEnumerable<(string Model, string Group)> Lists => _lists.Keys;
+
+    public IEnumerable<string> Clients => _clients.Keys;
+
+    /// <summary>The first read of a key counts: a later one in the same transaction sees the same row or fails the check.</summary>
+    public void ReadRecord(string model, string id, string? version) => _records.TryAdd((model, id), version);
+
+    public void Listed(string model, string group, IEnumerable<(string Id, string Version)> members)
+        => _lists.TryAdd((model, group), members.ToDictionary(m => m.Id, m => m.Version, StringComparer.Ordinal));
+
+    public void ReadClient(ClientState? client, string clientId) => _clients.TryAdd(clientId, client?.LastMutationId);
+
+    /// <summary>True when each record read is as it was read (<paramref name="current"/>: the versions of the keys
+    /// the commit locked, absent when the row is).</summary>
+    public bool RecordsHold(IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)> current)
+        => _records.All(read => current.TryGetValue(read.Key, out var now) ? now.Version == read.Value : read.Value is null);
+
+    public bool ClientsHold(IReadOnlyDictionary<string, long> current)
+        => _clients.All(read => current.TryGetValue(read.Key, out long now) ? now == read.Value : read.Value is null);
+
+    /// <summary>True when each group listed has the same members at the same versions; <paramref name="current"/>
+    /// holds, by the position of the list in <see cref="Lists"/>, its members now.</summary>
+    public bool ListsHold(IReadOnlyDictionary<int, Dictionary<string, string>> current)
+    {
+        int n = 0;
+        foreach (Dictionary<string, string> read in _lists.Values)
+        {
+            n++;
+            Dictionary<string, string>? now = current.GetValueOrDefault(n);
+            int count = now?.Count ?? 0;
+            if (count != read.Count || read.Any(m => now!.GetValueOrDefault(m.Key) != m.Value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public NpgsqlBatchCommand ListCommand()
+    {
+        var command = new NpgsqlBatchCommand(ListVersions);
+        command.Parameters.Add(new NpgsqlParameter("models", _lists.Keys.Select(k => k.Model).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("groups", _lists.Keys.Select(k => k.Group).ToArray()));
+        return command;
+    }
+}
