@@ -38,7 +38,7 @@ internal sealed class PgKeyLocks
 
     private void Add(int lockClass, string name, string? part, bool exclusive)
     {
-        (int, int) key = (lockClass, Hash(name, part));
+        (int, int) key = (lockClass, Key(name, part));
         _locks[key] = exclusive || (_locks.TryGetValue(key, out bool held) && held);
     }
 
@@ -54,7 +54,7 @@ internal sealed class PgKeyLocks
 
     /// <summary>32-bit FNV-1a over the UTF-16 code units of <paramref name="name"/>, a separator and
     /// <paramref name="part"/>: the same on every node, unlike <see cref="string.GetHashCode()"/>.</summary>
-    private static int Hash(string name, string? part)
+    public static int Key(string name, string? part = null)
     {
         uint hash = 2166136261;
         hash = Mix(hash, name);
