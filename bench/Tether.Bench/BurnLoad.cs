@@ -5,7 +5,10 @@ using System.Net.Http.Json;
 namespace Tether.Bench;
 
 /// <summary>The figures of one burn run: durable pushes of <see cref="BurnMutator"/> through nodes pinned to cores.</summary>
-internal sealed record BurnFigures(string Cores, int Writers, PushFigures Push);
+internal sealed record BurnFigures(string Cores, int Writers, PushFigures Push, CpuPerPush Cpu);
+
+/// <summary>CPU milliseconds per push during a run: all nodes together, the load generator (this process), PostgreSQL.</summary>
+internal sealed record CpuPerPush(double Nodes, double LoadGenerator, double PostgreSql);
 
 /// <summary>
 /// Nodes that add capacity: each node is a child process (<see cref="BurnNode"/>) pinned to one core with
@@ -46,14 +49,18 @@ internal static class BurnLoad
             await https.RunAsync(clients, WarmUp, (http, c, id) => PushLoad.PushAsync(http, $"warm-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, PushLoad.RandomId())));
 
             NodeMeters before = await MetersAsync(nodes.Select(n => n.Address));
+            (TimeSpan Nodes, TimeSpan Self, TimeSpan PostgreSql) cpuBefore = Cpu(nodes);
             long unavailable = 0;
             (long pushes, double seconds) = await https.RunAsync(clients, duration, async (http, c, id) =>
                 Interlocked.Add(ref unavailable, await PushLoad.PushAsync(http, $"client-{run}-{c}", id, BurnMutator.MutatorName, PushLoad.Issue(run, PushLoad.RandomId()))));
+            (TimeSpan Nodes, TimeSpan Self, TimeSpan PostgreSql) cpuAfter = Cpu(nodes);
             NodeMeters after = await MetersAsync(nodes.Select(n => n.Address));
+            double perPush(TimeSpan used) => used.TotalMilliseconds / Math.Max(1, pushes);
             return new BurnFigures(
                 string.Join(",", cores),
                 after.Writers / cores.Length,
-                new PushFigures(clients, pushes, seconds, after.Commits - before.Commits, after.Conflicts - before.Conflicts, unavailable));
+                new PushFigures(clients, pushes, seconds, after.Commits - before.Commits, after.Conflicts - before.Conflicts, unavailable),
+                new CpuPerPush(perPush(cpuAfter.Nodes - cpuBefore.Nodes), perPush(cpuAfter.Self - cpuBefore.Self), perPush(cpuAfter.PostgreSql - cpuBefore.PostgreSql)));
         }
         finally
         {
@@ -63,6 +70,9 @@ internal static class BurnLoad
             }
         }
     }
+
+    private static (TimeSpan Nodes, TimeSpan Self, TimeSpan PostgreSql) Cpu(List<(Process Child, Uri Address)> nodes)
+        => (nodes.Aggregate(TimeSpan.Zero, (sum, n) => sum + CpuTimes.Of(n.Child.Id)), CpuTimes.Of(Environment.ProcessId), CpuTimes.PostgreSql());
 
     private static Process Start(int core, params string[] arguments)
     {

@@ -71,14 +71,14 @@ internal static class PostgresScenarios
         double floor1 = await BurnLoad.FloorAsync(core: 1, duration);
         Console.WriteLine();
         Console.WriteLine($"Floor: the 1 ms spin back to back in a process pinned to core 0: {floor:F0}/s (pinned to core 1: {floor1:F0}/s)");
-        Console.WriteLine($"| nodes | cores | writers per node | clients | burn pushes/s | x floor | x 1 node | mutations per commit | commit conflicts | 503 answers |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| nodes | cores | writers per node | clients | burn pushes/s | x floor | x 1 node | mutations per commit | commit conflicts | 503 answers | CPU ms per push: nodes / load generator / PostgreSQL |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         double? one = null;
         foreach (int[] cores in new[] { new[] { 0 }, new[] { 0, 1 } })
         {
             BurnFigures f = await InFreshDatabaseAsync(server, db => BurnLoad.RunAsync(db, cores, BurnClients, writers, duration));
             one ??= f.Push.PushesPerSecond;
-            Console.WriteLine($"| {cores.Length} | {f.Cores} | {f.Writers} | {BurnClients} | {f.Push.PushesPerSecond:F0} | {f.Push.PushesPerSecond / floor:F2} | {f.Push.PushesPerSecond / one:F2} | {f.Push.MutationsPerCommit:F1} | {f.Push.Conflicts} | {f.Push.Unavailable} |");
+            Console.WriteLine($"| {cores.Length} | {f.Cores} | {f.Writers} | {BurnClients} | {f.Push.PushesPerSecond:F0} | {f.Push.PushesPerSecond / floor:F2} | {f.Push.PushesPerSecond / one:F2} | {f.Push.MutationsPerCommit:F1} | {f.Push.Conflicts} | {f.Push.Unavailable} | {f.Cpu.Nodes:F2} / {f.Cpu.LoadGenerator:F2} / {f.Cpu.PostgreSql:F2} |");
         }
     }
 

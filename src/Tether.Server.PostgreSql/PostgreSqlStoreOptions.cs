@@ -13,8 +13,8 @@ public sealed class PostgreSqlStoreOptions
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many write transactions each node's pipeline holds open at once (at least 1). They run
-    /// concurrently, SERIALIZABLE: two that conflict are ordered by PostgreSQL, which fails one of them, and the
-    /// pipeline runs its work again.</summary>
+    /// concurrently and share no lock: one whose reads another changed before it committed fails its check at commit
+    /// (or, with synced app tables, PostgreSQL's SERIALIZABLE check), and the pipeline runs its work again.</summary>
     public int Writers { get; set; } = 4;
 
     /// <summary>How long the commit listener waits before reconnecting after its connection dropped (it doubles up

@@ -9,9 +9,10 @@ using Tether.Server.Storage;
 namespace Tether.Server.PostgreSql;
 
 /// <summary>
-/// Tether's storage on PostgreSQL, shared by any number of server nodes. Writers run SERIALIZABLE and take no lock
-/// shared with each other; one sequencer per database (the node that wins its election) reads every committed change
-/// to Tether's record table and to the app's synced tables (<see cref="PostgreSqlStoreOptions.SyncedTables"/>) from
+/// Tether's storage on PostgreSQL, shared by any number of server nodes. Writers take no lock shared by all of them:
+/// each checks at commit, under locks on just the keys it read and writes, that what its mutators read still holds
+/// (SERIALIZABLE instead when the app's synced tables are read in the same transaction). One sequencer per database
+/// (the node that wins its election) reads every committed change to Tether's record table and to the app's synced tables (<see cref="PostgreSqlStoreOptions.SyncedTables"/>) from
 /// the write-ahead log, whoever wrote it (Tether's mutators, the app's own transactions, raw SQL, another service),
 /// and gives each its syncId in commit order. Snapshots are REPEATABLE READ, and each sequenced commit NOTIFYs the
 /// nodes' log tailers.

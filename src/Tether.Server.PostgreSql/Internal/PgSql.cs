@@ -51,8 +51,9 @@ internal static class PgSql
 
     public const string GetClient = "SELECT user_id, last_mutation_id FROM tether_clients WHERE client_id = @client";
 
-    public const string SetLastMutationId =
-        "INSERT INTO tether_clients(client_id, user_id, last_mutation_id) VALUES (@client, @user, @last) " +
+    /// <summary>A batch's clients, each at most once.</summary>
+    public const string SetLastMutationIds =
+        "INSERT INTO tether_clients(client_id, user_id, last_mutation_id) SELECT * FROM unnest(@clients::text[], @users::text[], @lasts::int8[]) " +
         "ON CONFLICT (client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id";
 
     public const string AddRejection =
@@ -72,11 +73,6 @@ internal static class PgSql
         "INSERT INTO tether_record_groups(model, id, group_id) SELECT @model, @id, id FROM tether_groups WHERE name = ANY(@groups)";
 
     private const string UnlinkGroups = "DELETE FROM tether_record_groups WHERE model = @model AND id = @id";
-
-    /// <summary>A record absent when its writer locked it: no ON CONFLICT, so one inserted meanwhile (by a writer
-    /// that takes no lock, or one SERIALIZABLE writer reading from its snapshot) makes this fail.</summary>
-    public const string InsertRecord =
-        "INSERT INTO tether_records(model, id, data, groups) VALUES (@model, @id, @data, " + SortedGroups + "); " + LinkGroups;
 
     /// <summary>A record whose groups stay: its links stay too.</summary>
     public const string UpdateRecordData = "UPDATE tether_records SET data = @data WHERE model = @model AND id = @id";

@@ -143,15 +143,13 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
             {
                 statements.Add(PgSql.ForgetRejections, ("client", forgotten.ClientId), ("mutation", forgotten.BeforeMutationId));
             }
-            // In the batch's order: the sequencer gives a transaction's actions their syncIds in the order its rows
-            // changed, and a client's mutations must reach the log in the order they ran.
-            foreach (RecordWrite record in batch.Records)
+            PgRecordStatements.Add(statements, batch.Records, current);
+            if (batch.Clients.Count > 0)
             {
-                AddRecord(statements, record, current.TryGetValue((record.ModelName, record.Id), out var now) ? now.Groups : null);
-            }
-            foreach (ClientState client in batch.Clients)
-            {
-                statements.Add(PgSql.SetLastMutationId, ("client", client.ClientId), ("user", client.UserId), ("last", client.LastMutationId));
+                statements.Add(PgSql.SetLastMutationIds,
+                    ("clients", batch.Clients.Select(c => c.ClientId).ToArray()),
+                    ("users", batch.Clients.Select(c => c.UserId).ToArray()),
+                    ("lasts", batch.Clients.Select(c => c.LastMutationId).ToArray()));
             }
             foreach (StoredRejection rejection in batch.Rejections)
             {
@@ -184,33 +182,6 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
         {
             sequencer.Forget(key);
             throw;
-        }
-    }
-
-    /// <summary>The statement of a record's write, given its groups now (null when absent), which the commit read
-    /// under its lock: an unchanged group list keeps the record's group links as they are.</summary>
-    private static void AddRecord(PgStatements statements, RecordWrite record, string[]? groupsNow)
-    {
-        if (record.IsDelete)
-        {
-            if (groupsNow is not null)
-            {
-                statements.Add(PgSql.DeleteRecord, ("model", record.ModelName), ("id", record.Id));
-            }
-            return;
-        }
-        string[] groups = [.. record.SyncGroups];
-        if (groupsNow is null)
-        {
-            statements.Add(PgSql.InsertRecord, ("model", record.ModelName), ("id", record.Id), ("data", record.Data), ("groups", groups));
-        }
-        else if (groupsNow.SequenceEqual(record.SyncGroups, StringComparer.Ordinal))
-        {
-            statements.Add(PgSql.UpdateRecordData, ("model", record.ModelName), ("id", record.Id), ("data", record.Data));
-        }
-        else
-        {
-            statements.Add(PgSql.UpdateRecord, ("model", record.ModelName), ("id", record.Id), ("data", record.Data), ("groups", groups));
         }
     }
 
