@@ -18,7 +18,8 @@ internal sealed record CpuPerPush(double Nodes, double LoadGenerator, double Pos
 /// </summary>
 internal static class BurnLoad
 {
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+    /// <summary>Every node is a fresh process, whose JIT needs its first loaded seconds (see <see cref="PostgresLoad.FirstWarmUp"/>).</summary>
+    private static readonly TimeSpan WarmUp = PostgresLoad.FirstWarmUp;
 
     /// <summary>Spins of 1 ms per second in a child pinned to <paramref name="core"/>.</summary>
     public static async Task<double> FloorAsync(int core, TimeSpan duration)
