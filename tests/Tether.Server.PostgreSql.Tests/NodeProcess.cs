@@ -122,6 +122,16 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGSTOP (<paramref name="frozen"/>) or SIGCONT: the process stops running but keeps its sockets,
+    /// as a node in a long pause or on a suspended machine does.</summary>
+    public async Task FreezeAsync(bool frozen)
+    {
+        using Process signal = Process.Start("kill", [frozen ? "-STOP" : "-CONT", _process.Id.ToString(CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start.");
+        await signal.WaitForExitAsync();
+        Assert.Equal(0, signal.ExitCode);
+    }
+
     /// <summary>What the process wrote (the last lines), for failure messages.</summary>
     public string Output
     {

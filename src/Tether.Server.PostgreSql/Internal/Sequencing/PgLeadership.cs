@@ -4,15 +4,21 @@ using NpgsqlTypes;
 namespace Tether.Server.PostgreSql.Internal.Sequencing;
 
 /// <summary>
-/// The sequencer's leadership: a session-level advisory lock held on a connection of its own (not pooled, with TCP
-/// keepalives, so a node that dies releases it when PostgreSQL ends the session), and the epoch taken when it was
-/// won. Every round checks the epoch in the database (<c>tether_advance_head</c>), so a leader that lost its session
+/// The sequencer's leadership: a session-level advisory lock held on a connection of its own (not pooled), and the
+/// epoch taken when it was won. The node sends a keepalive query on it every few seconds, and PostgreSQL ends the
+/// session once it has been idle for <see cref="IdleTimeout"/>: a node that dies, loses its network or stops (a
+/// frozen process, a suspended machine) gives the lead up within seconds, where TCP alone would take hours to notice. Every round checks the epoch in the database (<c>tether_advance_head</c>), so a leader that lost its session
 /// while its replication connection lives on cannot write.
 /// </summary>
 internal sealed class PgLeadership : IAsyncDisposable
 {
     /// <summary>Advisory locks are per database: test databases of one cluster, or two deployments, do not collide.</summary>
     public const long LockKey = 0x7465746865720002;
+
+    /// <summary>Four keepalive intervals: a node busy enough to miss three keeps the lead.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(4 * KeepAliveSeconds);
+
+    private const int KeepAliveSeconds = 5;
 
     private readonly NpgsqlConnection _session;
 
@@ -42,10 +48,11 @@ internal sealed class PgLeadership : IAsyncDisposable
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
             Pooling = false,
-            KeepAlive = 5,
+            KeepAlive = KeepAliveSeconds,
             TcpKeepAlive = true,
             ApplicationName = "tether-sequencer",
         };
+        builder.Options = $"{builder.Options} -c idle_session_timeout={(int)IdleTimeout.TotalMilliseconds}".TrimStart();
         var session = new NpgsqlConnection(builder.ConnectionString);
         try
         {
