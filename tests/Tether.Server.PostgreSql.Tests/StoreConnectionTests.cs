@@ -1,43 +1,21 @@
 using System.Data.Common;
 using Npgsql;
 using Tether.Server.Storage;
-using Tether.Server.Tests.Harness;
 
 namespace Tether.Server.PostgreSql.Tests;
 
 /// <summary>What an extension runs on a transaction's or a snapshot's own connection (<see cref="IStoreConnection"/>)
 /// shares its fate and its view.</summary>
-public sealed class StoreConnectionTests : IAsyncLifetime
+public sealed class StoreConnectionTests : FreshStore
 {
-    private PostgresDatabase? _database;
-    private SequencedStore? _store;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _database = await PostgresDatabase.CreateAsync();
-        _store = new SequencedStore(new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = _database.ConnectionString }));
-        await _store.InitializeAsync(Ct);
-        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await base.InitializeAsync();
+        await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync(Ct);
         await using var command = new NpgsqlCommand("CREATE TABLE app_notes(id text PRIMARY KEY)", connection);
         await command.ExecuteNonQueryAsync(Ct);
     }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-
-    private SequencedStore Store => _store ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
     [Fact]
     public async Task A_statement_on_the_write_transactions_connection_commits_with_its_batch()

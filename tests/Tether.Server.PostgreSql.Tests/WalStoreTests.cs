@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Tether.Server.Storage;
-using Tether.Server.Tests.Harness;
 
 namespace Tether.Server.PostgreSql.Tests;
 
@@ -9,34 +8,8 @@ namespace Tether.Server.PostgreSql.Tests;
 /// the log from the rows the writers' transactions changed, in their commit order, naming the mutation that wrote
 /// each row last; writers hold no lock between them; a batch's group changes are kept at its first syncId.
 /// </summary>
-public sealed class WalStoreTests : IAsyncLifetime
+public sealed class WalStoreTests : FreshStore
 {
-    private PostgresDatabase? _database;
-    private SequencedStore? _store;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private SequencedStore Store => _store ?? throw new InvalidOperationException("InitializeAsync has not run.");
-
-    public async ValueTask InitializeAsync()
-    {
-        _database = await PostgresDatabase.CreateAsync();
-        _store = new SequencedStore(new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = _database.ConnectionString }));
-        await _store.InitializeAsync(Ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Every_record_row_a_batch_writes_becomes_one_action_in_the_order_written_by_the_mutation_that_wrote_it_last()
     {
@@ -145,19 +118,6 @@ public sealed class WalStoreTests : IAsyncLifetime
             await snapshot.ReadGroupChangesAsync(0, long.MaxValue, Ct));
     }
 
-    private static RecordWrite Issue(string id, string title) => new("issue", id, $$"""{"id":"{{id}}","title":"{{title}}"}""", ["team:1"]);
-
     private static LogEntry Action(long syncId, string action, RecordWrite record, string clientId, long mutationId)
         => new(syncId, action, record.ModelName, record.Id, record.Data, record.SyncGroups, clientId, mutationId);
-
-    /// <summary>Commits the batch in a write transaction of its own; returns the head after it once sequenced.</summary>
-    private async Task<long> CommitAsync(WriteBatch batch)
-    {
-        CommittedBatch committed;
-        await using (ITetherWriteTransaction transaction = await Store.BeginWriteAsync(Ct))
-        {
-            committed = await transaction.CommitAsync(batch, Ct);
-        }
-        return await committed.Sequenced.WaitAsync(Ct);
-    }
 }

@@ -1,6 +1,5 @@
 using Npgsql;
 using Tether.Server.Storage;
-using Tether.Server.Tests.Harness;
 
 namespace Tether.Server.PostgreSql.Tests.Conflicts;
 
@@ -10,33 +9,12 @@ namespace Tether.Server.PostgreSql.Tests.Conflicts;
 /// a group it listed) was changed by a writer that committed in between; writers that only share what they read, or
 /// insert different new records, both commit.
 /// </summary>
-public sealed class ReadSetCheckTests : IAsyncLifetime
+public sealed class ReadSetCheckTests : FreshStore
 {
-    private PostgresDatabase? _database;
-    private SequencedStore? _store;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private SequencedStore Store => _store ?? throw new InvalidOperationException("InitializeAsync has not run.");
-
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _database = await PostgresDatabase.CreateAsync();
-        _store = new SequencedStore(new PostgreSqlTetherStore(new PostgreSqlStoreOptions { ConnectionString = _database.ConnectionString }));
-        await _store.InitializeAsync(Ct);
+        await base.InitializeAsync();
         await CommitAsync(new WriteBatch { Records = [Issue("project", "p"), Issue("a", "a")] });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
     }
 
     [Fact]
@@ -121,7 +99,7 @@ public sealed class ReadSetCheckTests : IAsyncLifetime
     {
         // Another session holds the lock of one of the records: a commit that locked records one by one would wait
         // for it (and give up at the lock timeout); one that locks the model does not ask for it.
-        await using var other = new NpgsqlConnection(_database!.ConnectionString);
+        await using var other = new NpgsqlConnection(ConnectionString);
         await other.OpenAsync(Ct);
         await using (var hold = new NpgsqlCommand("SELECT pg_advisory_lock(@class, @key)", other))
         {
@@ -135,18 +113,5 @@ public sealed class ReadSetCheckTests : IAsyncLifetime
 
         await using ITetherReadSnapshot snapshot = await Store.BeginReadAsync(Ct);
         Assert.Equal(count + 2, (await snapshot.ListRecordsAsync("issue", "team:1", Ct)).Count);
-    }
-
-    private static RecordWrite Issue(string id, string title) => new("issue", id, $$"""{"id":"{{id}}","title":"{{title}}"}""", ["team:1"]);
-
-    /// <summary>Commits the batch in a write transaction of its own and waits until it is sequenced.</summary>
-    private async Task CommitAsync(WriteBatch batch)
-    {
-        CommittedBatch committed;
-        await using (ITetherWriteTransaction transaction = await Store.BeginWriteAsync(Ct))
-        {
-            committed = await transaction.CommitAsync(batch, Ct);
-        }
-        await committed.Sequenced.WaitAsync(Ct);
     }
 }
