@@ -122,6 +122,16 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>The node of <paramref name="nodes"/> that leads the sequencer at the database's epoch, and that epoch,
+    /// once one does; fails the test after <paramref name="bound"/>.</summary>
+    public static async Task<(NodeProcess Node, long Epoch)> LeaderAsync(string connectionString, IReadOnlyList<NodeProcess> nodes, TimeSpan bound, Func<string> outputs)
+        => (await Sql.UntilAsync<Tuple<NodeProcess, long>>(connectionString, async connection =>
+        {
+            long epoch = await Sql.ScalarAsync<long>(connection, "SELECT epoch FROM tether_head");
+            NodeProcess? leader = nodes.FirstOrDefault(n => n.Epochs.Count > 0 && n.Epochs[^1].Epoch == epoch);
+            return leader is null ? null : Tuple.Create(leader, epoch);
+        }, "a node leads the sequencer", bound, outputs)).ToValueTuple();
+
     /// <summary>SIGSTOP (<paramref name="frozen"/>) or SIGCONT: the process stops running but keeps its sockets,
     /// as a node in a long pause or on a suspended machine does.</summary>
     public async Task FreezeAsync(bool frozen)

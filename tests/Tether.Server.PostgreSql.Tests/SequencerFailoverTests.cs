@@ -40,7 +40,7 @@ public sealed class SequencerFailoverTests
             }
             string Outputs() => string.Join('\n', nodes.Select(n => n.Output));
 
-            (NodeProcess leader, long epoch) = await LeaderAsync(database, nodes, Outputs);
+            (NodeProcess leader, long epoch) = await NodeProcess.LeaderAsync(database.ConnectionString, nodes, Bound, Outputs);
             NodeProcess[] survivors = [.. nodes.Where(n => n != leader)];
             NodeProcess writer = survivors[0];
             using var seed = new SyncApi(writer.BaseAddress, "alice");
@@ -161,14 +161,6 @@ public sealed class SequencerFailoverTests
     }
 
     /// <summary>The node that leads, by the epoch in the database and the node that logged winning it.</summary>
-    private static async Task<(NodeProcess Node, long Epoch)> LeaderAsync(PostgresDatabase database, IReadOnlyList<NodeProcess> nodes, Func<string> outputs)
-        => (await Sql.UntilAsync<Tuple<NodeProcess, long>>(database.ConnectionString, async connection =>
-        {
-            long epoch = await Sql.ScalarAsync<long>(connection, "SELECT epoch FROM tether_head");
-            NodeProcess? leader = nodes.FirstOrDefault(n => n.Epochs.Count > 0 && n.Epochs[^1].Epoch == epoch);
-            return leader is null ? null : Tuple.Create(leader, epoch);
-        }, "a node leads the sequencer", Bound, outputs)).ToValueTuple();
-
     /// <summary>Per client: the highest mutation id in the log, and the highest one committed.</summary>
     private static async Task<Dictionary<string, (long Sequenced, long Committed)>> ClientsAsync(NpgsqlConnection connection)
     {

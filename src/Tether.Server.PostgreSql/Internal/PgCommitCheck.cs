@@ -14,51 +14,50 @@ namespace Tether.Server.PostgreSql.Internal;
 internal sealed class PgCommitCheck(PgReadSet reads, WriteBatch batch)
 {
     private readonly HashSet<string> _wholeModels = new(StringComparer.Ordinal);
+    // Each record read or written that exists, as it is under this transaction's lock: the records it writes are then
+    // known exactly, since no other writer can change them before it commits.
+    private readonly Dictionary<(string Model, string Id), RowNow> _now = [];
+    private bool _groupLocks;
     private bool _listsHold = true;
 
-    /// <summary>Locks and checks the keys; returns the version and groups now of each record read or written that
-    /// exists (the records written are then known exactly: no other writer can change them before this commits).</summary>
-    public async Task<IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)>> LockAndCheckAsync(
-        NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>The groups of the record <paramref name="write"/> writes as it is now; null when it is absent.</summary>
+    public string[]? GroupsNow(RecordWrite write) => _now.TryGetValue((write.ModelName, write.Id), out RowNow now) ? now.Groups : null;
+
+    /// <summary>The first step: locks the models, records and clients, and checks that those read are as read.</summary>
+    public async Task LockAndCheckAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         (string Model, string Id)[] records = [.. reads.Records.Union(batch.Records.Select(r => (r.ModelName, r.Id)))];
+        var written = new HashSet<(string Model, string Id)>(batch.Records.Select(r => (r.ModelName, r.Id)));
         string[] clients = [.. reads.Clients];
+        var writtenClients = new HashSet<string>(
+            batch.Clients.Select(c => c.ClientId).Concat(batch.Rejections.Select(r => r.ClientId)).Concat(batch.ForgottenRejections.Select(f => f.ClientId)),
+            StringComparer.Ordinal);
         var locks = new PgKeyLocks();
         foreach (IGrouping<string, (string Model, string Id)> model in records.GroupBy(r => r.Model, StringComparer.Ordinal))
         {
-            if (model.Count() > PgKeyLocks.MaxRecordLocksPerModel)
+            bool whole = model.Count() > PgKeyLocks.MaxRecordLocksPerModel;
+            locks.Add(PgKeyLocks.ModelClass, model.Key, exclusive: whole);
+            if (whole)
             {
                 _wholeModels.Add(model.Key);
-                locks.Exclusive(PgKeyLocks.ModelClass, model.Key);
+                continue;
             }
-            else
+            foreach ((string modelName, string id) in model)
             {
-                locks.Shared(PgKeyLocks.ModelClass, model.Key);
+                locks.Add(PgKeyLocks.RecordClass, modelName, exclusive: written.Contains((modelName, id)), id);
             }
         }
         foreach ((string model, _) in reads.Lists)
         {
-            locks.Shared(PgKeyLocks.ModelClass, model);
+            locks.Add(PgKeyLocks.ModelClass, model, exclusive: false);
         }
-        foreach ((string model, string id) in records.Where(r => !_wholeModels.Contains(r.Model)))
+        foreach (string client in clients.Union(writtenClients, StringComparer.Ordinal))
         {
-            locks.Shared(PgKeyLocks.RecordClass, model, id);
-        }
-        foreach (RecordWrite write in batch.Records.Where(r => !_wholeModels.Contains(r.ModelName)))
-        {
-            locks.Exclusive(PgKeyLocks.RecordClass, write.ModelName, write.Id);
-        }
-        foreach (string client in clients)
-        {
-            locks.Shared(PgKeyLocks.ClientClass, client);
-        }
-        foreach (string client in batch.Clients.Select(c => c.ClientId).Concat(batch.Rejections.Select(r => r.ClientId)).Concat(batch.ForgottenRejections.Select(f => f.ClientId)))
-        {
-            locks.Exclusive(PgKeyLocks.ClientClass, client);
+            locks.Add(PgKeyLocks.ClientClass, client, exclusive: writtenClients.Contains(client));
         }
         if (locks.IsEmpty)
         {
-            return new Dictionary<(string, string), (string, string[])>();
+            return;
         }
 
         await using var check = new NpgsqlBatch(connection);
@@ -71,55 +70,67 @@ internal sealed class PgCommitCheck(PgReadSet reads, WriteBatch batch)
         clientVersions.Parameters.Add(new NpgsqlParameter("clients", clients));
         check.BatchCommands.Add(clientVersions);
 
-        var current = new Dictionary<(string Model, string Id), (string Version, string[] Groups)>();
-        var currentClients = new Dictionary<string, long>(StringComparer.Ordinal);
+        var clientsNow = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (NpgsqlDataReader reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                current[(reader.GetString(0), reader.GetString(1))] = (reader.GetString(2), reader.GetFieldValue<string[]>(3));
+                _now[(reader.GetString(0), reader.GetString(1))] = new RowNow(reader.GetString(2), reader.GetFieldValue<string[]>(3));
             }
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                currentClients[reader.GetString(0)] = reader.GetInt64(1);
+                clientsNow[reader.GetString(0)] = reader.GetInt64(1);
             }
         }
-        if (!reads.RecordsHold(current) || !reads.ClientsHold(currentClients))
+        if (!reads.RecordsHold(_now) || !reads.ClientsHold(clientsNow))
         {
             throw Changed();
         }
-        return current;
     }
 
     /// <summary>The second step's statements, sent ahead of the writes: the group locks, then what the listed groups
-    /// hold now, which <see cref="CheckListsAsync"/> reads.</summary>
-    public IEnumerable<NpgsqlBatchCommand> GroupCommands(IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)> current)
+    /// hold now, which <see cref="CheckListsAsync"/> reads; none when there is nothing to lock or check.</summary>
+    public List<NpgsqlBatchCommand> GroupCommands()
     {
+        var commands = new List<NpgsqlBatchCommand>();
         var locks = new PgKeyLocks();
         foreach (RecordWrite write in batch.Records.Where(r => !_wholeModels.Contains(r.ModelName)))
         {
-            IEnumerable<string> before = current.TryGetValue((write.ModelName, write.Id), out var now) ? now.Groups : [];
-            foreach (string group in before.Union(write.SyncGroups, StringComparer.Ordinal))
+            foreach (string group in (GroupsNow(write) ?? []).Union(write.SyncGroups, StringComparer.Ordinal))
             {
-                locks.Shared(PgKeyLocks.GroupClass, write.ModelName, group);
+                locks.Add(PgKeyLocks.GroupClass, write.ModelName, exclusive: false, group);
             }
         }
         foreach ((string model, string group) in reads.Lists.Where(l => !_wholeModels.Contains(l.Model)))
         {
-            locks.Exclusive(PgKeyLocks.GroupClass, model, group);
+            locks.Add(PgKeyLocks.GroupClass, model, exclusive: true, group);
         }
-        // Always a first result, so that the list check knows where its own is.
-        yield return locks.IsEmpty ? new NpgsqlBatchCommand("SELECT NULL WHERE false") : locks.Command();
-        yield return reads.ListCommand();
+        _groupLocks = !locks.IsEmpty;
+        if (_groupLocks)
+        {
+            commands.Add(locks.Command());
+        }
+        if (reads.HasLists)
+        {
+            commands.Add(reads.ListCommand());
+        }
+        return commands;
     }
 
     /// <summary>Reads the results of <see cref="GroupCommands"/>; a listed group that changed fails the commit
     /// once all its statements ran (<see cref="ThrowIfListsChanged"/>).</summary>
     public async Task CheckListsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        if (!reads.HasLists)
+        {
+            return;
+        }
+        if (_groupLocks)
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
         var now = new Dictionary<int, Dictionary<string, string>>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -32,11 +32,9 @@ internal sealed class PgKeyLocks
 
     public bool IsEmpty => _locks.Count == 0;
 
-    public void Shared(int lockClass, string name, string? part = null) => Add(lockClass, name, part, exclusive: false);
-
-    public void Exclusive(int lockClass, string name, string? part = null) => Add(lockClass, name, part, exclusive: true);
-
-    private void Add(int lockClass, string name, string? part, bool exclusive)
+    /// <summary>Asks for the lock of <paramref name="name"/> (and <paramref name="part"/>) in
+    /// <paramref name="lockClass"/>; asked for twice, it is exclusive if either asked so.</summary>
+    public void Add(int lockClass, string name, bool exclusive, string? part = null)
     {
         (int, int) key = (lockClass, Key(name, part));
         _locks[key] = exclusive || (_locks.TryGetValue(key, out bool held) && held);

@@ -34,6 +34,8 @@ internal sealed class PgReadSet
 
     public IEnumerable<(string Model, string Group)> Lists => _lists.Keys;
 
+    public bool HasLists => _lists.Count > 0;
+
     public IEnumerable<string> Clients => _clients.Keys;
 
     /// <summary>The first read of a key counts: a later one in the same transaction sees the same row or fails the check.</summary>
@@ -46,7 +48,7 @@ internal sealed class PgReadSet
 
     /// <summary>True when each record read is as it was read (<paramref name="current"/>: the versions of the keys
     /// the commit locked, absent when the row is).</summary>
-    public bool RecordsHold(IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)> current)
+    public bool RecordsHold(IReadOnlyDictionary<(string Model, string Id), RowNow> current)
         => _records.All(read => current.TryGetValue(read.Key, out var now) ? now.Version == read.Value : read.Value is null);
 
     public bool ClientsHold(IReadOnlyDictionary<string, long> current)
@@ -78,3 +80,6 @@ internal sealed class PgReadSet
         return command;
     }
 }
+
+/// <summary>A record's row as a commit found it under its lock: its version (<c>xmin</c>) and groups.</summary>
+internal readonly record struct RowNow(string Version, string[] Groups);

@@ -27,9 +27,13 @@ internal static class PgReads
 
     public static ValueTask<Record?> GetRecordAsync(NpgsqlConnection connection, string modelName, string id, CancellationToken cancellationToken)
         => QueryAsync(connection, PgSql.GetRecord, [("model", modelName), ("id", id)], async (reader, ct) =>
-            await reader.ReadAsync(ct).ConfigureAwait(false)
-                ? new Record(modelName, id, ParseObject(reader.GetString(0), modelName, id), reader.GetFieldValue<string[]>(1))
-                : null,
+            await reader.ReadAsync(ct).ConfigureAwait(false) ? RecordAt(reader, modelName, id, 0) : null,
+            cancellationToken);
+
+    /// <summary>The record and its row's version (<c>xmin</c>), or two nulls when absent: a writer's read, checked at commit.</summary>
+    public static ValueTask<(Record? Record, string? Version)> GetRecordVersionAsync(NpgsqlConnection connection, string modelName, string id, CancellationToken cancellationToken)
+        => QueryAsync(connection, PgSql.GetRecordVersion, [("model", modelName), ("id", id)], async (reader, ct) =>
+            await reader.ReadAsync(ct).ConfigureAwait(false) ? (RecordAt(reader, modelName, id, 0), reader.GetString(2)) : ((Record?)null, (string?)null),
             cancellationToken);
 
     public static ValueTask<IReadOnlyList<Record>> ListRecordsAsync(NpgsqlConnection connection, string modelName, string syncGroup, CancellationToken cancellationToken)
@@ -38,11 +42,26 @@ internal static class PgReads
             var records = new List<Record>();
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                string id = reader.GetString(0);
-                records.Add(new Record(modelName, id, ParseObject(reader.GetString(1), modelName, id), reader.GetFieldValue<string[]>(2)));
+                records.Add(RecordAt(reader, modelName, reader.GetString(0), 1));
             }
             return records;
         }, cancellationToken);
+
+    /// <summary>The group's records with their rows' versions (<c>xmin</c>): a writer's read, checked at commit.</summary>
+    public static ValueTask<IReadOnlyList<(Record Record, string Version)>> ListRecordVersionsAsync(NpgsqlConnection connection, string modelName, string syncGroup, CancellationToken cancellationToken)
+        => QueryAsync<IReadOnlyList<(Record, string)>>(connection, PgSql.ListRecordVersions, [("model", modelName), ("group", syncGroup)], async (reader, ct) =>
+        {
+            var records = new List<(Record, string)>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                records.Add((RecordAt(reader, modelName, reader.GetString(0), 1), reader.GetString(3)));
+            }
+            return records;
+        }, cancellationToken);
+
+    /// <summary>The record whose data and groups are the columns at <paramref name="data"/> and the one after.</summary>
+    private static Record RecordAt(NpgsqlDataReader reader, string modelName, string id, int data)
+        => new(modelName, id, ParseObject(reader.GetString(data), modelName, id), reader.GetFieldValue<string[]>(data + 1));
 
     public static ValueTask<ClientState?> GetClientAsync(NpgsqlConnection connection, string clientId, CancellationToken cancellationToken)
         => QueryAsync(connection, PgSql.GetClient, [("client", clientId)], async (reader, ct) =>
@@ -55,7 +74,7 @@ internal static class PgReads
             cancellationToken);
 
     /// <summary>Runs one query and maps its rows.</summary>
-    public static async ValueTask<T> QueryAsync<T>(
+    private static async ValueTask<T> QueryAsync<T>(
         NpgsqlConnection connection,
         string sql,
         (string Name, object? Value)[] parameters,
@@ -97,7 +116,7 @@ internal static class PgReads
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static JsonObject ParseObject(string data, string modelName, string id) =>
+    private static JsonObject ParseObject(string data, string modelName, string id) =>
         JsonNode.Parse(data) as JsonObject
         ?? throw new InvalidDataException($"The stored data of record {modelName}/{id} is not a JSON object.");
 }

@@ -26,19 +26,19 @@ internal static class PgRecordStatements
         "INSERT INTO tether_record_groups(model, id, group_id) SELECT DISTINCT k.model, k.id, g.id FROM " + Keys + " " +
         "CROSS JOIN LATERAL unnest(" + GroupsOfEach + ") AS f(name) JOIN tether_groups g ON g.name = f.name";
 
-    public static void Add(PgStatements statements, IReadOnlyList<RecordWrite> records, IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)> current)
+    public static void Add(PgStatements statements, IReadOnlyList<RecordWrite> records, Func<RecordWrite, string[]?> groupsNow)
     {
         var inserts = new List<RecordWrite>();
         foreach (RecordWrite record in records)
         {
-            string[]? groupsNow = current.TryGetValue((record.ModelName, record.Id), out var now) ? now.Groups : null;
-            if (!record.IsDelete && groupsNow is null)
+            string[]? groups = groupsNow(record);
+            if (!record.IsDelete && groups is null)
             {
                 inserts.Add(record);
                 continue;
             }
             AddInserts(statements, inserts);
-            AddChange(statements, record, groupsNow);
+            AddChange(statements, record, groups);
         }
         AddInserts(statements, inserts);
     }

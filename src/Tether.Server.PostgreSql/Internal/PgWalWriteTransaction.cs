@@ -81,11 +81,7 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
     public async ValueTask<Record?> GetRecordAsync(string modelName, string id, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        (Record? record, string? version) = await Conflicts(PgReads.QueryAsync(_connection, PgSql.GetRecordVersion, [("model", modelName), ("id", id)], async (reader, ct) =>
-            await reader.ReadAsync(ct).ConfigureAwait(false)
-                ? (new Record(modelName, id, PgReads.ParseObject(reader.GetString(0), modelName, id), reader.GetFieldValue<string[]>(1)), reader.GetString(2))
-                : ((Record?)null, (string?)null),
-            cancellationToken)).ConfigureAwait(false);
+        (Record? record, string? version) = await Conflicts(PgReads.GetRecordVersionAsync(_connection, modelName, id, cancellationToken)).ConfigureAwait(false);
         _reads.ReadRecord(modelName, id, version);
         return record;
     }
@@ -93,16 +89,7 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
     public async ValueTask<IReadOnlyList<Record>> ListRecordsAsync(string modelName, string syncGroup, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        List<(Record Record, string Version)> members = await Conflicts(PgReads.QueryAsync(_connection, PgSql.ListRecordVersions, [("model", modelName), ("group", syncGroup)], async (reader, ct) =>
-        {
-            var read = new List<(Record, string)>();
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                string id = reader.GetString(0);
-                read.Add((new Record(modelName, id, PgReads.ParseObject(reader.GetString(1), modelName, id), reader.GetFieldValue<string[]>(2)), reader.GetString(3)));
-            }
-            return read;
-        }, cancellationToken)).ConfigureAwait(false);
+        IReadOnlyList<(Record Record, string Version)> members = await Conflicts(PgReads.ListRecordVersionsAsync(_connection, modelName, syncGroup, cancellationToken)).ConfigureAwait(false);
         _reads.Listed(modelName, syncGroup, members.Select(m => (m.Record.Id, m.Version)));
         return [.. members.Select(m => m.Record)];
     }
@@ -131,10 +118,9 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
         try
         {
             var commit = new PgCommitCheck(_reads, batch);
-            IReadOnlyDictionary<(string Model, string Id), (string Version, string[] Groups)> current =
-                await commit.LockAndCheckAsync(_connection, cancellationToken).ConfigureAwait(false);
+            await commit.LockAndCheckAsync(_connection, cancellationToken).ConfigureAwait(false);
             var statements = new PgStatements();
-            foreach (NpgsqlBatchCommand command in commit.GroupCommands(current))
+            foreach (NpgsqlBatchCommand command in commit.GroupCommands())
             {
                 statements.Add(command);
             }
@@ -143,7 +129,7 @@ internal sealed class PgWalWriteTransaction : ITetherWriteTransaction, IStoreCon
             {
                 statements.Add(PgSql.ForgetRejections, ("client", forgotten.ClientId), ("mutation", forgotten.BeforeMutationId));
             }
-            PgRecordStatements.Add(statements, batch.Records, current);
+            PgRecordStatements.Add(statements, batch.Records, commit.GroupsNow);
             if (batch.Clients.Count > 0)
             {
                 statements.Add(PgSql.SetLastMutationIds,
