@@ -10,21 +10,22 @@ namespace Tether.Server.PostgreSql.Internal;
 /// </summary>
 internal sealed class PgReadSet
 {
-    // Each key is looked up on its own (LATERAL), so that the plan is an index lookup per key whatever the tables'
-    // sizes were when the statement was prepared: a join of the keys to a table may be planned as a scan of it.
+    // Each key is looked up on its own, so that the plan is an index lookup per key whatever the tables' sizes were
+    // when the statement was prepared: a join of the keys to a table may be planned as a scan of it. OFFSET 0 keeps
+    // the planner from pulling the LATERAL subquery up into such a join.
     public const string RecordVersions =
         "SELECT r.model, r.id, r.xmin::text, r.groups FROM unnest(@models::text[], @ids::text[]) AS k(model, id) " +
-        "CROSS JOIN LATERAL (SELECT r.model, r.id, r.xmin, r.groups FROM tether_records r WHERE r.model = k.model AND r.id = k.id) r";
+        "CROSS JOIN LATERAL (SELECT r.model, r.id, r.xmin, r.groups FROM tether_records r WHERE r.model = k.model AND r.id = k.id OFFSET 0) r";
 
     public const string ClientVersions =
         "SELECT c.client_id, c.last_mutation_id FROM unnest(@clients::text[]) AS k(client_id) " +
-        "CROSS JOIN LATERAL (SELECT c.client_id, c.last_mutation_id FROM tether_clients c WHERE c.client_id = k.client_id) c";
+        "CROSS JOIN LATERAL (SELECT c.client_id, c.last_mutation_id FROM tether_clients c WHERE c.client_id = k.client_id OFFSET 0) c";
 
     /// <summary>The members of each listed group now, by the list's position (1-based).</summary>
     public const string ListVersions =
         "SELECT k.n, r.id, r.xmin::text FROM unnest(@models::text[], @groups::text[]) WITH ORDINALITY AS k(model, name, n) " +
         "CROSS JOIN LATERAL (SELECT r.id, r.xmin FROM tether_record_groups m JOIN tether_records r ON r.model = m.model AND r.id = m.id " +
-        "WHERE m.group_id = (SELECT g.id FROM tether_groups g WHERE g.name = k.name) AND m.model = k.model) r";
+        "WHERE m.group_id = (SELECT g.id FROM tether_groups g WHERE g.name = k.name) AND m.model = k.model OFFSET 0) r";
 
     private readonly Dictionary<(string Model, string Id), string?> _records = [];
     private readonly Dictionary<(string Model, string Group), Dictionary<string, string>> _lists = [];
