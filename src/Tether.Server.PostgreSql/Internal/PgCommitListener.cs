@@ -20,7 +20,7 @@ internal sealed partial class PgCommitListener(PostgreSqlTetherStore store, ITet
         {
             try
             {
-                await using NpgsqlConnection connection = await store.DataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
+                await using NpgsqlConnection connection = await store.SessionDataSource.OpenConnectionAsync(stoppingToken).ConfigureAwait(false);
                 connection.Notification += (_, e) => Heard(e.Payload);
                 await using (var listen = new NpgsqlCommand("LISTEN " + PgSql.CommitChannel, connection))
                 {
