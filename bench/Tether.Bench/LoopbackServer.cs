@@ -38,7 +38,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
         Action<ITetherServerBuilder>? extend = null,
         Action<WebApplication>? map = null)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" }); // development tokens are refused in Production
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Configuration["data"] = dataPath;

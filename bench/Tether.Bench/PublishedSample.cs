@@ -58,12 +58,13 @@ internal sealed class PublishedSample : IAsyncDisposable
         Directory.CreateDirectory(directory);
         int port = FreePort();
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(serverDll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { serverDll, "--urls", $"http://127.0.0.1:{port}", "--data", Path.Combine(directory, "tether.db"), "--store", "json" })
+        foreach (string argument in new[] { serverDll, "--urls", $"http://127.0.0.1:{port}", "--data", Path.Combine(directory, "tether.db"), "--store", "json", "--Tether:DevelopmentTokens", "true" })
         {
             info.ArgumentList.Add(argument);
         }
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // As shipped but for the environment: development tokens, which the bench signs in with, are refused in Production.
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Staging";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Staging";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var output = new StringBuilder();
         var sample = new PublishedSample(StartLogged(info, output), directory, output, new Uri($"http://127.0.0.1:{port}/"));

@@ -22,7 +22,8 @@ public static class TetherServiceCollectionExtensions
     /// endpoints' services. Add mutators, a group resolver, a write policy and a store on the returned builder.</summary>
     public static ITetherServerBuilder AddTether(this IServiceCollection services, Action<TetherServerOptions>? configure = null)
     {
-        OptionsBuilder<TetherServerOptions> options = services.AddOptions<TetherServerOptions>();
+        OptionsBuilder<TetherServerOptions> options = services.AddOptions<TetherServerOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherServerOptions>, DevelopmentTokensOutsideProduction>());
         if (configure is not null)
         {
             options.Configure(configure);

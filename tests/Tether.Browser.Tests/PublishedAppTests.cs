@@ -1,20 +1,25 @@
+using System.Buffers.Text;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Playwright;
 using Tether.Browser.Tests.Harness;
 
 namespace Tether.Browser.Tests;
 
 /// <summary>The issue tracker as shipped (<c>dotnet publish -c Release</c>): compressed, cacheable static files, and a
-/// trimmed app that still syncs and still opens offline.</summary>
+/// trimmed app that still syncs and still opens offline. It runs in Production, as shipped: development tokens are
+/// refused there, so it signs in with a JWT signed by the key the server is given (README, "To ship it").</summary>
 public sealed class PublishedAppTests
 {
+    private const string JwtKey = "the-published-test-signing-key-of-32-bytes+";
 
     [Fact]
     public async Task The_published_server_serves_the_trimmed_app_compressed_and_it_syncs_and_opens_offline()
     {
         await using BrowserSession session = await Browsers.LaunchAsync();
         string dll = await PublishedServer.DllAsync();
-        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken, dll, "Production");
+        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken, dll, "Production", JwtKey);
         await session.RunAsync(async () =>
         {
             // Framework files are fingerprinted, so they are cached for good, and sent Brotli-compressed.
@@ -32,7 +37,7 @@ public sealed class PublishedAppTests
             // The trimmed app signs in, writes and goes live; then it opens again with the browser offline.
             IPage page = session.Page;
             await page.GotoAsync(server.BaseAddress.ToString());
-            await page.Locator("[data-testid=user-input]").FillAsync("alice");
+            await page.Locator("[data-testid=user-input]").FillAsync(Jwt("alice"));
             await page.Locator("[data-testid=sign-in]").ClickAsync();
             await page.Locator("[data-testid=new-team-name]").FillAsync("Shipped");
             await page.Locator("[data-testid=create-team]").ClickAsync();
@@ -47,5 +52,15 @@ public sealed class PublishedAppTests
             await page.Locator("[data-testid=team-link]", new() { HasText = "Shipped" }).WaitForAsync();
             await session.ScreenshotAsync("published-offline");
         });
+    }
+
+    /// <summary>An HS256 JWT for <paramref name="userId"/>, as a sign-in service would issue it.</summary>
+    private static string Jwt(string userId)
+    {
+        long expires = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        string unsigned = Base64Url.EncodeToString("""{"alg":"HS256","typ":"JWT"}"""u8) + "." +
+            Base64Url.EncodeToString(Encoding.UTF8.GetBytes($$"""{"sub":"{{userId}}","exp":{{expires}}}"""));
+        byte[] signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(JwtKey), Encoding.UTF8.GetBytes(unsigned));
+        return unsigned + "." + Base64Url.EncodeToString(signature);
     }
 }

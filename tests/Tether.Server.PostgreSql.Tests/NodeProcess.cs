@@ -60,7 +60,7 @@ internal sealed partial class NodeProcess : IAsyncDisposable
         {
             Path.Combine(directory, "Tether.TestHost.dll"), "--urls", baseAddress.ToString().TrimEnd('/'),
             "--storage", "postgres", "--connection", connectionString, "--writers", writers.ToString(CultureInfo.InvariantCulture),
-            "--Tether:DevelopmentTokens", "true", "--Logging:LogLevel:Default", "Warning",
+            "--environment", "Testing", "--Tether:DevelopmentTokens", "true", "--Logging:LogLevel:Default", "Warning",
             "--Logging:LogLevel:Tether.Server.PostgreSql", "Information", "--Logging:Console:FormatterName", "simple",
             "--Logging:Console:FormatterOptions:SingleLine", "true",
         })

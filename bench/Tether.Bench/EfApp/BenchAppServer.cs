@@ -53,7 +53,7 @@ internal sealed class BenchAppServer : IAsyncDisposable
     /// order, which is how the EF-backed store reads a bootstrap.</param>
     public static async Task<BenchAppServer> StartAsync(BenchStore store, BenchDatabase database, bool teamIdIndex = false)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder();
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" }); // development tokens are refused in Production
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddDbContext<BenchDb>(database.Configure);

@@ -55,7 +55,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (string argument in new[]
         {
             Path.Combine(directory, "Tether.TestHost.dll"), "--urls", BaseAddress.ToString().TrimEnd('/'), "--data", _dataPath,
-            "--Tether:DevelopmentTokens", "true", "--Logging:LogLevel:Default", "Warning",
+            "--environment", "Testing", "--Tether:DevelopmentTokens", "true", "--Logging:LogLevel:Default", "Warning",
         })
         {
             start.ArgumentList.Add(argument);

@@ -23,6 +23,9 @@ public sealed record TestServerSettings
     /// <summary>Another node's database (multi-node tests): this server shares it instead of getting its own.</summary>
     public string? PostgresConnection { get; init; }
 
+    /// <summary>The host's environment (ASPNETCORE_ENVIRONMENT).</summary>
+    public string Environment { get; init; } = "Development";
+
     /// <summary>Settings the app reads from its configuration, as its command-line flags would give them.</summary>
     public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
 }
@@ -78,7 +81,7 @@ public sealed class TestServer : IAsyncDisposable
 
     private static async Task<TestServer> StartAsync(string dataPath, TestServerSettings settings, TempDirectory? directory, PostgresDatabase? database, int port)
     {
-        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = settings.Environment });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole();
@@ -101,7 +104,20 @@ public sealed class TestServer : IAsyncDisposable
         settings.Builder?.Invoke(tether);
         WebApplication app = builder.Build();
         TestApp.Map(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            directory?.Dispose();
+            if (database is not null)
+            {
+                await database.DisposeAsync();
+            }
+            throw;
+        }
         return new TestServer(app, dataPath, settings, directory, database);
     }
 

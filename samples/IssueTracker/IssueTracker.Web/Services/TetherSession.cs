@@ -41,8 +41,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
     {
         try
         {
-            string? remembered = await storage.GetAsync();
-            if (!string.IsNullOrWhiteSpace(remembered))
+            if (SignInCredential.Parse(await storage.GetAsync() ?? "") is { } remembered)
             {
                 await StartAsync(remembered);
             }
@@ -58,16 +57,18 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
         }
     }
 
-    public async Task SignInAsync(string userId)
+    /// <summary>Signs in with a user id (a development token) or a JWT (see <see cref="SignInCredential"/>).</summary>
+    public async Task SignInAsync(string userIdOrToken)
     {
-        userId = userId.Trim();
-        if (userId.Length == 0)
+        if (SignInCredential.Parse(userIdOrToken) is not { } credential)
         {
+            Error = "That token names no user (no \"sub\").";
+            Changed?.Invoke();
             return;
         }
         await SignOutAsync();
-        await storage.SetAsync(userId);
-        await StartAsync(userId);
+        await storage.SetAsync(userIdOrToken.Trim());
+        await StartAsync(credential);
     }
 
     public async Task SignOutAsync()
@@ -123,8 +124,9 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
         Changed?.Invoke();
     }
 
-    private async Task StartAsync(string userId)
+    private async Task StartAsync(SignInCredential credential)
     {
+        string userId = credential.UserId;
         Error = null;
         try
         {
@@ -133,7 +135,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
                 // The app is served by the sync server itself, so the sync endpoints are on the same origin.
                 ServerUrl = new Uri(new Uri(navigation.BaseUri), "sync/"),
                 UserId = userId,
-                TokenProvider = _ => ValueTask.FromResult("dev:" + userId), // development tokens (sample server)
+                TokenProvider = _ => ValueTask.FromResult(credential.Token),
                 Mutators = IssueTrackerMutators.All,
                 SchemaVersion = IssueTrackerSchema.Version,
                 Store = await LocalStoreFactory.CreateAsync(js, userId),
