@@ -13,6 +13,15 @@ public static class BrowserNetwork
     /// <summary>Where the module is served from by the static web assets of this library.</summary>
     public const string ModulePath = "./_content/Tether.Client.Browser/tether-network.js";
 
+    /// <summary>Whether the browser says it is online now (<c>navigator.onLine</c>): pass it as
+    /// <see cref="TetherClientOptions.NetworkAvailable"/>, so that a page opened offline tries nothing.</summary>
+    public static async Task<bool> IsOnlineAsync(IJSRuntime js, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(js);
+        await using IJSObjectReference module = await js.InvokeAsync<IJSObjectReference>("import", cancellationToken, ModulePath).ConfigureAwait(false);
+        return await module.InvokeAsync<bool>("isOnline", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Starts following the browser's connectivity; dispose the result to stop (before disposing the
     /// client).</summary>
     public static async Task<IAsyncDisposable> FollowAsync(IJSRuntime js, TetherClient client, CancellationToken cancellationToken = default)

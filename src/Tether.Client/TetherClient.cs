@@ -23,7 +23,7 @@ public sealed class TetherClient : IAsyncDisposable
     private readonly SyncLoop _sync;
     private readonly PushLoop _push;
     private readonly CancellationTokenSource _stop = new();
-    private readonly NetworkGate _network = new();
+    private readonly NetworkGate _network;
     private Task _syncLoop = Task.CompletedTask;
     private Task _pushLoop = Task.CompletedTask;
 
@@ -35,6 +35,11 @@ public sealed class TetherClient : IAsyncDisposable
         http.Timeout = Timeout.InfiniteTimeSpan;
         _api = new ServerApi(http, options);
         _state = new ClientState(options, _events);
+        _network = new NetworkGate(options.NetworkAvailable);
+        if (!options.NetworkAvailable)
+        {
+            _events.SetStatus(ClientStatus.Offline);
+        }
         _applier = new Applier(_state, _events, options, _stop.Token);
         _sync = new SyncLoop(_state, _applier, _api, _events, _network, options, _stop.Token);
         _push = new PushLoop(_state, _applier, _api, _events, _network, options, _stop.Token);

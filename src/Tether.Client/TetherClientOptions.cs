@@ -59,6 +59,11 @@ public sealed class TetherClientOptions
     /// does not dispose it.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
 
+    /// <summary>Whether the device has a network when the client starts. Without one the client starts
+    /// <see cref="ClientStatus.Offline"/> and makes no request until <see cref="TetherClient.SetNetworkAvailable"/>
+    /// says it has one (a page opened offline: <c>navigator.onLine</c>).</summary>
+    public bool NetworkAvailable { get; set; } = true;
+
     /// <summary>Test hook: called at named points ("after-persist-before-send", "after-receive-before-apply");
     /// throwing from it simulates the process dying there.</summary>
     internal Action<string>? FaultPoint { get; set; }

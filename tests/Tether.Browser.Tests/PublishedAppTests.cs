@@ -46,10 +46,26 @@ public sealed class PublishedAppTests
             await page.EvaluateAsync("async () => { await navigator.serviceWorker.ready; }");
 
             await session.Context.SetOfflineAsync(true);
+            var syncRequests = new List<string>();
+            page.Request += (_, request) =>
+            {
+                if (new Uri(request.Url).AbsolutePath.StartsWith("/sync/", StringComparison.Ordinal))
+                {
+                    lock (syncRequests)
+                    {
+                        syncRequests.Add(request.Url);
+                    }
+                }
+            };
             await page.ReloadAsync();
 
             await page.Locator("[data-testid=status]", new() { HasText = "Offline" }).WaitForAsync();
             await page.Locator("[data-testid=team-link]", new() { HasText = "Shipped" }).WaitForAsync();
+            // Opened offline, the app asks the browser first and tries no connection at all.
+            lock (syncRequests)
+            {
+                Assert.Empty(syncRequests);
+            }
             await session.ScreenshotAsync("published-offline");
         });
     }

@@ -53,9 +53,35 @@ public sealed class NetworkAvailabilityTests
     }
 
     [Fact]
+    public async Task A_client_started_without_a_network_makes_no_request_until_told_it_has_one()
+    {
+        await using TestServer server = await TestServer.StartAsync(ClientHarness.ServerSettings);
+        var requests = new CountedRequests();
+        await using TetherClient alice = await ClientHarness.StartAsync(server, "alice", configure: o =>
+        {
+            o.NetworkAvailable = false;
+            o.HttpHandler = requests;
+        });
+
+        Assert.Equal(ClientStatus.Offline, alice.Status);
+        MutationHandle offline = await alice.MutateAsync("createTeam", new { id = "t1", name = "Made offline" });
+        // Left running for a while: a loop that did not wait for the network would have asked for a bootstrap and a
+        // push at once.
+        await Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.Current.CancellationToken);
+        Assert.Equal(0, requests.Count);
+        Assert.Equal(ClientStatus.Offline, alice.Status);
+
+        alice.SetNetworkAvailable(true);
+
+        await offline.Confirmed.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await ClientHarness.EventuallyAsync(() => alice.Status == ClientStatus.Live, "alice is live");
+        Assert.True(requests.Count > 0);
+    }
+
+    [Fact]
     public async Task Saying_the_same_network_state_twice_changes_nothing()
     {
-        var gate = new NetworkGate();
+        var gate = new NetworkGate(available: true);
         CancellationToken first = await gate.WaitAvailableAsync(CancellationToken.None);
 
         Assert.False(gate.Set(true));
@@ -82,5 +108,18 @@ public sealed class NetworkAvailabilityTests
             await inner.DisposeAsync();
             Disposed = true;
         }
+    }
+}
+
+internal sealed class CountedRequests() : DelegatingHandler(new SocketsHttpHandler())
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _count);
+        return base.SendAsync(request, cancellationToken);
     }
 }

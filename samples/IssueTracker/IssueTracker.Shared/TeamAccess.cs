@@ -17,20 +17,27 @@ public static class TeamAccess
         // The fields are compared as well, so a record whose id merely looks right never grants access.
         if (member is null || member.TeamId != teamId || member.UserId != context.UserId)
         {
-            throw MutationRejectedException.Forbidden($"You are not a member of team '{teamId}'.");
+            throw MutationRejectedException.Forbidden($"You are not a member of {await TeamNameAsync(context, teamId, cancellationToken).ConfigureAwait(false)}.");
         }
     }
+
+    /// <summary>How a message names a team for people: its name (ids mean nothing to them), or "that team" when the
+    /// caller cannot read it.</summary>
+    public static async ValueTask<string> TeamNameAsync(IMutationContext context, string teamId, CancellationToken cancellationToken)
+        => await context.GetAsync(Teams, teamId, cancellationToken).ConfigureAwait(false) is { Name.Length: > 0 } team
+            ? $"the team \u201c{team.Name}\u201d"
+            : "that team";
 
     /// <summary>Reads an entity that must exist.</summary>
     public static async ValueTask<T> RequireAsync<T>(IMutationContext context, SyncModel<T> model, string id, CancellationToken cancellationToken)
         where T : class =>
         await context.GetAsync(model, id, cancellationToken).ConfigureAwait(false)
-            ?? throw MutationRejectedException.NotFound($"There is no {model.Name} '{id}'.");
+            ?? throw MutationRejectedException.NotFound($"That {model.Name} does not exist (any more).");
 
     /// <summary>Reads a record that must exist, as stored (for the write policy, which works on records).</summary>
     public static async ValueTask<Record> RequireRecordAsync(IMutationContext context, string modelName, string id, CancellationToken cancellationToken) =>
         await context.GetAsync(modelName, id, cancellationToken).ConfigureAwait(false)
-            ?? throw MutationRejectedException.NotFound($"There is no {modelName} '{id}'.");
+            ?? throw MutationRejectedException.NotFound($"That {modelName} does not exist (any more).");
 
     /// <summary>Reads an entity that must exist and belong to a team of the caller.</summary>
     public static async ValueTask<T> RequireTeamEntityAsync<T>(IMutationContext context, SyncModel<T> model, string id, CancellationToken cancellationToken)
@@ -40,7 +47,7 @@ public static class TeamAccess
         // A record without a team can only come from outside the mutators; nobody may act on it here.
         if (string.IsNullOrEmpty(entity.TeamId))
         {
-            throw MutationRejectedException.Forbidden($"The {model.Name} '{id}' belongs to no team.");
+            throw MutationRejectedException.Forbidden($"That {model.Name} belongs to no team.");
         }
         await RequireMemberAsync(context, entity.TeamId, cancellationToken).ConfigureAwait(false);
         return entity;
@@ -50,12 +57,17 @@ public static class TeamAccess
     /// nobody may act on it.</summary>
     public static string TeamIdOf(Record record) =>
         RecordData.GetString(record.Data, "teamId")
-            ?? throw MutationRejectedException.Forbidden($"The {record.ModelName} '{record.Id}' belongs to no team.");
+            ?? throw MutationRejectedException.Forbidden($"That {record.ModelName} belongs to no team.");
 
     /// <summary>Inserts the membership, which its model puts in both the team's group (members see each other) and
     /// the user's own group (the group resolver finds the user's teams there).</summary>
     public static async ValueTask AddMemberAsync(IMutationContext context, string teamId, string userId, CancellationToken cancellationToken)
     {
+        if (await context.GetAsync(Members, MemberId(teamId, userId), cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw MutationRejectedException.InvalidArgs(
+                $"{userId} is already a member of {await TeamNameAsync(context, teamId, cancellationToken).ConfigureAwait(false)}.");
+        }
         var member = new Member
         {
             Id = MemberId(teamId, userId),

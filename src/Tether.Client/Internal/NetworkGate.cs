@@ -6,12 +6,12 @@ namespace Tether.Client.Internal;
 /// the attempts (and backoff delays) begun before it: going offline drops the connection at once, coming back starts
 /// a fresh attempt without waiting out the backoff.
 /// </summary>
-internal sealed class NetworkGate
+internal sealed class NetworkGate(bool available)
 {
     private readonly Lock _lock = new();
-    private bool _available = true;
+    private bool _available = available;
     private CancellationTokenSource _epoch = new();
-    private TaskCompletionSource _online = CompletedSource();
+    private TaskCompletionSource _online = available ? CompletedSource() : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsAvailable
     {

@@ -4,7 +4,7 @@ namespace IssueTracker.Mutators;
 
 public sealed record AddMemberArgs(string TeamId, string UserId);
 
-/// <summary>Adds a user to a team. Adding an existing member is refused by the insert, as the member id is derived.</summary>
+/// <summary>Adds a user to a team; adding an existing member is refused, naming the user and the team.</summary>
 public sealed class AddMemberMutator() : Mutator<AddMemberArgs>(IssueTrackerMutators.AddMember, IssueTrackerJsonContext.Default.AddMemberArgs)
 {
     protected override async ValueTask ExecuteAsync(IMutationContext context, AddMemberArgs args, CancellationToken cancellationToken)

@@ -7,8 +7,9 @@ using Tether.Mutators;
 
 namespace IssueTracker.Web.Services;
 
-/// <summary>A change the server refused; the view already took it back, this only tells the user.</summary>
-public sealed record RejectionNotice(long MutationId, string Mutation, string Code, string Message);
+/// <summary>A change that was refused: by the server (the view already took it back, this only tells the user), or by
+/// the mutator run locally (nothing was changed).</summary>
+public sealed record RejectionNotice(long Key, string Mutation, string Code, string Message, bool ByServer);
 
 /// <summary>
 /// The signed-in user and their one <see cref="TetherClient"/>. Components read <see cref="Client"/> for queries and
@@ -17,6 +18,7 @@ public sealed record RejectionNotice(long MutationId, string Mutation, string Co
 public sealed class TetherSession(NavigationManager navigation, UserStorage storage, IJSRuntime js) : IAsyncDisposable
 {
     private readonly List<RejectionNotice> _rejections = [];
+    private long _noticeKeys;
     private IAsyncDisposable? _network;
 
     public string? UserId { get; private set; }
@@ -28,7 +30,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
 
     public IReadOnlyList<RejectionNotice> Rejections => _rejections;
 
-    /// <summary>The last error of a sign-in or a local refusal, shown in the top bar.</summary>
+    /// <summary>Why the last sign-in failed, shown on the sign-in form.</summary>
     public string? Error { get; private set; }
 
     public bool Restoring { get; private set; } = true;
@@ -105,7 +107,6 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
         }
         try
         {
-            Error = null;
             // The handle's Confirmed is not awaited: the view already shows the change, and a rejection is reported
             // through the MutationRejected event. Observing it keeps an unobserved faulted task out of the logs.
             MutationHandle handle = await client.MutateAsync(name, args, type);
@@ -113,7 +114,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
         }
         catch (MutationRejectedException e)
         {
-            Error = e.Message;
+            _rejections.Add(new RejectionNotice(++_noticeKeys, name, e.Code, e.Message, ByServer: false));
         }
         Changed?.Invoke();
     }
@@ -139,6 +140,8 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
                 Mutators = IssueTrackerMutators.All,
                 SchemaVersion = IssueTrackerSchema.Version,
                 Store = await LocalStoreFactory.CreateAsync(js, userId),
+                // A page opened offline tries nothing until the browser says the network is back.
+                NetworkAvailable = await BrowserNetwork.IsOnlineAsync(js),
                 // The board and the issue page look issues and comments up by their parent.
                 Indexes =
                 [
@@ -182,7 +185,7 @@ public sealed class TetherSession(NavigationManager navigation, UserStorage stor
 
     private void OnRejected(object? sender, MutationRejectedEventArgs e)
     {
-        _rejections.Add(new RejectionNotice(e.MutationId, e.Name, e.Code, e.Message));
+        _rejections.Add(new RejectionNotice(++_noticeKeys, e.Name, e.Code, e.Message, ByServer: true));
         Changed?.Invoke();
     }
 
