@@ -34,6 +34,14 @@ public sealed class PublishedAppTests
             Assert.Contains("immutable", response.Headers.CacheControl?.ToString());
             Assert.True((await response.Content.ReadAsByteArrayAsync()).Length < new FileInfo(Path.Combine(framework, coreLib)).Length);
 
+            // The icon a browser asks for on its own, and the one the page names.
+            foreach (string icon in new[] { "favicon.ico", "favicon.svg" })
+            {
+                using HttpResponseMessage answer = await http.GetAsync(icon);
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+                Assert.StartsWith("image/", answer.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+            }
+
             // The trimmed app signs in, writes and goes live; then it opens again with the browser offline.
             IPage page = session.Page;
             await page.GotoAsync(server.BaseAddress.ToString());
