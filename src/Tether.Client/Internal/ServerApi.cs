@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -52,8 +53,13 @@ internal sealed class ServerApi(HttpClient http, TetherClientOptions options) : 
         }
     }
 
+    private static readonly ActivitySource Activities = new(TetherClientTelemetry.ActivitySourceName);
+
     public async Task<PushResult> PushAsync(PushRequest push, CancellationToken cancellationToken)
     {
+        using Activity? activity = Activities.StartActivity("tether.client.push", ActivityKind.Client);
+        activity?.SetTag("tether.client_id", push.ClientId);
+        activity?.SetTag("tether.mutations", push.Mutations.Count);
         using var timeout = Timeout(cancellationToken);
         try
         {

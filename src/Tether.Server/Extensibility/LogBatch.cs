@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tether.Server.Storage;
 
 namespace Tether.Server.Extensibility;
@@ -17,4 +18,9 @@ public sealed record LogBatchEntry(long SyncId, byte[] Json, IReadOnlyList<strin
 /// <param name="LastSyncId">The position the batch ends at.</param>
 /// <param name="Entries">The sync actions, in syncId order.</param>
 /// <param name="GroupChanges">The users whose sync groups changed in the batch, and where.</param>
-public sealed record LogBatch(long AfterSyncId, long LastSyncId, IReadOnlyList<LogBatchEntry> Entries, IReadOnlyList<GroupChange> GroupChanges);
+public sealed record LogBatch(long AfterSyncId, long LastSyncId, IReadOnlyList<LogBatchEntry> Entries, IReadOnlyList<GroupChange> GroupChanges)
+{
+    /// <summary>The fan-out span this batch was published under (none when nobody traces it): a front end's
+    /// deliveries of it are its children.</summary>
+    public ActivityContext Trace { get; init; }
+}

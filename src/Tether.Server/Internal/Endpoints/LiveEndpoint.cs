@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -213,6 +214,7 @@ internal sealed partial class LiveEndpoint(
         {
             return (FrameJson.Error(error!), WebSocketCloseStatus.ProtocolError);
         }
+        using Activity? activity = TetherActivities.StartPush(traceParent: null, traceState: null);
         WriteOutcome<PushResult> outcome = guard.TryTake(userId) is null
             ? await push.PushAsync(userId, new PushRequest(frame.ClientId, frame.Mutations), connectionGone)
             : WriteOutcome<PushResult>.Unavailable(ErrorResults.RateLimited);

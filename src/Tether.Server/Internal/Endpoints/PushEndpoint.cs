@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ internal sealed class PushEndpoint(RequestGuard guard, MutationPipeline pipeline
             return;
         }
         PushRequest? request = JsonRequests.Parse(body, json.Context.PushRequest, out ErrorBody? parseError);
+        using Activity? activity = TetherActivities.StartPush(http.Request.Headers.TraceParent, http.Request.Headers.TraceState);
         WriteOutcome<PushResult> outcome = request is null ? WriteOutcome<PushResult>.Rejected(parseError!) : await PushAsync(userId, request, http.RequestAborted);
         if (outcome.Value is not { } result)
         {
@@ -37,6 +39,12 @@ internal sealed class PushEndpoint(RequestGuard guard, MutationPipeline pipeline
     public async Task<WriteOutcome<PushResult>> PushAsync(string userId, PushRequest request, CancellationToken callerGone)
     {
         metrics.Pushes.Add(1);
+        Activity? activity = Activity.Current;
+        if (activity?.Source == TetherActivities.Source)
+        {
+            activity.SetTag("tether.client_id", request.ClientId);
+            activity.SetTag("tether.mutations", request.Mutations.Count);
+        }
         if (PushValidation.Validate(request, options.Value.Limits) is { } invalid)
         {
             return WriteOutcome<PushResult>.Rejected(invalid);

@@ -10,7 +10,27 @@ namespace Tether.Server.Internal.Fanout;
 internal sealed class CommitSignal : ITetherCommitSignal
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // Enough to link a fan-out to the commits it publishes under a steady load; beyond it the oldest go unlinked.
+    private const int MaxTraces = 64;
+    private readonly Queue<ActivityContext> _traces = new();
     private long _oldestUnpublished;
+
+    /// <summary>A commit of this node's, with its span (none when nobody traces it).</summary>
+    public void NotifyCommitted(ActivityContext trace)
+    {
+        if (trace != default)
+        {
+            lock (_traces)
+            {
+                if (_traces.Count == MaxTraces)
+                {
+                    _traces.Dequeue();
+                }
+                _traces.Enqueue(trace);
+            }
+        }
+        NotifyCommitted();
+    }
 
     public void NotifyCommitted()
     {
@@ -35,4 +55,15 @@ internal sealed class CommitSignal : ITetherCommitSignal
 
     /// <summary>The timestamp of the oldest commit not yet published, and forgets it.</summary>
     public long TakeOldestUnpublished() => Interlocked.Exchange(ref _oldestUnpublished, 0);
+
+    /// <summary>The spans of the commits signalled since the last call.</summary>
+    public ActivityContext[] TakeUnpublishedTraces()
+    {
+        lock (_traces)
+        {
+            ActivityContext[] traces = [.. _traces];
+            _traces.Clear();
+            return traces;
+        }
+    }
 }

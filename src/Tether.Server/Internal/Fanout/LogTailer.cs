@@ -95,6 +95,10 @@ internal sealed partial class LogTailer(
             return;
         }
         long oldestCommit = commits.TakeOldestUnpublished();
+        using Activity? activity = TetherActivities.StartLinked("tether.fanout", commits.TakeUnpublishedTraces());
+        activity?.SetTag("tether.sync_id.after", position);
+        activity?.SetTag("tether.sync_id.last", head);
+        activity?.SetTag("tether.subscribers", hub.SubscriberCount);
         while (position < head)
         {
             IReadOnlyList<LogEntry> entries = await snapshot.ReadLogAsync(position, head, PageSize, cancellationToken);
@@ -110,7 +114,7 @@ internal sealed partial class LogTailer(
             {
                 writerGroups.Forget(changes.Select(change => change.UserId));
             }
-            hub.Publish(new LogBatch(position, last, serialised, changes));
+            hub.Publish(new LogBatch(position, last, serialised, changes) { Trace = activity?.Context ?? default });
             position = last;
         }
         if (oldestCommit != 0)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tether.Server.Internal.Fanout;
 
 namespace Tether.Server.Internal.Live;
@@ -41,7 +42,10 @@ internal static class LiveLoop
                 }
                 while (subscription.Batches.TryRead(out LogBatch? batch))
                 {
-                    foreach (OutgoingFrame frame in await session.FramesForAsync(batch, cancellationToken))
+                    List<OutgoingFrame> frames = await session.FramesForAsync(batch, cancellationToken);
+                    using Activity? delivery = frames.Count > 0 ? TetherActivities.Source.StartActivity("tether.deliver", ActivityKind.Producer, batch.Trace) : null;
+                    delivery?.SetTag("tether.frames", frames.Count);
+                    foreach (OutgoingFrame frame in frames)
                     {
                         await send(frame);
                     }

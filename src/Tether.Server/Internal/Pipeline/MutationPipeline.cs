@@ -276,6 +276,8 @@ internal sealed partial class MutationPipeline(
     private async Task<CommitAttempt> TryCommitAsync(List<WriterSlice> batch, Refusal? refusal, bool retry, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
+        using Activity? activity = TetherActivities.StartLinked("tether.commit", batch.Select(slice => slice.Work.Trace));
+        activity?.SetTag("tether.pushes", batch.Count);
         try
         {
             using WriterGate.Entered entered = await _gate.EnterAsync(alone: retry, cancellationToken);
@@ -301,7 +303,7 @@ internal sealed partial class MutationPipeline(
                 }
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
-            commits.NotifyCommitted();
+            commits.NotifyCommitted(activity?.Context ?? default);
             return new CommitAttempt(outcomes, null, sequenced);
         }
         catch (Exception e)
@@ -319,6 +321,7 @@ internal sealed partial class MutationPipeline(
                 LogBatchFailed(e, batch.Count);
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             return new CommitAttempt(null, e, null);
         }
         finally

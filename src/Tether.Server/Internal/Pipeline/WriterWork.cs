@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tether.Protocol;
 using Tether.Server.Extensibility;
 
@@ -20,6 +21,7 @@ internal sealed class WriterWork
 
     public WriterWork(string userId, PushRequest request, string owner, CancellationToken callerGone)
     {
+        Trace = Activity.Current?.Context ?? default;
         UserId = userId;
         Request = request;
         Owner = owner;
@@ -28,12 +30,16 @@ internal sealed class WriterWork
 
     public WriterWork(WriteOptions options, WriteUnit unit, CancellationToken callerGone)
     {
+        Trace = Activity.Current?.Context ?? default;
         UserId = options.UserId;
         Owner = options.Owner ?? options.UserId;
         CallerGone = callerGone;
         Unit = unit;
         _unitCost = Math.Max(1, options.Cost);
     }
+
+    /// <summary>The span of the request that queued this work (none when nobody traces it): the commit links to it.</summary>
+    public ActivityContext Trace { get; }
 
     /// <summary>The user the mutations run as.</summary>
     public string UserId { get; }
