@@ -19,7 +19,8 @@ public sealed class PublishedAppTests
     {
         await using BrowserSession session = await Browsers.LaunchAsync();
         string dll = await PublishedServer.DllAsync();
-        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken, dll, "Production", JwtKey);
+        await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken, dll, "Production",
+            new Dictionary<string, string> { ["Tether__Jwt__Key"] = JwtKey });
         await session.RunAsync(async () =>
         {
             // Framework files are fingerprinted, so they are cached for good, and sent Brotli-compressed.

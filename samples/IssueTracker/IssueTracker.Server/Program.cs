@@ -6,6 +6,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
     builder.WebHost.UseUrls(IssueTrackerHost.DefaultUrl);
 }
 builder.AddIssueTracker();
+builder.AddIssueTrackerTelemetry();
 // Outside Development (the build output run as Production, say) the web root would not see the browser app's files
 // before a publish; the build's static web assets manifest puts them there (a no-op once published, the files are
 // then real).

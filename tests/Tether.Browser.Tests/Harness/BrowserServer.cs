@@ -18,16 +18,16 @@ public sealed class BrowserServer : IAsyncDisposable
 
     private readonly string _serverDll;
     private readonly string _environment;
-    private readonly string? _jwtKey;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly string _directory;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private BrowserServer(string serverDll, string environment, string? jwtKey, string directory, int port)
+    private BrowserServer(string serverDll, string environment, IReadOnlyDictionary<string, string> settings, string directory, int port)
     {
         _serverDll = serverDll;
         _environment = environment;
-        _jwtKey = jwtKey;
+        _settings = settings;
         _directory = directory;
         Port = port;
         DataPath = Path.Combine(directory, "tether.db");
@@ -57,14 +57,14 @@ public sealed class BrowserServer : IAsyncDisposable
     }
 
     /// <summary>Starts a server on a free port and a new data file and waits until <c>/sync/health</c> answers: the
-    /// build output in Development by default, or another build (a published one) in another environment; with
-    /// <paramref name="jwtKey"/>, it takes JWTs signed with that key (<c>Tether__Jwt__Key</c>).</summary>
-    public static async Task<BrowserServer> StartNewAsync(CancellationToken ct = default, string? serverDll = null, string environment = "Development", string? jwtKey = null)
+    /// build output in Development by default, or another build (a published one) in another environment, with
+    /// <paramref name="settings"/> as further environment variables (<c>Tether__Jwt__Key</c>, say).</summary>
+    public static async Task<BrowserServer> StartNewAsync(CancellationToken ct = default, string? serverDll = null, string environment = "Development", IReadOnlyDictionary<string, string>? settings = null)
     {
         string dll = serverDll ?? FindServerDll();
         string directory = Path.Combine(Path.GetTempPath(), "tether-browser-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var server = new BrowserServer(dll, environment, jwtKey, directory, FreePort());
+        var server = new BrowserServer(dll, environment, settings ?? new Dictionary<string, string>(), directory, FreePort());
         try
         {
             await server.StartAsync(ct);
@@ -116,9 +116,9 @@ public sealed class BrowserServer : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = _environment;
         info.Environment["DOTNET_ENVIRONMENT"] = _environment;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        if (_jwtKey is not null)
+        foreach ((string name, string value) in _settings)
         {
-            info.Environment["Tether__Jwt__Key"] = _jwtKey;
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info };
