@@ -119,6 +119,16 @@ public sealed class PostgreSqlTetherStore : ITetherStore
         return new PgBackgroundService(this, commits, loggerFactory);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<long> SyncIdAtAsync(DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await PgReads.ScalarAsync(connection, PgSql.SyncIdAt, cancellationToken, ("at", time.ToUniversalTime())).ConfigureAwait(false);
+    }
+
+    /// <summary>The node that leads the sequencer runs the maintenance, so that one node at a time does.</summary>
+    public bool RunsMaintenance => Metrics.Leading;
+
     /// <summary>The sequencer's health as this node sees it: Degraded when the replication slot holds back more than
     /// <see cref="PostgreSqlStoreOptions.DegradedSlotLag"/> or no sequencer streams, Unhealthy when the sequencer
     /// stopped or the slot is missing or lost. <see cref="TetherPostgreSqlBuilderExtensions.UsePostgreSql"/> registers it.</summary>

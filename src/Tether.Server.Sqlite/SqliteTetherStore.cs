@@ -79,6 +79,18 @@ public sealed class SqliteTetherStore : ITetherStore, ITetherLogAppender
         Writer.CompactAsync(upToSyncId, cancellationToken);
 
     /// <inheritdoc />
+    public async ValueTask<long> SyncIdAtAsync(DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        await using ITetherReadSnapshot snapshot = await BeginReadAsync(cancellationToken).ConfigureAwait(false);
+        var connection = (IStoreConnection)snapshot;
+        await using DbCommand command = connection.Connection.CreateCommand();
+        command.Transaction = connection.Transaction;
+        command.CommandText = Sql.SyncIdAt;
+        command.Parameters.Add(new SqliteParameter("$at", time.ToUnixTimeMilliseconds()));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <inheritdoc />
     public ValueTask<IAsyncDisposable> EnterAsync(CancellationToken cancellationToken) => Writer.EnterAsync(cancellationToken);
 
     /// <inheritdoc />

@@ -29,6 +29,28 @@ public sealed class TetherServerOptions
 
     /// <summary>Greatest number of mutations run in one group-commit transaction.</summary>
     public int MaxMutationsPerCommit { get; set; } = 2_000;
+
+    /// <summary>How long the log keeps its sync actions. By default 30 days: older actions are compacted away, and a
+    /// client that was offline longer bootstraps again (keeping its pending mutations).</summary>
+    public TetherRetention Retention { get; set; } = new();
+}
+
+/// <summary>
+/// The log's retention policy, applied every <see cref="Interval"/> by one node (on PostgreSQL, the sequencer's): an
+/// action is compacted away once it is older than <see cref="KeepFor"/> and not among the last
+/// <see cref="KeepActions"/>; a rule left null does not limit. With both null the log grows for ever. Records are never
+/// removed, only the history of how they changed; clients behind the new horizon get <c>resync_required</c>.
+/// </summary>
+public sealed class TetherRetention
+{
+    /// <summary>Keep the actions of this last span of time (by the time of their commit). Default 30 days.</summary>
+    public TimeSpan? KeepFor { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Keep at least this many of the last actions, whatever their age. Default null (no such floor).</summary>
+    public long? KeepActions { get; set; }
+
+    /// <summary>How often the policy is applied (also once at startup). Default 1 hour.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>JWT bearer settings: a symmetric HMAC key and optional issuer and audience.</summary>

@@ -53,6 +53,9 @@ public static class TetherServiceCollectionExtensions
         services.AddHostedService<TetherInitializer>();
         services.AddHostedService(sp => sp.GetRequiredService<LogTailer>());
         services.AddHostedService(sp => sp.GetRequiredService<MutationPipeline>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LogRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<LogRetention>());
         services.TryAddSingleton<PushEndpoint>();
         services.TryAddSingleton<BootstrapEndpoint>();
         services.TryAddSingleton<DeltaEndpoint>();

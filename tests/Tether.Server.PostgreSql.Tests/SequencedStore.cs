@@ -29,6 +29,10 @@ internal sealed class SequencedStore(PostgreSqlTetherStore store) : ITetherStore
 
     public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) => store.CompactAsync(upToSyncId, cancellationToken);
 
+    public ValueTask<long> SyncIdAtAsync(DateTimeOffset time, CancellationToken cancellationToken) => store.SyncIdAtAsync(time, cancellationToken);
+
+    public bool RunsMaintenance => store.RunsMaintenance;
+
     public async ValueTask DisposeAsync()
     {
         if (_background is not null)

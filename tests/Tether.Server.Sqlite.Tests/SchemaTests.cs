@@ -39,7 +39,7 @@ public sealed class SchemaTests : IAsyncDisposable
             names.Add(reader.GetString(0));
         }
 
-        Assert.Equal(11, names.Count);
+        Assert.Equal(12, names.Count);
         Assert.All(names, name => Assert.StartsWith("tether_", name, StringComparison.Ordinal));
     }
 

@@ -89,6 +89,10 @@ internal sealed class EfTetherStore<TDb>(SyncMapping<TDb> mapping, TetherContext
 
     public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) => Inner.CompactAsync(upToSyncId, cancellationToken);
 
+    public ValueTask<long> SyncIdAtAsync(DateTimeOffset time, CancellationToken cancellationToken) => Inner.SyncIdAtAsync(time, cancellationToken);
+
+    public bool RunsMaintenance => Inner.RunsMaintenance;
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

@@ -110,9 +110,9 @@ internal static class PgReads
             : throw new InvalidOperationException("tether_head has no row: the store's schema is damaged.");
     }
 
-    public static async ValueTask<long> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    public static async ValueTask<long> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using NpgsqlCommand command = Command(connection, sql);
+        await using NpgsqlCommand command = Command(connection, sql, parameters);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 

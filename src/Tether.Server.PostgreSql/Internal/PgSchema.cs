@@ -110,5 +110,13 @@ internal static class PgSchema
             END IF;
         END $$;
         """,
+
+        // When each round of the sequencer wrote the log, by the round's last syncId: retention by age compacts the
+        // log up to the last round older than the age it keeps.
+        """
+        CREATE TABLE tether_log_times(
+            sync_id bigint PRIMARY KEY,
+            committed_at timestamptz NOT NULL);
+        """,
     ];
 }

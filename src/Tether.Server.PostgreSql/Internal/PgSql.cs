@@ -90,5 +90,8 @@ internal static class PgSql
 
     public const string Compact =
         "DELETE FROM tether_action_groups WHERE sync_id <= @upTo; DELETE FROM tether_actions WHERE sync_id <= @upTo; " +
-        "DELETE FROM tether_group_changes WHERE sync_id <= @upTo; UPDATE tether_meta SET value = greatest(value, @upTo) WHERE key = 'horizon'";
+        "DELETE FROM tether_group_changes WHERE sync_id <= @upTo; DELETE FROM tether_log_times WHERE sync_id <= @upTo; " +
+        "UPDATE tether_meta SET value = greatest(value, @upTo) WHERE key = 'horizon'";
+
+    public const string SyncIdAt = "SELECT COALESCE(max(sync_id), 0) FROM tether_log_times WHERE committed_at <= @at";
 }

@@ -83,6 +83,14 @@ internal static class SchemaMigrations
             message TEXT NOT NULL,
             PRIMARY KEY(client_id, mutation_id)) WITHOUT ROWID;
         """,
+
+        // When each commit was made (Unix milliseconds), by its last syncId: retention by age compacts the log up to
+        // the last commit older than the age it keeps.
+        """
+        CREATE TABLE tether_log_times(
+            sync_id INTEGER NOT NULL PRIMARY KEY,
+            committed_at INTEGER NOT NULL);
+        """,
     ];
 
     // The first layout, which a store file had to itself: the same tables without the prefix, and the number of steps

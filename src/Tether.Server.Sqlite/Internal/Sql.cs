@@ -12,6 +12,12 @@ internal static class Sql
     /// head read after it stays the head until that transaction ends.</summary>
     public const string TakeWriteLock = "UPDATE tether_meta SET value = value WHERE key = 'horizon'";
 
+    /// <summary>The time of a commit, by its last syncId ($syncId), as Unix milliseconds ($at).</summary>
+    public const string MarkCommitTime = "INSERT OR REPLACE INTO tether_log_times(sync_id, committed_at) VALUES($syncId, $at)";
+
+    /// <summary>The last syncId of a commit made at or before $at (Unix milliseconds), or 0.</summary>
+    public const string SyncIdAt = "SELECT COALESCE(max(sync_id), 0) FROM tether_log_times WHERE committed_at <= $at";
+
     public const string InsertAction =
         "INSERT INTO tether_actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
         "VALUES($syncId, $action, $model, $modelId, $data, $client, $mutation)";

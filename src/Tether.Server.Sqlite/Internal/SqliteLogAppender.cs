@@ -41,6 +41,10 @@ internal static class SqliteLogAppender
                     JsonArrays.FromStrings(action.SyncGroups));
                 append.ExecuteNonQuery();
             }
+            using var mark = Command(sqlite, transaction, Sql.MarkCommitTime);
+            mark.Parameters.AddWithValue("$syncId", batch.Actions.Max(action => action.SyncId));
+            mark.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            mark.ExecuteNonQuery();
         }
 
         if (batch.GroupChanges.Count > 0)

@@ -106,6 +106,10 @@ internal sealed class SqliteWriteTransaction : ITetherWriteTransaction, IStoreCo
             Execute(_commands.InsertAction, action.SyncId, action.Action, action.ModelName, action.ModelId, action.Data, action.ClientId, action.MutationId);
             Execute(_commands.LinkAction, action.SyncId, GroupIdsJson(action.SyncGroups));
         }
+        if (batch.Actions.Count > 0)
+        {
+            Execute(_commands.MarkCommitTime, batch.Actions.Max(action => action.SyncId), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
 
         foreach (var change in batch.GroupChanges)
         {

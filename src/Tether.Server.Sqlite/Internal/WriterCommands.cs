@@ -37,6 +37,7 @@ internal sealed class WriterCommands : SqliteCommandSet
         InsertGroup = Create("INSERT INTO tether_groups(name) VALUES($name)", "$name");
 
         InsertAction = Create(Sql.InsertAction, "$syncId", "$action", "$model", "$modelId", "$data", "$client", "$mutation");
+        MarkCommitTime = Create(Sql.MarkCommitTime, "$syncId", "$at");
         LinkAction = Create(
             "INSERT INTO tether_action_groups(sync_id, group_id) SELECT $syncId, value FROM json_each($groups)",
             "$syncId", "$groups");
@@ -58,6 +59,7 @@ internal sealed class WriterCommands : SqliteCommandSet
             "DELETE FROM tether_action_groups WHERE sync_id <= $upTo; " +
             "DELETE FROM tether_actions WHERE sync_id <= $upTo; " +
             "DELETE FROM tether_group_changes WHERE sync_id <= $upTo; " +
+            "DELETE FROM tether_log_times WHERE sync_id <= $upTo; " +
             "UPDATE tether_meta SET value = max(value, $upTo) WHERE key = 'horizon';",
             "$upTo");
     }
@@ -77,6 +79,8 @@ internal sealed class WriterCommands : SqliteCommandSet
     public SqliteCommand FindGroup { get; }
     public SqliteCommand InsertGroup { get; }
     public SqliteCommand InsertAction { get; }
+
+    public SqliteCommand MarkCommitTime { get; }
     public SqliteCommand LinkAction { get; }
     public SqliteCommand InsertGroupChange { get; }
     public SqliteCommand GetClient { get; }

@@ -23,6 +23,7 @@ internal sealed class TetherMetrics : IDisposable
         FanoutLatency = _meter.CreateHistogram<double>("tether.server.fanout.latency", unit: "ms", description: "Time from a commit to its actions being handed to connections.");
         Connections = _meter.CreateUpDownCounter<long>("tether.server.connections", description: "Open live connections, by transport.");
         SlowReadersDropped = _meter.CreateCounter<long>("tether.server.slow_readers", description: "Connections dropped because their queue was full.");
+        Compactions = _meter.CreateCounter<long>("tether.server.compactions", description: "Times the retention policy raised the log's horizon.");
         FanoutRestarts = _meter.CreateCounter<long>("tether.server.fanout.restarts", description: "Times the fan-out closed every live connection and moved to the store's head, by reason: compacted (the log it had not delivered was compacted) or head_moved_back (the database lost commits already published).");
     }
 
@@ -38,6 +39,8 @@ internal sealed class TetherMetrics : IDisposable
     public UpDownCounter<long> Connections { get; }
     public Counter<long> SlowReadersDropped { get; }
     public Counter<long> FanoutRestarts { get; }
+
+    public Counter<long> Compactions { get; }
 
     public void Dispose() => _meter.Dispose();
 }

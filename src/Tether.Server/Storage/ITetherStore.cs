@@ -37,4 +37,13 @@ public interface ITetherStore : IAsyncDisposable
     /// stay) and raises the retained horizon to it (never lowers it); clients below it must bootstrap again
     /// (<c>resync_required</c>). A value above the head throws <see cref="ArgumentOutOfRangeException"/>.</summary>
     Task CompactAsync(long upToSyncId, CancellationToken cancellationToken);
+
+    /// <summary>The last syncId of a commit made at or before <paramref name="time"/>, by the commit times the store
+    /// keeps; 0 when no kept commit is that old, or the store keeps no times (retention by age then removes
+    /// nothing).</summary>
+    ValueTask<long> SyncIdAtAsync(DateTimeOffset time, CancellationToken cancellationToken) => ValueTask.FromResult(0L);
+
+    /// <summary>Whether this node runs the periodic maintenance of the store (the retention policy): every node of a
+    /// store that one node owns; one node at a time of a store that several share.</summary>
+    bool RunsMaintenance => true;
 }

@@ -40,6 +40,10 @@ public sealed class InterposedStore(ITetherStore inner, int writers) : ITetherSt
 
     public Task CompactAsync(long upToSyncId, CancellationToken cancellationToken) => inner.CompactAsync(upToSyncId, cancellationToken);
 
+    public ValueTask<long> SyncIdAtAsync(DateTimeOffset time, CancellationToken cancellationToken) => inner.SyncIdAtAsync(time, cancellationToken);
+
+    public bool RunsMaintenance => inner.RunsMaintenance;
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     private sealed class Transaction(InterposedStore store, ITetherWriteTransaction inner) : ITetherWriteTransaction

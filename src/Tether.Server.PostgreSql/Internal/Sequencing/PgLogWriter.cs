@@ -25,6 +25,8 @@ internal static class PgLogWriter
         "INSERT INTO tether_actions(sync_id, action, model, model_id, data, client_id, mutation_id) " +
         "SELECT * FROM unnest(@ids::bigint[], @actions::text[], @models::text[], @modelIds::text[], @data::text[], @clients::text[], @mutations::bigint[])";
 
+    private const string MarkTime = "INSERT INTO tether_log_times(sync_id, committed_at) VALUES(@to, now()) ON CONFLICT DO NOTHING";
+
     private const string EnsureGroups = "INSERT INTO tether_groups(name) SELECT DISTINCT unnest(@names::text[]) ON CONFLICT (name) DO NOTHING";
 
     private const string InsertActionGroups =
@@ -67,6 +69,7 @@ internal static class PgLogWriter
         {
             Add(batch, InsertActions, ("ids", round.Ids.ToArray()), ("actions", round.Actions.ToArray()), ("models", round.Models.ToArray()),
                 ("modelIds", round.ModelIds.ToArray()), ("data", round.Data.ToArray()), ("clients", round.Clients.ToArray()), ("mutations", round.Mutations.ToArray()));
+            Add(batch, MarkTime, ("to", round.Head));
         }
         if (round.GroupIds.Count > 0)
         {
