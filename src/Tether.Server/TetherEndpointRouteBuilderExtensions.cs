@@ -37,6 +37,12 @@ public static class TetherEndpointRouteBuilderExtensions
         group.MapGet("/poll", errors.Wrap(delta.HandlePollAsync));
         group.MapGet("/live", errors.Wrap(live.HandleAsync));
         group.MapGet("/events", errors.Wrap(events.HandleAsync));
+        AdminEndpoint admin = services.GetRequiredService<AdminEndpoint>();
+        group.MapGet("/admin/status", errors.Wrap(admin.StatusAsync));
+        group.MapGet("/admin/log", errors.Wrap(admin.LogAsync));
+        group.MapGet("/admin/clients", errors.Wrap(admin.ClientsAsync));
+        group.MapGet("/admin/groups/{userId}", errors.Wrap(http => admin.GroupsAsync(http, (string)http.Request.RouteValues["userId"]!)));
+        group.MapPost("/admin/compact", errors.Wrap(admin.CompactAsync));
         endpoints.MapHealthChecks(prefix + "/health", new HealthCheckOptions { ResponseWriter = TetherHealthCheck.WriteAsync });
         return group;
     }

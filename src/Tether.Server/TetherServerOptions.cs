@@ -14,6 +14,10 @@ public sealed class TetherServerOptions
     /// <summary>Accept <c>Authorization: Bearer dev:&lt;userId&gt;</c>. For development only; a warning says so at startup.</summary>
     public bool DevelopmentTokens { get; set; }
 
+    /// <summary>The users who may use the admin API (<c>/sync/admin/…</c>: status, log, clients, groups, compact) and
+    /// the inspector page. Nobody by default.</summary>
+    public HashSet<string> Admins { get; } = new(StringComparer.Ordinal);
+
     /// <summary>JWT bearer validation (used when <see cref="DevelopmentTokens"/> is off).</summary>
     public TetherJwtOptions Jwt { get; set; } = new();
 

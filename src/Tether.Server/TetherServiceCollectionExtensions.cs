@@ -61,6 +61,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddSingleton<DeltaEndpoint>();
         services.TryAddSingleton<LiveEndpoint>();
         services.TryAddSingleton<EventsEndpoint>();
+        services.TryAddSingleton<AdminEndpoint>();
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, DevelopmentTokenHandler>(TetherAuthSchemes.Development, _ => { })

@@ -55,6 +55,7 @@ public static class IssueTrackerHost
             {
                 options.Models.UnionWith(IssueTrackerModels.All);
                 options.SupportedSchema = new(IssueTrackerSchema.Version, IssueTrackerSchema.Version);
+                options.Admins.UnionWith(LiveStoreAccess.AdminNames(configuration));
                 configure?.Invoke(options);
             })
             .AddMutators(IssueTrackerMutators.All)
@@ -63,7 +64,7 @@ public static class IssueTrackerHost
             .AddLiveStore(options =>
             {
                 options.Authorize = LiveStoreAccess.AuthorizeAsync;
-                options.AuthorizeAdmin = LiveStoreAccess.AdminsFrom(configuration);
+                options.AuthorizeAdmin = LiveStoreAccess.IsAdminAsync;
             })
             .AddReplicache();
         return (store, connection) switch

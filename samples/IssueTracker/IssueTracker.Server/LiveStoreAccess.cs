@@ -1,10 +1,13 @@
+using Microsoft.Extensions.Options;
+using Tether.Server;
 using Tether.LiveStore;
 
 namespace IssueTracker.Server;
 
 /// <summary>Who may use which LiveStore store: any signed-in user may use a shared store; a store named
 /// <c>user-&lt;id&gt;</c> or <c>user-&lt;id&gt;-…</c> belongs to that user alone. The users named by <c>--admins</c>
-/// (or <c>Tether:Admins</c>), comma-separated, may list and reset stores; nobody may by default.</summary>
+/// (comma-separated) or <c>Tether:Admins</c> (an array), the server's admins, may list and reset stores; nobody may by
+/// default.</summary>
 public static class LiveStoreAccess
 {
     private const string PrivatePrefix = "user-";
@@ -23,10 +26,12 @@ public static class LiveStoreAccess
         return ValueTask.FromResult(context.StoreId == owner || context.StoreId.StartsWith(owner + "-", StringComparison.Ordinal));
     }
 
-    public static Func<LiveStoreAdminContext, ValueTask<bool>> AdminsFrom(IConfiguration configuration)
-    {
-        string list = configuration["admins"] ?? configuration["Tether:Admins"] ?? "";
-        HashSet<string> admins = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-        return context => ValueTask.FromResult(admins.Contains(context.UserId));
-    }
+    /// <summary>The server's admins (<see cref="TetherServerOptions.Admins"/>) administer LiveStore stores too.</summary>
+    public static ValueTask<bool> IsAdminAsync(LiveStoreAdminContext context)
+        => ValueTask.FromResult(context.HttpContext.RequestServices.GetRequiredService<IOptions<TetherServerOptions>>().Value.Admins.Contains(context.UserId));
+
+    /// <summary>The users of <c>--admins alice,bob</c>, added to <see cref="TetherServerOptions.Admins"/> (which
+    /// <c>Tether:Admins</c>, an array, also fills).</summary>
+    public static IEnumerable<string> AdminNames(IConfiguration configuration)
+        => (configuration["admins"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

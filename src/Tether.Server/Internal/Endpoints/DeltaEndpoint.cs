@@ -54,7 +54,7 @@ internal sealed class DeltaEndpoint(RequestGuard guard, UserConnections connecti
             await ErrorResults.WriteAsync(http, BadQuery(limits));
             return;
         }
-        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        using IDisposable? connection = await connections.OpenAsync(http, userId, "poll");
         if (connection is null)
         {
             return;

@@ -44,7 +44,7 @@ internal sealed class EventsEndpoint(RequestGuard guard, UserConnections connect
             await ErrorResults.WriteAsync(http, clientError);
             return;
         }
-        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        using IDisposable? connection = await connections.OpenAsync(http, userId, "sse");
         if (connection is null)
         {
             return;

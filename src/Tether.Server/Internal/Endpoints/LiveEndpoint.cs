@@ -48,7 +48,7 @@ internal sealed partial class LiveEndpoint(
             await ErrorResults.WriteAsync(http, clientError);
             return;
         }
-        using IDisposable? connection = await connections.OpenAsync(http, userId);
+        using IDisposable? connection = await connections.OpenAsync(http, userId, "websocket");
         if (connection is null)
         {
             return;

@@ -14,7 +14,7 @@ internal sealed class TetherRequestGuard(RequestGuard guard, UserConnections con
 
     public TimeSpan? TryTakeRequest(string userId) => guard.TryTake(userId);
 
-    public IDisposable? TryOpenConnection(string userId) => connections.TryOpen(userId);
+    public IDisposable? TryOpenConnection(string userId) => connections.TryOpen(userId, "extension");
 
     public ErrorBody TooManyConnections => connections.TooMany();
 
