@@ -43,6 +43,7 @@ public static class TetherEndpointRouteBuilderExtensions
         group.MapGet("/admin/clients", errors.Wrap(admin.ClientsAsync));
         group.MapGet("/admin/groups/{userId}", errors.Wrap(http => admin.GroupsAsync(http, (string)http.Request.RouteValues["userId"]!)));
         group.MapPost("/admin/compact", errors.Wrap(admin.CompactAsync));
+        group.MapGet("/_inspector", errors.Wrap(InspectorPage.ServeAsync));
         endpoints.MapHealthChecks(prefix + "/health", new HealthCheckOptions { ResponseWriter = TetherHealthCheck.WriteAsync });
         return group;
     }

@@ -45,7 +45,7 @@ public sealed class PackagedAppTests : IDisposable
     public async Task The_READMEs_app_built_from_the_packed_packages_runs_and_syncs_two_clients()
     {
         await PackAsync();
-        AssertEveryPackageShipsItsReadmeDocsAndSymbols();
+        AssertEveryPackageShipsWhatItShould();
 
         Directory.CreateDirectory(App);
         WriteNuGetConfig();
@@ -91,7 +91,7 @@ public sealed class PackagedAppTests : IDisposable
             "pack", "Tether.Packages.slnf", "-c", "Release", "-o", Feed, $"-p:VersionSuffix={_suffix}");
     }
 
-    private void AssertEveryPackageShipsItsReadmeDocsAndSymbols()
+    private void AssertEveryPackageShipsWhatItShould()
     {
         foreach (string library in Libraries)
         {
@@ -105,6 +105,12 @@ public sealed class PackagedAppTests : IDisposable
             using ZipArchive symbols = ZipFile.OpenRead(Path.Combine(Feed, $"{library}.{Version}.snupkg"));
             Assert.Contains($"lib/net10.0/{library}.pdb", symbols.Entries.Select(e => e.FullName));
         }
+        // The tether command, as a .NET tool.
+        using ZipArchive tool = ZipFile.OpenRead(Path.Combine(Feed, $"Tether.Tool.{Version}.nupkg"));
+        string[] toolEntries = [.. tool.Entries.Select(e => e.FullName)];
+        Assert.Contains("tools/net10.0/any/Tether.Tool.dll", toolEntries);
+        Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", toolEntries);
+        Assert.Contains("README.md", toolEntries);
     }
 
     /// <summary>The feed first, the machine's own sources after it; packages go to a folder of this test's, with the

@@ -42,5 +42,8 @@ internal sealed class TetherMetrics : IDisposable
 
     public Counter<long> Compactions { get; }
 
+    /// <summary>The commit figures the admin API shows.</summary>
+    public CommitFigures Figures { get; } = new();
+
     public void Dispose() => _meter.Dispose();
 }

@@ -25,6 +25,7 @@ internal sealed class AdminEndpoint(
     UserConnections connections,
     GroupResolution groups,
     LogRetention retention,
+    TetherMetrics metrics,
     IOptions<TetherServerOptions> options,
     IServiceProvider services)
 {
@@ -58,6 +59,13 @@ internal sealed class AdminEndpoint(
             writer.WriteNumber("fanoutPosition", hub.Position);
             writer.WriteNumber("subscribers", hub.SubscriberCount);
             writer.WriteNumber("queuedPushes", queue.QueuedPushes);
+            (long committed, long failed, long mutations, double averageMs) = metrics.Figures.Read();
+            writer.WriteStartObject("commits");
+            writer.WriteNumber("committed", committed);
+            writer.WriteNumber("failed", failed);
+            writer.WriteNumber("mutations", mutations);
+            writer.WriteNumber("averageMs", Math.Round(averageMs, 2));
+            writer.WriteEndObject();
             writer.WriteBoolean("runsMaintenance", store.RunsMaintenance);
             writer.WriteString("node", Environment.MachineName);
             writer.WriteStartObject("connections");

@@ -303,6 +303,7 @@ internal sealed partial class MutationPipeline(
                 }
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
+            metrics.Figures.Record(committed: true, batch.Sum(slice => slice.Cost), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             commits.NotifyCommitted(activity?.Context ?? default);
             return new CommitAttempt(outcomes, null, sequenced);
         }
@@ -321,6 +322,7 @@ internal sealed partial class MutationPipeline(
                 LogBatchFailed(e, batch.Count);
             }
             metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            metrics.Figures.Record(committed: false, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             return new CommitAttempt(null, e, null);
         }

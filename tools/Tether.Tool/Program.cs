@@ -1,0 +1,3 @@
+using Tether.Tool;
+
+return await TetherCommands.Build().Parse(args).InvokeAsync();
