@@ -58,6 +58,21 @@ public sealed class AdminApiTests
     }
 
     [Fact]
+    public async Task On_PostgreSQL_the_status_carries_the_sequencers_slot_lag()
+    {
+        await using TestServer server = await TestServer.StartAsync(WithAdmin with { OnPostgres = true });
+        using SyncApi alice = server.Api("alice");
+        await new Seed(alice, "a1").TeamWithProjectAsync("t1", "p1");
+        using SyncApi root = server.Api("root");
+
+        JsonElement status = await GetAsync(root, "/sync/admin/status");
+
+        JsonElement sequencer = status.GetProperty("health").EnumerateObject()
+            .Single(p => p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("slotLagBytes", out _)).Value;
+        Assert.True(long.Parse(sequencer.GetProperty("slotLagBytes").GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+    }
+
+    [Fact]
     public async Task The_log_is_read_newest_first_with_filters_and_a_bad_limit_is_a_bad_request()
     {
         await using TestServer server = await TestServer.StartAsync(WithAdmin);
