@@ -25,6 +25,9 @@ public sealed class TetherFuzzTests
     public Task Bad_event_streams_are_refused_cleanly() => FuzzHost.RunHttpGroupAsync("GET /sync/events", 1501, Templates.Events);
 
     [Fact]
+    public Task Bad_admin_requests_are_refused_cleanly() => FuzzHost.RunHttpGroupAsync("/sync/admin", 1701, Templates.Admin);
+
+    [Fact]
     public async Task Bad_live_upgrades_and_frames_are_refused_with_a_close_code_of_the_protocol()
     {
         await using FuzzHost host = await FuzzHost.StartAsync();

@@ -85,6 +85,16 @@ internal static class Templates
     public static HttpTemplate Events(Random random, int i)
         => new("GET", "/sync/events", [Q("from", "0"), Q("clientId", "fz-events")], TetherHeaders, null);
 
+    /// <summary>The admin API, as an admin calls it. Not the log: an admin may read every user's actions, which the
+    /// leak check would take for a leak; its one input, the limit, has tests of its own.</summary>
+    public static HttpTemplate Admin(Random random, int i) => random.Next(4) switch
+    {
+        0 => new("GET", "/sync/admin/status", [], BearerOnly, null),
+        1 => new("GET", "/sync/admin/clients", [], BearerOnly, null),
+        2 => new("GET", "/sync/admin/groups/fz-user-" + (i % 3), [], BearerOnly, null),
+        _ => new("POST", "/sync/admin/compact", [Q("upTo", "0")], BearerOnly, null),
+    };
+
     /// <summary>The live WebSocket's upgrade, as a browser sends it (token and versions in the query).</summary>
     public static HttpTemplate LiveUpgrade(Random random, int i)
         => new("GET", "/sync/live", [Q("clientId", "fz-live"), Q("access_token", Token), Q("protocol", "1"), Q("schema", "1")], Upgrade(random, "tether.v1"), null);

@@ -37,6 +37,7 @@ internal sealed class FuzzHost : IAsyncDisposable
             options.Limits.RequestBurst = 1_000_000;
             // Off, so that the inputs reach the code behind the limits (which have tests of their own).
             options.Limits.MaxConnectionsPerUser = 0;
+            options.Admins.Add(Templates.FuzzUser);
         },
         Builder = builder => builder.Services.Configure<LiveStoreOptions>(options =>
         {
