@@ -20,7 +20,7 @@ internal sealed class LiveStoreAdminEndpoint(ITetherRequestGuard guard, LiveStor
             return;
         }
         IReadOnlyList<LiveStoreInfo> stores = await admin.ListStoresAsync(http.RequestAborted).ConfigureAwait(false);
-        await WriteAsync(http, writer =>
+        await JsonResults.WriteObjectAsync(http, writer =>
         {
             writer.WriteStartArray("stores");
             foreach (LiveStoreInfo store in stores)
@@ -48,7 +48,7 @@ internal sealed class LiveStoreAdminEndpoint(ITetherRequestGuard guard, LiveStor
             await ErrorResults.WriteAsync(http, new ErrorBody(ErrorCodes.Unavailable, "The store is unavailable; the reset was not made."), ErrorResults.RetryAfter).ConfigureAwait(false);
             return;
         }
-        await WriteAsync(http, writer =>
+        await JsonResults.WriteObjectAsync(http, writer =>
         {
             writer.WritePropertyName("store");
             WriteStore(writer, store);
@@ -76,16 +76,5 @@ internal sealed class LiveStoreAdminEndpoint(ITetherRequestGuard guard, LiveStor
         writer.WriteString("backendId", store.BackendId);
         writer.WriteNumber("head", store.Head);
         writer.WriteEndObject();
-    }
-
-    private static async Task WriteAsync(HttpContext http, Action<Utf8JsonWriter> body)
-    {
-        http.Response.ContentType = "application/json";
-        http.Response.Headers.CacheControl = "no-store";
-        await using var writer = new Utf8JsonWriter(http.Response.Body);
-        writer.WriteStartObject();
-        body(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 }

@@ -52,7 +52,7 @@ internal sealed class AdminEndpoint(
             : null;
         OpenConnection[] open = connections.Open();
         TetherRetention kept = options.Value.Retention;
-        await WriteAsync(http, writer =>
+        await JsonResults.WriteObjectAsync(http, writer =>
         {
             writer.WriteNumber("head", head);
             writer.WriteNumber("horizon", horizon);
@@ -118,7 +118,7 @@ internal sealed class AdminEndpoint(
                     (model is null || e.ModelName == model) && (modelId is null || e.ModelId == modelId) && (clientId is null || e.ClientId == clientId)));
             }
         }
-        await WriteAsync(http, writer =>
+        await JsonResults.WriteObjectAsync(http, writer =>
         {
             writer.WriteNumber("head", head);
             writer.WriteNumber("horizon", horizon);
@@ -156,7 +156,7 @@ internal sealed class AdminEndpoint(
             return;
         }
         OpenConnection[] open = connections.Open();
-        await WriteAsync(http, writer =>
+        await JsonResults.WriteObjectAsync(http, writer =>
         {
             writer.WriteStartArray("connections");
             foreach (OpenConnection connection in open)
@@ -184,7 +184,7 @@ internal sealed class AdminEndpoint(
             return;
         }
         IReadOnlySet<string> resolved = await groups.ResolveAsync(userId, http.RequestAborted);
-        await WriteAsync(http, writer =>
+        await JsonResults.WriteObjectAsync(http, writer =>
         {
             writer.WriteString("userId", userId);
             writer.WriteStartArray("groups");
@@ -225,7 +225,7 @@ internal sealed class AdminEndpoint(
             await using ITetherReadSnapshot after = await store.BeginLogReadAsync(http.RequestAborted);
             horizon = after.Horizon;
         }
-        await WriteAsync(http, writer => writer.WriteNumber("horizon", horizon));
+        await JsonResults.WriteObjectAsync(http, writer => writer.WriteNumber("horizon", horizon));
     }
 
     private async Task<bool> AdmitAsync(HttpContext http)
@@ -294,16 +294,5 @@ internal sealed class AdminEndpoint(
             writer.WriteEndObject();
         }
         writer.WriteEndObject();
-    }
-
-    private static async Task WriteAsync(HttpContext http, Action<Utf8JsonWriter> body)
-    {
-        http.Response.ContentType = "application/json";
-        http.Response.Headers.CacheControl = "no-store";
-        await using var writer = new Utf8JsonWriter(http.Response.Body);
-        writer.WriteStartObject();
-        body(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(http.RequestAborted);
     }
 }
