@@ -126,6 +126,35 @@ public sealed class AdminApiTests
         await Errors.ReadAsync(delta, "resync_required");
     }
 
+    [Fact]
+    public async Task Compact_applies_the_retention_policy_and_a_policy_that_keeps_everything_removes_nothing()
+    {
+        var retention = new TetherRetention { KeepFor = null, KeepActions = null };
+        await using TestServer server = await TestServer.StartAsync(new TestServerSettings
+        {
+            Tether = o =>
+            {
+                o.Admins.Add("root");
+                o.Retention = retention;
+            },
+        });
+        using SyncApi alice = server.Api("alice");
+        long head = await new Seed(alice, "a1").TeamWithProjectAsync("t1", "p1");
+        using SyncApi root = server.Api("root");
+
+        Assert.Equal(0, await CompactAsync(root));
+
+        retention.KeepActions = 1;
+        Assert.Equal(head - 1, await CompactAsync(root));
+    }
+
+    private static async Task<long> CompactAsync(SyncApi admin)
+    {
+        using HttpResponseMessage response = await admin.Http.PostAsync("/sync/admin/compact", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("horizon").GetInt64();
+    }
+
     private static async Task<JsonElement> GetAsync(SyncApi api, string path)
     {
         using HttpResponseMessage response = await api.Http.GetAsync(path, Ct);

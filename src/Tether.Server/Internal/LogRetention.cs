@@ -44,7 +44,7 @@ internal sealed partial class LogRetention(ITetherStore store, TimeProvider time
             head = snapshot.Head;
             horizon = snapshot.Horizon;
         }
-        if (!store.RunsMaintenance)
+        if (!store.RunsMaintenance || retention.KeepFor is null && retention.KeepActions is null)
         {
             return horizon;
         }
