@@ -9,6 +9,16 @@ public static class Dotnet
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>No build server outlives the test, and nothing asks to send telemetry.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Quiet = new Dictionary<string, string>
+    {
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+        ["MSBUILDDISABLENODEREUSE"] = "1",
+        ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+        ["UseSharedCompilation"] = "false",
+    };
+
     /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/> in <paramref name="directory"/> and returns its
     /// output; a non-zero exit fails with the whole output.</summary>
     public static async Task<string> RunAsync(string directory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
