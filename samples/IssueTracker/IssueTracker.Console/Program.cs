@@ -1,5 +1,6 @@
-// The README's client example. Run the server first (dotnet run --project samples/IssueTracker/IssueTracker.Server),
-// then: dotnet run --project samples/IssueTracker/IssueTracker.Console -- alice
+// The issue tracker from the console: a local copy that syncs and works offline. Run the server first
+// (dotnet run --project samples/IssueTracker/IssueTracker.Server), then:
+// dotnet run --project samples/IssueTracker/IssueTracker.Console -- alice
 using IssueTracker;
 using IssueTracker.Console;
 using Tether.Client;
