@@ -53,6 +53,20 @@ public sealed class ToolTests
     }
 
     [Fact]
+    public async Task Load_with_arguments_that_are_not_a_JSON_object_says_so_in_one_line_and_exits_1()
+    {
+        await using TestServer server = await TestServer.StartAsync(WithAdmin);
+
+        (int notJson, string notJsonOutput) = await TetherAsync(server, "", "load", "--seconds", "1", "--args", "{not json");
+        (int notObject, string notObjectOutput) = await TetherAsync(server, "", "load", "--seconds", "1", "--args", "[1]");
+
+        Assert.Equal(1, notJson);
+        Assert.StartsWith("--args is not JSON: ", notJsonOutput, StringComparison.Ordinal);
+        Assert.Equal(1, notObject);
+        Assert.StartsWith("--args must be a JSON object.", notObjectOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Load_pushes_from_many_clients_and_reports_pushes_per_second_and_latency()
     {
         await using TestServer server = await TestServer.StartAsync(WithAdmin);

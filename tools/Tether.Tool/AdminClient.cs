@@ -44,7 +44,14 @@ internal sealed class AdminClient : IDisposable
                 {
                     throw new ToolException($"The server answered {(int)response.StatusCode}: {ErrorMessage(body)}");
                 }
-                return JsonDocument.Parse(body).RootElement.Clone();
+                try
+                {
+                    return JsonDocument.Parse(body).RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    throw new ToolException($"The answer from {_http.BaseAddress} is not the admin API's JSON: is --server the sync base (…/sync/)?");
+                }
             }
         }
     }

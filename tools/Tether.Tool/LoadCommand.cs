@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 
@@ -25,7 +26,7 @@ internal static class LoadCommand
         {
             Options = { clients, seconds, users, mutation, args },
         };
-        command.SetAction((parse, ct) => TetherCommands.RunAsync(parse, admin => RunAsync(
+        command.SetAction((parse, ct) => TetherCommands.RunAsync(() => RunAsync(
             parse.GetValue(server)!, parse.GetValue(token)!, new LoadPlan(
                 Math.Max(1, parse.GetValue(clients)), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(seconds))), Math.Max(1, parse.GetValue(users)),
                 parse.GetValue(mutation)!, parse.GetValue(args)!), ct)));
@@ -36,7 +37,7 @@ internal static class LoadCommand
 
     private static async Task RunAsync(Uri server, string token, LoadPlan plan, CancellationToken cancellationToken)
     {
-        if (JsonNode.Parse(Fill(plan.ArgsTemplate, 0)) is not JsonObject)
+        if (ParsedArgs(plan.ArgsTemplate) is not JsonObject)
         {
             throw new ToolException("--args must be a JSON object.");
         }
@@ -98,6 +99,18 @@ internal static class LoadCommand
             {
                 figures.Failed(e.Message);
             }
+        }
+    }
+
+    private static JsonNode? ParsedArgs(string template)
+    {
+        try
+        {
+            return JsonNode.Parse(Fill(template, 0));
+        }
+        catch (JsonException e)
+        {
+            throw new ToolException("--args is not JSON: " + e.Message);
         }
     }
 

@@ -74,12 +74,18 @@ internal static class TetherCommands
         return command;
     }
 
-    public static async Task<int> RunAsync(ParseResult parse, Func<AdminClient, Task> run)
+    private static Task<int> RunAsync(ParseResult parse, Func<AdminClient, Task> run) => RunAsync(async () =>
+    {
+        using var admin = new AdminClient(parse.GetValue(Server)!, parse.GetValue(Token)!);
+        await run(admin);
+    });
+
+    /// <summary>Runs a command: 0 when it ends, 1 with its one-line explanation on standard error when it fails.</summary>
+    public static async Task<int> RunAsync(Func<Task> run)
     {
         try
         {
-            using var admin = new AdminClient(parse.GetValue(Server)!, parse.GetValue(Token)!);
-            await run(admin);
+            await run();
             return 0;
         }
         catch (ToolException e)
