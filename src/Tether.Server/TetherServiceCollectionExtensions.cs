@@ -23,7 +23,7 @@ public static class TetherServiceCollectionExtensions
     public static ITetherServerBuilder AddTether(this IServiceCollection services, Action<TetherServerOptions>? configure = null)
     {
         OptionsBuilder<TetherServerOptions> options = services.AddOptions<TetherServerOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherServerOptions>, DevelopmentTokensOutsideProduction>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherServerOptions>, NoDevelopmentTokensInProduction>());
         if (configure is not null)
         {
             options.Configure(configure);

@@ -9,7 +9,7 @@ namespace Tether.Server.Internal.Auth;
 /// any user, and an app deployed without ASPNETCORE_ENVIRONMENT runs as Production. A host without an environment
 /// (no <see cref="IHostEnvironment"/>) is not judged.
 /// </summary>
-internal sealed class DevelopmentTokensOutsideProduction(IServiceProvider services) : IValidateOptions<TetherServerOptions>
+internal sealed class NoDevelopmentTokensInProduction(IServiceProvider services) : IValidateOptions<TetherServerOptions>
 {
     public const string Refusal =
         "Tether:DevelopmentTokens is on in the Production environment, where anyone could then act as any user. " +
