@@ -100,6 +100,9 @@ internal static class PgReplication
             // Outside any transaction: making a logical slot waits for the transactions already running and then
             // fixes the point from which it decodes.
             await using NpgsqlCommand create = Command(connection, "SELECT lsn FROM pg_create_logical_replication_slot(@p0, 'pgoutput')", slotName);
+            // It waits for as long as the oldest of those runs, which the connection string's command timeout knows
+            // nothing of: a node must start late behind a long transaction, not fail.
+            create.CommandTimeout = 0;
             start = (NpgsqlLogSequenceNumber)(await create.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             await PlaceHeadAsync(connection, start.Value, cancellationToken).ConfigureAwait(false);
             return;
