@@ -33,10 +33,14 @@ public sealed class SequencerFailoverTests
         var nodes = new List<NodeProcess>();
         try
         {
+            // The test holds the head's row while it waits for every pusher to have a batch in flight, which on a busy
+            // machine can outlast the default 30 s command timeout; the leader's round must wait on it, not give up
+            // the lead.
+            string nodeConnection = new NpgsqlConnectionStringBuilder(database.ConnectionString) { CommandTimeout = (int)Bound.TotalSeconds }.ConnectionString;
             foreach (string name in new[] { "a", "b", "c" })
             {
                 // One after the other: the first makes the schema, the slot and the publication.
-                nodes.Add(await NodeProcess.StartAsync(name, database.ConnectionString));
+                nodes.Add(await NodeProcess.StartAsync(name, nodeConnection));
             }
             string Outputs() => string.Join('\n', nodes.Select(n => n.Output));
 
