@@ -194,22 +194,17 @@ internal sealed class LoadFigures
     {
         lock (_lock)
         {
-            return new Snapshot([.. _latencies], _refused, _failures, _lastFailure);
+            return new Snapshot([.. _latencies.Order()], _refused, _failures, _lastFailure);
         }
     }
 
-    public sealed record Snapshot(double[] Latencies, long Refused, long Failures, string? LastFailure)
+    /// <summary>The figures at one moment, the latencies sorted (milliseconds).</summary>
+    public sealed record Snapshot(double[] SortedLatencies, long Refused, long Failures, string? LastFailure)
     {
-        public long Answered => Latencies.Length;
+        public long Answered => SortedLatencies.Length;
 
-        public string Percentile(double p)
-        {
-            if (Latencies.Length == 0)
-            {
-                return "-";
-            }
-            double[] sorted = [.. Latencies.Order()];
-            return sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))].ToString("F1", CultureInfo.InvariantCulture);
-        }
+        public string Percentile(double p) => SortedLatencies.Length == 0
+            ? "-"
+            : SortedLatencies[Math.Min(SortedLatencies.Length - 1, (int)(p * SortedLatencies.Length))].ToString("F1", CultureInfo.InvariantCulture);
     }
 }

@@ -31,10 +31,10 @@ internal sealed class TetherMetrics : IDisposable
     public Counter<long> Mutations { get; }
     public Counter<long> PushesRefused { get; }
     public Histogram<double> QueueWait { get; }
-    public Counter<long> Commits { get; }
+    private Counter<long> Commits { get; }
     public Counter<long> CommitConflicts { get; }
     public Histogram<double> SequencingWait { get; }
-    public Histogram<double> CommitDuration { get; }
+    private Histogram<double> CommitDuration { get; }
     public Histogram<double> FanoutLatency { get; }
     public UpDownCounter<long> Connections { get; }
     public Counter<long> SlowReadersDropped { get; }
@@ -44,6 +44,15 @@ internal sealed class TetherMetrics : IDisposable
 
     /// <summary>The commit figures the admin API shows.</summary>
     public CommitFigures Figures { get; } = new();
+
+    /// <summary>One group-commit transaction ended, committed or failed, with its mutations and how long it took: the
+    /// meters and the admin API's figures both.</summary>
+    public void CommitEnded(bool committed, int mutations, TimeSpan took)
+    {
+        Commits.Add(1, new KeyValuePair<string, object?>("outcome", committed ? "committed" : "failed"));
+        CommitDuration.Record(took.TotalMilliseconds);
+        Figures.Record(committed, mutations, took.TotalMilliseconds);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

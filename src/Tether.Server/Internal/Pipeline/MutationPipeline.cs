@@ -302,8 +302,7 @@ internal sealed partial class MutationPipeline(
                     _ = ObserveSequencingAsync(sequenced, Stopwatch.GetTimestamp());
                 }
             }
-            metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "committed"));
-            metrics.Figures.Record(committed: true, batch.Sum(slice => slice.Cost), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            metrics.CommitEnded(committed: true, batch.Sum(slice => slice.Cost), Stopwatch.GetElapsedTime(started));
             commits.NotifyCommitted(activity?.Context ?? default);
             return new CommitAttempt(outcomes, null, sequenced);
         }
@@ -321,14 +320,9 @@ internal sealed partial class MutationPipeline(
             {
                 LogBatchFailed(e, batch.Count);
             }
-            metrics.Commits.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-            metrics.Figures.Record(committed: false, 0, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            metrics.CommitEnded(committed: false, 0, Stopwatch.GetElapsedTime(started));
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             return new CommitAttempt(null, e, null);
-        }
-        finally
-        {
-            metrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
