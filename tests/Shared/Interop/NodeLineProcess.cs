@@ -63,8 +63,12 @@ public sealed class NodeLineProcess : IAsyncDisposable
     /// there by skipping. <paramref name="tests"/> names the tests in the message, e.g. "LiveStore interop tests".
     /// </summary>
     public static void RequireHarness(string harness, string installedPackage, string tests)
+        => Require(HarnessProblem(harness, installedPackage), tests);
+
+    /// <summary>Skips the calling test because of <paramref name="problem"/> (something it needs is missing), or
+    /// fails it when <c>TETHER_REQUIRE_ALL=1</c>; does nothing when <paramref name="problem"/> is null.</summary>
+    public static void Require(string? problem, string tests)
     {
-        string? problem = HarnessProblem(harness, installedPackage);
         if (problem is null)
         {
             return;
