@@ -173,6 +173,38 @@ public sealed class LocoSyncAdapterTests
     }
 
     [Fact]
+    public async Task A_server_restored_from_a_backup_answers_a_mutation_gap_and_the_next_transaction_takes_the_id_it_expects()
+    {
+        LocoSyncNodeClient.RequireHarness();
+        TestServer server = await TestServer.StartAsync();
+        string backup = server.DataPath + ".backup";
+        try
+        {
+            await using LocoSyncNodeClient alice = await StartTeamAsync(server, "alice", []);
+            server = await server.RestartAsync(() => CopyDatabase(server.DataPath, backup));
+            await alice.MutateAsync(new[] { Create("issue", "lost", new { teamId = "t1", projectId = "p1", title = "Not in the backup" }) });
+            await UntilAsync(alice, s => s.Committed == 3, "the transaction after the backup went through");
+
+            // The backup knows the client's first two mutations; the adapter has used three ids.
+            server = await server.RestartAsync(() => CopyDatabase(backup, server.DataPath));
+            await alice.MutateAsync(new[] { Create("issue", "kept", new { teamId = "t1", projectId = "p1", title = "After the restore" }) });
+            await UntilAsync(alice, s => s.Committed == 4, "the transaction after the restore went through");
+
+            Assert.Empty((await alice.StatusAsync()).RolledBack);
+            using SyncApi api = server.Api("alice");
+            Assert.Equal(3, (await api.PushAsync("alice-app")).GetProperty("lastMutationId").GetInt64());
+            BootstrapResult data = await api.BootstrapAsync(new { type = "eager" });
+            Assert.Contains(("issue", "kept"), data.Rows.Keys);
+            Assert.DoesNotContain(("issue", "lost"), data.Rows.Keys);
+            await AssertCleanAsync(alice);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_bootstrap_cut_off_before_its_end_line_is_retried_and_never_half_taken()
     {
         LocoSyncNodeClient.RequireHarness();
@@ -321,6 +353,20 @@ public sealed class LocoSyncAdapterTests
             }
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
+    }
+
+    /// <summary>Copies a stopped server's SQLite database, with its write-ahead log when one was left.</summary>
+    private static Task CopyDatabase(string from, string to)
+    {
+        foreach (string suffix in new[] { "", "-wal", "-shm" })
+        {
+            File.Delete(to + suffix);
+            if (File.Exists(from + suffix))
+            {
+                File.Copy(from + suffix, to + suffix);
+            }
+        }
+        return Task.CompletedTask;
     }
 
     private static async Task AssertCleanAsync(params LocoSyncNodeClient[] clients)
