@@ -7,6 +7,9 @@ using Tether.Bench;
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale [issue counts, default 10000,100000] [edits, default 200] [100-action frames, default 50] [store of the edited client: memory (default) or sqlite]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- client-scale-browser [issue counts, default 100000] [edits, default 30] [published sample server directory, default: publish into a temporary one]
 //    or: dotnet run -c Release --project bench/Tether.Bench -- server-bootstrap|server-bootstrap-postgres [issues, default 100000]
+//    or: dotnet run -c Release --project bench/Tether.Bench -- loco-catch-up [issues, default 100000]
+//        the Loco Sync adapter's eager bootstrap and delta over the whole log, against the same requests read raw in
+//        the same Node process (needs Node 20+ and clients/loco-sync built)
 // Issue 15 on the PostgreSQL server of TETHER_POSTGRES (fsync as the server has it; printed), each part against a floor
 // of the same run; postgres runs all three parts, postgres-push|postgres-latency|postgres-burn one:
 //    or: dotnet run -c Release --project bench/Tether.Bench -- postgres[-push|-latency|-burn] [seconds per run, default 4] [client counts, default 64,256] [writers per node, default 4]
@@ -183,6 +186,21 @@ if (scenario is "server-bootstrap" or "server-bootstrap-postgres")
     try
     {
         await ServerBootstrap.RunAsync(scratch, issues, postgres);
+    }
+    finally
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(scratch, recursive: true);
+    }
+    return;
+}
+if (scenario == "loco-catch-up")
+{
+    string scratch = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
+    Directory.CreateDirectory(scratch);
+    try
+    {
+        await LocoCatchUp.RunAsync(scratch, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
     }
     finally
     {

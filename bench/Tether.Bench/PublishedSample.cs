@@ -123,7 +123,7 @@ internal sealed class PublishedSample : IAsyncDisposable
     }
 
     /// <summary>The directory holding <c>Tether.slnx</c>, above this build's output.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
