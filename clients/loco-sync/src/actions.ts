@@ -3,7 +3,7 @@ import type { ModelRow, SyncAction } from './contract.js';
 /** Thrown when an answer does not have the shape Tether's protocol gives it. */
 export class ProtocolError extends Error {}
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const isRow = (value: unknown): value is ModelRow => isObject(value) && typeof value.id === 'string';
@@ -40,5 +40,3 @@ export const toGroups = (value: unknown): string[] => {
   }
   return value;
 };
-
-export { isObject };
