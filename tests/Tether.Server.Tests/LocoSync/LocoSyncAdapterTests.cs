@@ -324,6 +324,30 @@ public sealed class LocoSyncAdapterTests
         await AssertCleanAsync(alice, stranger);
     }
 
+    [Fact]
+    public async Task A_server_that_breaks_the_protocol_gets_network_failures_and_never_an_exception_or_a_malformed_action()
+    {
+        LocoSyncNodeClient.RequireHarness();
+        await using MalformedSyncServer server = await MalformedSyncServer.StartAsync();
+        await using LocoSyncNodeClient alice = await LocoSyncNodeClient.StartAsync(server.SyncBase, "alice", "alice-app", transport: LiveTransport.ServerSentEvents);
+        Assert.Equal("running", await alice.StartClientAsync());
+        await alice.MutateAsync(new[] { Create("issue", "i9", new { teamId = "t1", projectId = "p1", title = "Never answered" }) });
+
+        await UntilAsync(alice, s => s is { Deltas.Length: >= 2, Disconnects: >= 2, Retries: >= 2 } && s.Bootstraps.Length == 2,
+            "the delta, the live stream, the push and the lazy bootstrap all failed more than once");
+        LocoStatus status = await alice.StatusAsync();
+        // Retried inside the adapter a bounded number of times, then `network`: Loco does not retry a bootstrap.
+        Assert.Equal(1 + 5, server.Requests("/sync/bootstrap"));
+        Assert.Equal("network", status.Bootstraps[1].GetProperty("error").GetString());
+        Assert.All(status.Deltas, d => Assert.Equal("network", d.GetProperty("error").GetString()));
+        // Nothing of the broken frame reached the store, and the transaction waits instead of being rolled back.
+        Assert.Equal(7, status.LastSyncId);
+        Assert.Empty((await alice.RowsAsync("issue")).Confirmed);
+        Assert.Empty(status.RolledBack);
+        Assert.False(status.Stalled);
+        await AssertCleanAsync(alice);
+    }
+
     /// <summary>A client of <paramref name="user"/> with team t1 (members <paramref name="members"/>) and its project
     /// p1, written through Loco's custom mutation arguments and local changes, and settled.</summary>
     private static async Task<LocoSyncNodeClient> StartTeamAsync(
