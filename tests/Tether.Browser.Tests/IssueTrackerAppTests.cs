@@ -45,6 +45,13 @@ public sealed class IssueTrackerAppTests
         await using BrowserServer server = await BrowserServer.StartNewAsync(TestContext.Current.CancellationToken);
         await session.RunAsync(async () =>
         {
+            // Chromium's offline emulation is what keeps alice's edits from the server, and the app trusts what the page
+            // says about it: if this test fails because bob saw an edit early, alice's console shows what her pages saw.
+            await session.Page.AddInitScriptAsync("""
+                console.log(`network at load of ${location.pathname}: onLine=${navigator.onLine}`);
+                addEventListener('online', () => console.log('network event: online'));
+                addEventListener('offline', () => console.log('network event: offline'));
+                """);
             (IPage alice, IPage bob) = await AliceAndBobOnOneBoardAsync(session, server);
             await CreateIssueAsync(alice, "Written online");
             await Card(bob, "Written online").WaitForAsync();
