@@ -1,7 +1,7 @@
 import { isObject, isRow, ProtocolError, toGroups, toPosition } from './actions.js';
 import { delayFor, sleep, type Backoff } from './backoff.js';
 import type { BootstrapArgs, BootstrapPayload, BootstrapResult, NetworkErrorType } from './contract.js';
-import { describe, errorTypeOf, readError, retryAfterMs, type TetherHttp } from './http.js';
+import { describe, type TetherHttp } from './http.js';
 import { readEvents, readLines } from './lines.js';
 
 interface Snapshot {
@@ -56,14 +56,13 @@ export class Bootstrapper {
 
   async #download(args: BootstrapArgs): Promise<Attempt> {
     const body = args.type === 'lazy' ? { type: 'lazy', models: args.models, syncGroups: args.syncGroups } : { type: 'eager', models: args.models };
-    const outcome = await this.#http.send('/bootstrap', {
+    const answer = await this.#http.request('bootstrap', '/bootstrap', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' },
       body: JSON.stringify(body),
     });
-    const failed = await this.#failure(outcome, 'bootstrap');
-    if (failed !== undefined) return failed;
-    const response = (outcome as { response: Response }).response;
+    if ('failed' in answer) return answer.failed;
+    const response = answer.response;
     const asked = new Set(args.models);
     const bootstrap: BootstrapPayload = Object.fromEntries(args.models.map((model) => [model, []]));
     let start: { firstSyncId: number; syncGroups: string[] } | undefined;
@@ -103,15 +102,14 @@ export class Bootstrapper {
    * an empty snapshot is consistent with any position. */
   async #position(): Promise<Attempt> {
     const abort = new AbortController();
-    const outcome = await this.#http.send(`/events?clientId=${encodeURIComponent(this.#clientId)}`, {
+    const answer = await this.#http.request('the handshake', `/events?clientId=${encodeURIComponent(this.#clientId)}`, {
       headers: { Accept: 'text/event-stream' },
       signal: abort.signal,
     });
-    const failed = await this.#failure(outcome, 'the handshake');
-    if (failed !== undefined) return failed;
+    if ('failed' in answer) return answer.failed;
     let snapshot: Snapshot | undefined;
     try {
-      await readEvents((outcome as { response: Response }).response.body!, (data) => {
+      await readEvents(answer.response.body!, (data) => {
         const frame: unknown = JSON.parse(data);
         if (isObject(frame) && frame.type === 'handshake') {
           snapshot = { bootstrap: {}, firstSyncId: toPosition(frame.lastSyncId, 'lastSyncId'), syncGroups: toGroups(frame.syncGroups) };
@@ -124,17 +122,5 @@ export class Bootstrapper {
       abort.abort();
     }
     return snapshot === undefined ? { error: 'network' } : { snapshot };
-  }
-
-  async #failure(outcome: { response: Response } | { failure: unknown }, what: string): Promise<Attempt | undefined> {
-    if ('failure' in outcome) {
-      this.#log(`${what} got no answer: ${describe(outcome.failure)}`);
-      return { error: 'network' };
-    }
-    const response = outcome.response;
-    if (response.ok && response.body !== null) return undefined;
-    const error = await readError(response);
-    this.#log(`${what} answered ${response.status} ${error.code}: ${error.message}`);
-    return { error: errorTypeOf(response.status), waitMs: retryAfterMs(response) };
   }
 }

@@ -1,7 +1,7 @@
 import { isObject, ProtocolError, toLocoActions, toPosition } from './actions.js';
 import { delayFor, sleep, type Backoff } from './backoff.js';
 import type { DeltaSyncResult, NetworkErrorType, SyncAction } from './contract.js';
-import { describe, errorTypeOf, readError, retryAfterMs, type TetherHttp } from './http.js';
+import { describe, type TetherHttp } from './http.js';
 
 /**
  * Loco's deltaSync over Tether's paged delta. Loco asks again at once, without end, after `auth` or `network`, so
@@ -48,22 +48,13 @@ export class DeltaReader {
     const upTo = Math.max(from, to);
     let cursor = from;
     do {
-      const outcome = await this.#http.send(`/delta?from=${cursor}&to=${upTo}`);
-      if ('failure' in outcome) {
-        this.#log(`delta got no answer: ${describe(outcome.failure)}`);
-        return { error: 'network', waitMs: 0 };
+      const answer = await this.#http.request('delta', `/delta?from=${cursor}&to=${upTo}`);
+      if ('failed' in answer) {
+        if (answer.failed.code !== 'resync_required') return answer.failed;
+        this.#onResyncRequired();
+        return { error: 'server', waitMs: 0 };
       }
-      const response = outcome.response;
-      if (!response.ok) {
-        const error = await readError(response);
-        this.#log(`delta answered ${response.status} ${error.code}: ${error.message}`);
-        if (error.code === 'resync_required') {
-          this.#onResyncRequired();
-          return { error: 'server', waitMs: 0 };
-        }
-        return { error: errorTypeOf(response.status), waitMs: retryAfterMs(response) };
-      }
-      const page: unknown = await response.json();
+      const page: unknown = await answer.response.json();
       if (!isObject(page) || typeof page.hasMore !== 'boolean') throw new ProtocolError('a delta page without hasMore');
       sync.push(...toLocoActions(page.sync));
       const covered = toPosition(page.lastSyncId, 'lastSyncId');

@@ -56,7 +56,7 @@ export const createTetherNetworkAdapter = (options: TetherNetworkAdapterOptions)
   };
   // The highest position seen, for the answers given without asking the server.
   const positions = { head: 0 };
-  const http = new TetherHttp(options.url, options.token, fetchImpl);
+  const http = new TetherHttp(options.url, options.token, fetchImpl, log);
   const transactions = new TransactionSender(http, options.clientId, log);
   const bootstrapper = new Bootstrapper(http, options.clientId, backoff, options.bootstrapAttempts ?? 5, positions, log);
   const delta = new DeltaReader(http, backoff, onResyncRequired, log);

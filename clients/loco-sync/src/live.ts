@@ -1,7 +1,7 @@
 import { isObject, ProtocolError, toGroups, toLocoActions, toPosition } from './actions.js';
 import { delayFor, sleep, type Backoff } from './backoff.js';
 import type { SyncListener, SyncMessage, Unsubscribe } from './contract.js';
-import { describe, readError, retryAfterMs, type TetherHttp } from './http.js';
+import { describe, type TetherHttp } from './http.js';
 import { readEvents } from './lines.js';
 
 /** The part of a WebSocket (the browser's, Node 22's, or the `ws` package's) that the live stream uses. */
@@ -172,21 +172,16 @@ export class LiveSync {
     };
     try {
       arm();
-      const outcome = await this.#http.send(`/events?clientId=${encodeURIComponent(this.#clientId)}`, {
+      const answer = await this.#http.request('live events', `/events?clientId=${encodeURIComponent(this.#clientId)}`, {
         headers: { Accept: 'text/event-stream' },
         signal: abort.signal,
       });
-      if ('failure' in outcome) {
-        if (!abort.signal.aborted) this.#log(`live events got no answer: ${describe(outcome.failure)}`);
-        return { opened: false };
+      if ('failed' in answer) {
+        if (answer.failed.code === 'resync_required') this.#onResyncRequired();
+        return { opened: false, unauthorized: answer.failed.error === 'auth', waitMs: answer.failed.waitMs };
       }
-      const response = outcome.response;
-      if (!response.ok || response.body === null) {
-        const error = await readError(response);
-        this.#log(`live events answered ${response.status} ${error.code}: ${error.message}`);
-        if (error.code === 'resync_required') this.#onResyncRequired();
-        return { opened: false, unauthorized: response.status === 401, waitMs: retryAfterMs(response) };
-      }
+      const response = answer.response;
+      if (response.body === null) return { opened: false };
       const ended: Ended = { opened: true };
       try {
         await readEvents(response.body, (data) => {

@@ -1,7 +1,7 @@
 import { isObject, ProtocolError, toPosition } from './actions.js';
 import type { MutationArgs, NetworkErrorType, SendTransactionResult } from './contract.js';
 import { sleep } from './backoff.js';
-import { describe, errorTypeOf, readError, retryAfterMs, type TetherHttp } from './http.js';
+import { describe, type TetherHttp } from './http.js';
 
 /** The longest a `Retry-After` may hold a transaction back before Loco is told `network` (it then waits 1 s more). */
 const MaxRetryAfterMs = 30_000;
@@ -95,25 +95,16 @@ export class TransactionSender {
   }
 
   async #push(mutations: Array<{ id: number; name: string; args: unknown }>): Promise<PushAnswer | PushFailure> {
-    const outcome = await this.#http.send('/push', {
+    const answer = await this.#http.request('push', '/push', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ clientId: this.#clientId, mutations }),
     });
-    if ('failure' in outcome) {
-      this.#log(`push got no answer: ${describe(outcome.failure)}`);
-      return { error: 'network' };
-    }
-    const response = outcome.response;
-    if (response.ok) return readPushAnswer(await response.json());
-    const error = await readError(response);
-    if (response.status === 409 && error.code === 'mutation_gap' && error.expected !== undefined) {
-      return { error: 'network', expected: error.expected };
-    }
-    const type = errorTypeOf(response.status);
-    this.#log(`push answered ${response.status} ${error.code}: ${error.message}`);
-    if (type === 'network') await sleep(Math.min(MaxRetryAfterMs, retryAfterMs(response)));
-    return { error: type };
+    if ('response' in answer) return readPushAnswer(await answer.response.json());
+    const { error, code, expected, waitMs } = answer.failed;
+    if (code === 'mutation_gap' && expected !== undefined) return { error: 'network', expected };
+    if (error === 'network') await sleep(Math.min(MaxRetryAfterMs, waitMs));
+    return { error };
   }
 }
 
