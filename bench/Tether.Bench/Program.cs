@@ -46,9 +46,7 @@ if (scenario == BurnNode.FloorMode)
 }
 if (scenario is "postgres" or "postgres-push" or "postgres-latency" or "postgres-burn")
 {
-    string pgDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(pgDirectory);
-    try
+    await ScratchDirectory.RunAsync(async pgDirectory =>
     {
         await PostgresScenarios.RunAsync(
             pgDirectory,
@@ -56,11 +54,7 @@ if (scenario is "postgres" or "postgres-push" or "postgres-latency" or "postgres
             TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 4),
             args.Length > 2 ? [.. args[2].Split(',').Select(int.Parse)] : [64, 256],
             args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 4);
-    }
-    finally
-    {
-        Directory.Delete(pgDirectory, recursive: true);
-    }
+    });
     return;
 }
 if (scenario == "sequencer")
@@ -109,20 +103,13 @@ if (scenario == "idle")
 }
 if (scenario == "local-store")
 {
-    string storeDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(storeDirectory);
-    try
+    await ScratchDirectory.RunAsync(async storeDirectory =>
     {
         await LocalStoreBulk.RunAsync(
             storeDirectory,
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000,
             args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
-    }
-    finally
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(storeDirectory, recursive: true);
-    }
+    });
     return;
 }
 if (scenario == "client-scale")
@@ -131,9 +118,7 @@ if (scenario == "client-scale")
     int edits = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200;
     int frames = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50;
     bool sqlite = args.Length > 4 && args[4] == "sqlite";
-    string scaleDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(scaleDirectory);
-    try
+    await ScratchDirectory.RunAsync(async scaleDirectory =>
     {
         Console.WriteLine($"client-scale: load average at start {ClientScale.LoadAverage()}");
         var runs = new List<ClientScaleFigures>();
@@ -142,12 +127,7 @@ if (scenario == "client-scale")
             runs.Add(await ClientScale.RunAsync(scaleDirectory, count, edits, frames, sqlite));
         }
         ClientScaleReport.Print(runs);
-    }
-    finally
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(scaleDirectory, recursive: true);
-    }
+    });
     return;
 }
 if (scenario == "client-scale-browser")
@@ -181,32 +161,13 @@ if (scenario is "server-bootstrap" or "server-bootstrap-postgres")
     int issues = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
     string? postgres = scenario == "server-bootstrap" ? null : Environment.GetEnvironmentVariable("TETHER_POSTGRES")
         ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).");
-    string scratch = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(scratch);
-    try
-    {
-        await ServerBootstrap.RunAsync(scratch, issues, postgres);
-    }
-    finally
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(scratch, recursive: true);
-    }
+    await ScratchDirectory.RunAsync(scratch => ServerBootstrap.RunAsync(scratch, issues, postgres));
     return;
 }
 if (scenario == "loco-catch-up")
 {
-    string scratch = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(scratch);
-    try
-    {
-        await LocoCatchUp.RunAsync(scratch, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000);
-    }
-    finally
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(scratch, recursive: true);
-    }
+    int issues = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
+    await ScratchDirectory.RunAsync(scratch => LocoCatchUp.RunAsync(scratch, issues));
     return;
 }
 if (scenario.StartsWith("ef-", StringComparison.Ordinal))
@@ -215,9 +176,7 @@ if (scenario.StartsWith("ef-", StringComparison.Ordinal))
     string? efPostgres = onPostgres
         ? Environment.GetEnvironmentVariable("TETHER_POSTGRES") ?? throw new InvalidOperationException("Set TETHER_POSTGRES to a PostgreSQL server (e.g. Host=127.0.0.1;Port=54329;Username=tether;Database=postgres).")
         : null;
-    string efDirectory = Path.Combine(Path.GetTempPath(), "tether-bench-" + Guid.NewGuid().ToString("N"));
-    Directory.CreateDirectory(efDirectory);
-    try
+    await ScratchDirectory.RunAsync(async efDirectory =>
     {
         TimeSpan efDuration = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3);
         switch (onPostgres ? scenario[..^"-postgres".Length] : scenario)
@@ -237,12 +196,7 @@ if (scenario.StartsWith("ef-", StringComparison.Ordinal))
             default:
                 throw new ArgumentException($"Unknown scenario '{scenario}'.");
         }
-    }
-    finally
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(efDirectory, recursive: true);
-    }
+    });
     return;
 }
 double seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5;
